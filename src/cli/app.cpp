@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The command line: a table of subcommands (name, one-line summary, setup function), global
+// options, and the single place where errors become messages and exit codes. Command files
+// (src/cli/cmd_*.cpp) only translate options into calls on the library.
+#include <supactl/cli/app.hpp>
+
+#include "cli/globals.hpp"
+
+#include <supactl/core/cancel.hpp>
+#include <supactl/core/log.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace supactl::cli {
+
+// Each cmd_*.cpp defines its setup function.
+void setup_init(CLI::App&, Globals&);
+void setup_ls(CLI::App&, Globals&);
+void setup_render(CLI::App&, Globals&);
+void setup_doctor(CLI::App&, Globals&);
+void setup_up(CLI::App&, Globals&);
+void setup_down(CLI::App&, Globals&);
+void setup_status(CLI::App&, Globals&);
+void setup_logs(CLI::App&, Globals&);
+
+namespace {
+
+const Command k_commands[] = {
+    {"init", "Create an instance: spec, secrets and host ports", setup_init},
+    {"ls", "List the instances of this home", setup_ls},
+    {"render", "Write an instance's compose.yml, kong.yml, Caddyfile and SQL", setup_render},
+    {"up", "Create or converge an instance's containers until healthy", setup_up},
+    {"down", "Stop and remove an instance's containers (data volumes stay)", setup_down},
+    {"status", "Show the state and health of one instance or all", setup_status},
+    {"logs", "Show or follow the logs of an instance's services", setup_logs},
+    {"doctor", "Show which Docker Engine is used, why, and its versions", setup_doctor},
+};
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+/// "did you mean `status`?" for a mistyped command, or empty.
+std::string suggest(const std::string& word) {
+  std::string best;
+  size_t best_d = 3;
+  for (const Command& c : k_commands) {
+    size_t d = edit_distance(word, c.name);
+    if (d < best_d) {
+      best_d = d;
+      best = c.name;
+    }
+  }
+  return best;
+}
+
+int report(const Globals& g, const std::string& message, const std::string& hint, ExitCode code) {
+  std::fprintf(stderr, "supactl: error: %s\n", message.c_str());
+  if (!hint.empty()) std::fprintf(stderr, "supactl: hint: %s\n", hint.c_str());
+  if (g.json()) {
+    nlohmann::json j = {{"error", message}, {"exit_code", static_cast<int>(code)}};
+    if (!hint.empty()) j["hint"] = hint;
+    std::cout << j.dump() << std::endl;
+  }
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+void print_json(const nlohmann::json& j) {
+  if (::isatty(STDOUT_FILENO)) {
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    std::cout << j.dump() << std::endl;
+  }
+}
+
+int run(int argc, char** argv) {
+  Globals g;
+  CLI::App app{"supactl: provision and run self-hosted Supabase stacks on Docker", "supactl"};
+  app.set_version_flag("--version", SUPACTL_VERSION);
+  app.require_subcommand(1);
+  std::string output = "text";
+  app.add_option("-o,--output", output, "Output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("SUPACTL_OUTPUT");
+  app.add_option("--home", g.home, "supactl's data folder (default $XDG_DATA_HOME/supactl)")
+      ->envname("SUPACTL_HOME");
+  app.add_option("--templates", g.templates_dir, "Use templates from DIR instead of the built-in ones")
+      ->envname("SUPACTL_TEMPLATES");
+  app.add_option("-H,--host", g.host, "Docker Engine endpoint (unix:///path or tcp://host:port)");
+  app.add_flag("-v,--verbose", g.verbosity, "More log output on stderr (-vv for debug)");
+  app.add_flag("--dry-parse", g.dry_parse, "Parse the command line only")->group("");
+
+  for (const Command& c : k_commands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    c.setup(*sub, g);
+  }
+  app.parse_complete_callback([&] {
+    g.output = output == "json" ? OutputFormat::json : OutputFormat::text;
+    core::init_logging(g.verbosity);
+  });
+
+  core::install_cancel_handler();
+  try {
+    app.parse(argc, argv);
+    return g.exit_code;
+  } catch (const CLI::CallForHelp&) {
+    return app.exit(CLI::CallForHelp());
+  } catch (const CLI::CallForAllHelp&) {
+    return app.exit(CLI::CallForAllHelp());
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string hint;
+    std::string message = e.what();
+    if (argc > 1) {
+      std::string first;
+      for (int i = 1; i < argc; ++i) {
+        if (argv[i][0] != '-') {
+          first = argv[i];
+          break;
+        }
+      }
+      bool known = std::any_of(std::begin(k_commands), std::end(k_commands),
+                               [&](const Command& c) { return first == c.name; });
+      if (!first.empty() && !known) {
+        message = fmt::format("unknown command `{}`", first);
+        std::string s = suggest(first);
+        hint = s.empty() ? "run `supactl --help` for the list of commands"
+                         : fmt::format("did you mean `supactl {}`?", s);
+      }
+    }
+    if (hint.empty()) hint = "run `supactl --help` or `supactl COMMAND --help`";
+    return report(g, message, hint, ExitCode::usage);
+  } catch (const Error& e) {
+    return report(g, e.what(), e.hint(), e.code());
+  } catch (const std::exception& e) {
+    return report(g, fmt::format("unexpected: {}", e.what()), "", ExitCode::failure);
+  }
+}
+
+}  // namespace supactl::cli

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// PLACEHOLDER: replaced by the real `status` command.
+#include "cli/globals.hpp"
+
+namespace supactl::cli {
+void setup_status(CLI::App& sub, Globals& g) {
+  set_action(sub, g, []() -> int { throw Error("`status` is not built yet", ExitCode::failure); });
+}
+}  // namespace supactl::cli

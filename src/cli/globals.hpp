@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Private to src/cli: the options every command shares, and the helpers command files use to
+// register themselves in the table of src/cli/app.cpp.
+
+#include <supactl/core/error.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace supactl::cli {
+
+enum class OutputFormat { text, json };
+
+/// Global options, parsed before any subcommand runs.
+struct Globals {
+  OutputFormat output = OutputFormat::text;
+  std::string home;           ///< --home / SUPACTL_HOME (resolved lazily by config::home_dir)
+  std::string templates_dir;  ///< --templates DIR: override the embedded templates
+  std::string host;           ///< --host: Docker Engine endpoint (else DOCKER_HOST, contexts, ...)
+  int verbosity = 0;          ///< -v count
+  bool dry_parse = false;     ///< hidden --dry-parse: parse argv, run nothing (docs tests)
+  int exit_code = 0;          ///< set by the command that ran
+
+  bool json() const { return output == OutputFormat::json; }
+};
+
+/// One row of the command table.
+struct Command {
+  const char* name;
+  const char* summary;
+  /// Adds the subcommand's options to `sub` and sets its action with `set_action`.
+  void (*setup)(CLI::App& sub, Globals& globals);
+};
+
+/// Sets `fn` as the action of `sub`; it runs once argv is parsed (unless --dry-parse) and its
+/// return value becomes the process exit code.
+inline void set_action(CLI::App& sub, Globals& globals, std::function<int()> fn) {
+  sub.callback([&globals, fn = std::move(fn)] {
+    if (globals.dry_parse) return;
+    globals.exit_code = fn();
+  });
+}
+
+/// Prints `j` on stdout (pretty when stdout is a terminal, one line otherwise).
+void print_json(const nlohmann::json& j);
+
+}  // namespace supactl::cli
