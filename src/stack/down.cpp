@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `down` for one compose project, driven by labels alone: the containers' depends_on labels
+// give the stop order, so an instance whose files are gone can still be taken down. Volumes
+// are only touched when the caller asked for exactly that.
+#include <supactl/stack/stack.hpp>
+
+#include <supactl/core/log.hpp>
+
+namespace supactl::stack {
+
+DownResult down(docker::Engine& engine, const std::string& project,
+                const plan::DownOptions& options, plan::Progress& progress, bool dry_run) {
+  DownResult result;
+  plan::ObservedState observed;
+  {
+    core::PhaseTimer t("observe");
+    observed = plan::observe(engine, project, {});
+  }
+  result.plan = plan::reconcile_down(observed, options);
+  if (dry_run) return result;
+  core::PhaseTimer t("execute");
+  plan::ExecuteOptions exec;
+  result.report = plan::execute(engine, result.plan, progress, exec);
+  return result;
+}
+
+std::vector<std::string> project_volumes(docker::Engine& engine, const std::string& project) {
+  docker::Filters f;
+  f.label(compose::k_label_project, project);
+  std::vector<std::string> out;
+  for (const docker::VolumeInfo& v : engine.list_volumes(f)) out.push_back(v.name);
+  return out;
+}
+
+}  // namespace supactl::stack
