@@ -33,6 +33,9 @@ inline constexpr const char* k_compose_version = "2.20.0";
 
 enum class DependsCondition { started, healthy, completed_successfully };
 
+/// Compose's spelling: "service_started", "service_healthy", "service_completed_successfully".
+const char* to_string(DependsCondition condition);
+
 struct Dependency {
   std::string service;
   DependsCondition condition = DependsCondition::started;
@@ -57,6 +60,9 @@ struct Service {
   int replicas = 1;            ///< deploy.replicas / scale
   std::string container_name;  ///< explicit container_name, else empty
   std::vector<std::string> profiles;
+  /// `network_mode`: "bridge", "host" or "none" when set; `networks` is then empty and the
+  /// container joins only that Engine network, without aliases.
+  std::string network_mode;
 };
 
 struct Network {
@@ -95,6 +101,9 @@ struct LoadOptions {
   /// Variables for ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $$ escapes. The
   /// process environment is NOT consulted unless the caller put it here.
   std::map<std::string, std::string> variables;
+  /// Active profiles. A service listing `profiles` is left out unless one of them is active
+  /// (compose's rule; supabase's templates use `profiles: [disabled]` to switch a service off).
+  std::vector<std::string> profiles;
 };
 
 /// Parses, interpolates, merges and validates. Throws supactl::Error (ExitCode::usage) listing
