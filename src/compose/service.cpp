@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 namespace supactl::compose::detail {
@@ -94,7 +95,7 @@ class ServiceReader {
     m_report.guarded(node, key, [&] { out = parse_bytes(node.scalar); });
   }
   void cpus_into(const Node& node, const char* key) {
-    m_report.guarded(node, key, [&] { spec().nano_cpus = static_cast<int64_t>(parse_decimal(node.scalar) * 1e9); });
+    m_report.guarded(node, key, [&] { spec().nano_cpus = std::llround(parse_decimal(node.scalar) * 1e9); });
   }
   void replicas_from(const Node& node, const char* key) {
     m_report.guarded(node, key, [&] { service().replicas = static_cast<int>(parse_int(node.scalar, 0, 1000)); });
@@ -299,6 +300,7 @@ class ServiceReader {
   }
 
   void deploy(const Node& n) {
+    if (!n.is_mapping()) m_report.error(n, "`deploy` must be a mapping");
     for (size_t i = 0; i < n.keys.size(); ++i) {
       const Node& value = n.items[i];
       if (n.keys[i] == "replicas") {

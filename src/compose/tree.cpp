@@ -103,7 +103,7 @@ std::string tag_of(const YAML::Node& node) {
   return (tag == "!reset" || tag == "!override") ? tag : std::string{};
 }
 
-Node convert(const YAML::Node& node, const Location& fallback, const std::string& file);
+Node convert(const YAML::Node& node, const Location& fallback, const std::string& file, Diagnostics& diagnostics);
 
 /// Adds the keys of merge source `source` that `target` does not have yet.
 void merge_missing(Node& target, const Node& source) {
@@ -115,13 +115,14 @@ void merge_missing(Node& target, const Node& source) {
   }
 }
 
-Node convert_mapping(const YAML::Node& node, const Location& where, const std::string& file) {
+Node convert_mapping(const YAML::Node& node, const Location& where, const std::string& file,
+                    Diagnostics& diagnostics) {
   Node out = Node::make_mapping(where);
   std::vector<Node> merge_sources;
   for (YAML::const_iterator it = node.begin(); it != node.end(); ++it) {
     Location key_where = location_of(it->first, file);
     std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string{};
-    Node value = convert(it->second, key_where, file);
+    Node value = convert(it->second, key_where, file, diagnostics);
     // A nested mapping or list is reported at its key's line, not at its first entry's.
     if (value.is_mapping() || value.is_sequence()) value.where = key_where;
     if (key == "<<" && it->first.Tag() == "?") {
@@ -132,6 +133,7 @@ Node convert_mapping(const YAML::Node& node, const Location& where, const std::s
       }
       continue;
     }
+    if (out.find(key) != nullptr) diagnostics.error(key_where, fmt::format("duplicate key `{}`", key));
     out.set(key, std::move(value));
   }
   for (const Node& source : merge_sources) {
@@ -140,7 +142,7 @@ Node convert_mapping(const YAML::Node& node, const Location& where, const std::s
   return out;
 }
 
-Node convert(const YAML::Node& node, const Location& fallback, const std::string& file) {
+Node convert(const YAML::Node& node, const Location& fallback, const std::string& file, Diagnostics& diagnostics) {
   Node out;
   out.tag = tag_of(node);
   // yaml-cpp gives null nodes the mark of whatever follows them: use the key's line instead.
@@ -152,11 +154,11 @@ Node convert(const YAML::Node& node, const Location& fallback, const std::string
       break;
     case YAML::NodeType::Sequence:
       out.kind = Node::Kind::sequence;
-      for (const YAML::Node& item : node) out.items.push_back(convert(item, out.where, file));
+      for (const YAML::Node& item : node) out.items.push_back(convert(item, out.where, file, diagnostics));
       break;
     case YAML::NodeType::Map: {
       std::string tag = out.tag;
-      out = convert_mapping(node, out.where, file);
+      out = convert_mapping(node, out.where, file, diagnostics);
       out.tag = tag;
       break;
     }
@@ -172,7 +174,7 @@ Node convert(const YAML::Node& node, const Location& fallback, const std::string
 Node parse_yaml(const std::string& text, const std::string& file, Diagnostics& diagnostics) {
   try {
     YAML::Node root = YAML::Load(text);
-    return convert(root, Location{file, 1}, file);
+    return convert(root, Location{file, 1}, file, diagnostics);
   } catch (const YAML::Exception& e) {
     diagnostics.error(Location{file, e.mark.line >= 0 ? e.mark.line + 1 : 0},
                       "YAML syntax error: " + e.msg);

@@ -27,6 +27,27 @@ services:
   EXPECT_FALSE(p.services.at("vector").spec.entrypoint.has_value());
 }
 
+TEST(ComposeLoad, KongEntrypointWithEscapedDollarsSplitsLikeCompose) {
+  test::ComposeFiles files;
+  Project p = files.load(R"yaml(
+services:
+  kong:
+    image: kong:2.8.1
+    entrypoint: bash -c 'eval "echo \"$$(cat ~/temp.yml)\"" > ~/kong.yml && /docker-entrypoint.sh kong docker-start'
+  supavisor:
+    image: supabase/supavisor
+    command:
+      - /bin/sh
+      - -c
+      - /app/bin/migrate && /app/bin/supavisor eval "$$(cat /etc/pooler/pooler.exs)" && /app/bin/server
+)yaml");
+  EXPECT_EQ(*p.services.at("kong").spec.entrypoint,
+            (Words{"bash", "-c",
+                   "eval \"echo \\\"$(cat ~/temp.yml)\\\"\" > ~/kong.yml && /docker-entrypoint.sh kong docker-start"}));
+  EXPECT_EQ(p.services.at("supavisor").spec.cmd->back(),
+            "/app/bin/migrate && /app/bin/supavisor eval \"$(cat /etc/pooler/pooler.exs)\" && /app/bin/server");
+}
+
 TEST(ComposeLoad, EnvironmentMapAndListFormsAndBareKeysFromVariables) {
   test::ComposeFiles files;
   Project p = files.load(R"(
@@ -441,6 +462,38 @@ TEST(ComposeLoad, YamlSyntaxErrorsCarryFileAndLine) {
   std::string message = files.load_error("services:\n  a:\n    image: [unclosed\n");
   EXPECT_NE(message.find("compose.yml:"), std::string::npos) << message;
   EXPECT_NE(message.find("YAML syntax error"), std::string::npos) << message;
+}
+
+TEST(ComposeLoad, DuplicateKeysAreErrors) {
+  test::ComposeFiles files;
+  std::string message = files.load_error("services:\n  a:\n    image: x\n    image: y\n");
+  EXPECT_NE(message.find("compose.yml:4: duplicate key `image`"), std::string::npos) << message;
+}
+
+TEST(ComposeLoad, FractionalCpusRoundToTheNearestNanoCpu) {
+  test::ComposeFiles files;
+  EXPECT_EQ(files.load("services:\n  a:\n    image: x\n    cpus: 0.3\n").services.at("a").spec.nano_cpus,
+            300'000'000);
+}
+
+TEST(ComposeLoad, MergeKeyListsPreferEarlierSources) {
+  test::ComposeFiles files;
+  Project p = files.load(R"(
+x-a: &a
+  restart: always
+  user: "1"
+x-b: &b
+  restart: "no"
+  hostname: from-b
+services:
+  s:
+    <<: [*a, *b]
+    image: x
+)");
+  const Service& s = p.services.at("s");
+  EXPECT_EQ(s.spec.restart.name, "always");
+  EXPECT_EQ(s.spec.user, "1");
+  EXPECT_EQ(s.spec.hostname, "from-b");
 }
 
 TEST(ComposeLoad, MissingFileIsAnError) {
