@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <supactl/config/spec.hpp>
+#include <supactl/ports/ports.hpp>
+#include <supactl/secrets/secrets_file.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace supactl::config {
+
+/// One instance as found on disk: its folder, spec and secrets.
+struct Instance {
+  std::string name;
+  std::filesystem::path dir;  ///< HOME/instances/NAME
+  InstanceSpec spec;
+  secrets::Secrets secrets;
+
+  std::filesystem::path spec_file() const { return dir / "instance.yaml"; }
+  std::filesystem::path secrets_file() const { return dir / "secrets.env"; }
+  std::filesystem::path rendered_dir() const { return dir / "rendered"; }
+  /// The user's own compose overrides (never written by supactl).
+  std::filesystem::path override_file() const { return dir / "compose.override.yml"; }
+};
+
+/// Loads instance `name` of `home`: validates the name, parses instance.yaml (errors with
+/// line numbers) and secrets.env, and checks the secrets. Throws supactl::Error:
+/// ExitCode::not_found (hint "run `supactl init NAME`") when the instance does not exist,
+/// ExitCode::usage for a malformed file.
+Instance load_instance(const std::filesystem::path& home, const std::string& name);
+
+/// Names of the instances of `home` (folders holding an instance.yaml), sorted.
+std::vector<std::string> list_instances(const std::filesystem::path& home);
+
+/// Host ports promised to the instances of `home` other than `except` (from their
+/// instance.yaml; an unreadable one is skipped with a warning).
+ports::ReservedPorts reserved_ports(const std::filesystem::path& home, const std::string& except);
+
+/// Writes `spec` to `path` atomically (0644).
+void save_spec(const std::filesystem::path& path, const InstanceSpec& spec);
+
+/// What `init` needs besides the name.
+struct CreateOptions {
+  std::string domain;    ///< empty = localhost
+  std::string registry;  ///< empty = none
+  ports::PortRequest ports;
+  std::vector<std::string> exclude;  ///< optional services to switch off
+  std::vector<std::string> enable;   ///< optional services to switch on
+};
+
+/// Creates instance `name` in `home`: allocates host ports (under a lock on the instances
+/// folder, against the other instances and the host), generates secrets at `now`, and writes
+/// instance.yaml and secrets.env into a temporary folder that is renamed into place, so a
+/// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option), conflict
+/// (instance exists, port taken), failure (home not writable). An existing instance is never
+/// touched.
+Instance create_instance(const std::filesystem::path& home, const std::string& name,
+                         const CreateOptions& options, const ports::PortRange& range,
+                         const ports::PortProbe& probe, std::int64_t now);
+
+}  // namespace supactl::config

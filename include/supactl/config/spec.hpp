@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// InstanceSpec: everything non-secret that describes one instance, as stored in its
+// instance.yaml. Secrets live in secrets.env (supactl::secrets); derived values (URLs, image
+// references) are computed by supactl::render.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace supactl::config {
+
+/// The release supactl's templates describe when an instance does not name one.
+inline constexpr const char* k_default_release = "v0.8.1";
+
+enum class StorageBackend { minio, file };
+enum class TlsMode { internal, acme, off };
+
+struct Ports {
+  int http = 0;   ///< host port Caddy publishes for HTTP
+  int https = 0;  ///< host port Caddy publishes for HTTPS (unused when tls.mode is off)
+  int db = 0;     ///< host port of Postgres on 127.0.0.1; 0 = not published
+};
+
+struct RateLimit {
+  bool enabled = true;
+  int per_second = 100;   ///< requests per client IP and second; 0 = no limit
+  int per_minute = 3000;  ///< requests per client IP and minute; 0 = no limit
+};
+
+struct KongSpec {
+  int replicas = 1;  ///< Kong containers behind Caddy's load balancer
+  RateLimit rate_limit;
+};
+
+struct OAuthProvider {
+  bool enabled = false;
+  std::string client_id;
+  std::string redirect_uri;  ///< empty = API_EXTERNAL_URL + /callback
+};
+
+struct SmtpSpec {
+  std::string host = "supabase-mail";
+  int port = 2500;
+  std::string user = "fake_mail_user";
+  std::string sender_name = "fake_sender";
+  std::string admin_email = "admin@example.com";
+};
+
+struct AuthSpec {
+  std::string site_url = "http://localhost:3000";
+  std::vector<std::string> additional_redirect_urls;
+  int jwt_expiry = 3600;
+  bool disable_signup = false;
+  bool email_signup = true;
+  bool email_autoconfirm = false;
+  bool anonymous_users = false;
+  bool phone_signup = true;
+  bool phone_autoconfirm = true;
+  std::map<std::string, OAuthProvider> providers;  ///< google, github, azure
+  SmtpSpec smtp;
+};
+
+struct RestSpec {
+  std::vector<std::string> schemas = {"public", "storage", "graphql_public"};
+  int max_rows = 1000;
+};
+
+struct StorageSpec {
+  StorageBackend backend = StorageBackend::minio;
+  std::string bucket = "stub";
+  std::int64_t file_size_limit = 52428800;  ///< bytes (50 MiB)
+};
+
+struct TlsSpec {
+  TlsMode mode = TlsMode::internal;
+  std::string email;  ///< ACME account e-mail (tls.mode acme)
+};
+
+/// Container limits of one service; empty = no limit.
+struct Resources {
+  std::string memory;  ///< e.g. "512m", "2g"
+  std::string cpus;    ///< e.g. "1.5"
+};
+
+struct WaitSpec {
+  int timeout_s = 600;  ///< how long `up` waits for the whole stack to become healthy
+};
+
+struct InstanceSpec {
+  std::string name;
+  std::string release = k_default_release;
+  std::string domain = "localhost";
+  std::string registry;                       ///< image mirror, e.g. 127.0.0.1:5000; empty = none
+  std::map<std::string, std::string> images;  ///< service → image, overriding the release's
+  Ports ports;
+  std::map<std::string, bool> services;  ///< optional services switched on or off
+  KongSpec kong;
+  AuthSpec auth;
+  RestSpec rest;
+  StorageSpec storage;
+  TlsSpec tls;
+  std::map<std::string, Resources> resources;
+  WaitSpec wait;
+  bool functions_verify_jwt = false;
+
+  /// Whether `service` runs in this instance (core services always; optional ones as
+  /// switched; minio and minio-init with storage on MinIO).
+  bool enabled(std::string_view service) const;
+  /// Every running service, in the canonical order of all_services().
+  std::vector<std::string> enabled_services() const;
+};
+
+/// Every service supactl's templates know, in canonical order.
+const std::vector<std::string>& all_services();
+
+/// Services that may be switched off or on (`services:` keys, `init --exclude/--enable`).
+const std::vector<std::string>& optional_services();
+
+/// Whether optional `service` is on when instance.yaml does not say.
+bool default_enabled(std::string_view service);
+
+/// Parses instance.yaml text. Every problem is collected (unknown keys, wrong types, values
+/// out of range, inconsistent services) as `label:line: message`, and they are thrown together
+/// once as supactl::Error(ExitCode::usage), one per line.
+InstanceSpec parse_spec(const std::string& text, const std::string& label);
+
+/// The instance.yaml text of `spec`: every field, defaults included, in a fixed order, so
+/// that parse_spec(format_spec(s)) == s and the same spec always gives the same bytes.
+std::string format_spec(const InstanceSpec& spec);
+
+/// `tls.mode` and `storage.backend` as written in instance.yaml.
+std::string to_string(TlsMode mode);
+std::string to_string(StorageBackend backend);
+
+}  // namespace supactl::config

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Instances on disk: loading one (spec + secrets, both checked), listing them, the ports
+// they have been promised, and creating a new one. Creation is all-or-nothing: files are
+// written into a hidden temporary folder that is renamed into place at the end, so a failed
+// `init` leaves the home as it found it and an existing instance is never touched.
+#include <supactl/config/instance.hpp>
+
+#include <supactl/config/home.hpp>
+#include <supactl/core/error.hpp>
+#include <supactl/core/fs.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <regex>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace supactl::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// An exclusive flock on a directory (no file is created), held for the object's lifetime.
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& dir) {
+    m_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
+      throw Error(fmt::format("cannot lock {}: {}", dir.string(), std::strerror(errno)));
+    }
+  }
+  ~DirLock() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int m_fd = -1;
+};
+
+/// Creates `dir` and its missing parents, remembering which ones it made so that a failed
+/// `init` can remove exactly those (when still empty).
+class CreatedDirs {
+ public:
+  void ensure(const fs::path& dir) {
+    std::vector<fs::path> missing;
+    for (fs::path p = dir; !p.empty() && !fs::exists(p); p = p.parent_path()) {
+      missing.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+        int e = errno;
+        throw Error(fmt::format("cannot create {}: {}", it->string(), std::strerror(e)),
+                    ExitCode::failure, "choose a writable folder with --home DIR or SUPACTL_HOME");
+      }
+      m_created.push_back(*it);
+    }
+  }
+  /// Removes the folders it created, innermost first, while they are empty.
+  void rollback() {
+    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) ::rmdir(it->c_str());
+    m_created.clear();
+  }
+  void commit() { m_created.clear(); }
+
+ private:
+  std::vector<fs::path> m_created;
+};
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void check_service_names(const std::vector<std::string>& names, const char* option) {
+  for (const std::string& s : names) {
+    const std::vector<std::string>& optional = optional_services();
+    if (std::find(optional.begin(), optional.end(), s) != optional.end()) continue;
+    const std::vector<std::string>& all = all_services();
+    bool core = std::find(all.begin(), all.end(), s) != all.end();
+    throw Error(fmt::format("{} `{}`: {}", option, s,
+                            core ? "this service is always part of an instance"
+                                 : "no such service"),
+                ExitCode::usage, fmt::format("choose from: {}", fmt::join(optional, ", ")));
+  }
+}
+
+}  // namespace
+
+Instance load_instance(const fs::path& home, const std::string& name) {
+  validate_name(name);
+  Instance inst;
+  inst.name = name;
+  inst.dir = instance_dir(home, name);
+  std::error_code ec;
+  if (!fs::exists(inst.spec_file(), ec)) {
+    throw Error(fmt::format("no instance `{}` in {}", name, home.string()), ExitCode::not_found,
+                fmt::format("run `supactl init {}` (or `supactl ls` for the existing ones)", name));
+  }
+  inst.spec = parse_spec(core::read_file(inst.spec_file()), "instance.yaml");
+  if (inst.spec.name != name) {
+    throw Error(fmt::format("instance.yaml:1: name `{}` does not match the folder name `{}`",
+                            inst.spec.name, name),
+                ExitCode::usage, fmt::format("set `name: {}` in {}", name, inst.spec_file().string()));
+  }
+  inst.secrets = secrets::read_secrets_file(inst.secrets_file());
+  std::vector<std::string> problems = secrets::check_secrets(inst.secrets, now_seconds());
+  if (!problems.empty()) {
+    throw Error(fmt::format("secrets.env: {}", fmt::join(problems, "; ")), ExitCode::usage,
+                fmt::format("fix {}", inst.secrets_file().string()));
+  }
+  return inst;
+}
+
+std::vector<std::string> list_instances(const fs::path& home) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(home / "instances", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    std::error_code exists_ec;
+    if (fs::exists(e.path() / "instance.yaml", exists_ec)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ports::ReservedPorts reserved_ports(const fs::path& home, const std::string& except) {
+  ports::ReservedPorts out;
+  for (const std::string& name : list_instances(home)) {
+    if (name == except) continue;
+    try {
+      InstanceSpec spec = parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"),
+                                     name + "/instance.yaml");
+      for (int port : {spec.ports.http, spec.ports.https, spec.ports.db}) {
+        if (port != 0) out.emplace(port, name);
+      }
+    } catch (const Error& e) {
+      spdlog::warn("skipping the ports of instance {}: {}", name, e.what());
+    }
+  }
+  return out;
+}
+
+void save_spec(const fs::path& path, const InstanceSpec& spec) {
+  core::write_file_atomic(path, format_spec(spec), 0644);
+}
+
+Instance create_instance(const fs::path& home, const std::string& name,
+                         const CreateOptions& options, const ports::PortRange& range,
+                         const ports::PortProbe& probe, std::int64_t now) {
+  // 1. Everything that needs no disk access: the name, the options, the spec they make.
+  validate_name(name);
+  check_service_names(options.exclude, "--exclude");
+  check_service_names(options.enable, "--enable");
+  InstanceSpec spec;
+  spec.name = name;
+  if (!options.domain.empty()) spec.domain = options.domain;
+  spec.registry = options.registry;
+  for (const std::string& s : options.enable) spec.services[s] = true;
+  for (const std::string& s : options.exclude) spec.services[s] = false;
+  spec.ports = Ports{.http = 8000, .https = 8443, .db = 0};  // placeholders for the check below
+
+  const fs::path dir = instance_dir(home, name);
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()),
+                ExitCode::conflict,
+                fmt::format("choose another name, or use `supactl render {}` / `supactl up {}`",
+                            name, name));
+  }
+  // The options must make a valid spec (e.g. --exclude meta while studio stays on).
+  try {
+    parse_spec(format_spec(spec), "options");
+  } catch (const Error& e) {
+    std::string message = std::regex_replace(std::string(e.what()), std::regex("(^|\n)options:[0-9]+: "), "$1");
+    throw Error(message, ExitCode::usage, "adjust --exclude / --enable");
+  }
+
+  // 2. The instances folder, locked so concurrent `init`s never hand out the same ports.
+  CreatedDirs created;
+  const fs::path instances = home / "instances";
+  fs::path temp;
+  try {
+    created.ensure(instances);
+    DirLock lock(instances);
+    if (fs::exists(dir, ec)) {
+      throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()),
+                  ExitCode::conflict, "choose another name");
+    }
+
+    // 3. Ports, secrets, then the files, written aside and moved into place in one rename.
+    ports::PortAssignment assigned =
+        ports::allocate_ports(options.ports, reserved_ports(home, name), range, probe);
+    spec.ports = Ports{.http = assigned.http, .https = assigned.https, .db = assigned.db};
+    Instance inst{.name = name, .dir = dir, .spec = spec, .secrets = secrets::generate_secrets(now)};
+
+    std::string pattern = (instances / ("." + name + ".new-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      int e = errno;
+      throw Error(fmt::format("cannot write in {}: {}", instances.string(), std::strerror(e)),
+                  ExitCode::failure, "choose a writable folder with --home DIR or SUPACTL_HOME");
+    }
+    temp = pattern;
+    save_spec(temp / "instance.yaml", inst.spec);
+    secrets::write_secrets_file(temp / "secrets.env", inst.secrets);
+    if (::rename(temp.c_str(), dir.c_str()) != 0) {
+      int e = errno;
+      throw Error(fmt::format("cannot create {}: {}", dir.string(), std::strerror(e)),
+                  e == EEXIST || e == ENOTEMPTY ? ExitCode::conflict : ExitCode::failure);
+    }
+    ::chmod(dir.c_str(), 0700);
+    created.commit();
+    return inst;
+  } catch (...) {
+    if (!temp.empty()) fs::remove_all(temp, ec);
+    created.rollback();
+    throw;
+  }
+}
+
+}  // namespace supactl::config

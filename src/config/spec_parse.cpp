@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// instance.yaml → InstanceSpec. The reader walks the document once, converting and checking
+// each field where it stands so every message carries the line it is about
+// (`instance.yaml:12: ports.http must be a number between 1 and 65535`). It never stops at
+// the first problem: all of them are collected and thrown together, like a compiler does.
+#include <supactl/config/spec.hpp>
+
+#include <supactl/core/error.hpp>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <regex>
+
+namespace supactl::config {
+
+namespace {
+
+/// Collects problems with the line they come from.
+class Reader {
+ public:
+  explicit Reader(std::string label) : m_label(std::move(label)) {}
+
+  void problem(const YAML::Node& node, const std::string& message) {
+    int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 1;
+    m_problems.push_back(fmt::format("{}:{}: {}", m_label, line, message));
+  }
+  void problem_at(int line, const std::string& message) {
+    m_problems.push_back(fmt::format("{}:{}: {}", m_label, line, message));
+  }
+  const std::vector<std::string>& problems() const { return m_problems; }
+
+  /// A mapping (or absent); reports unknown keys with their own line.
+  bool mapping(const YAML::Node& node, const std::string& path,
+               std::initializer_list<std::string_view> known) {
+    if (!node || node.IsNull()) return false;
+    if (!node.IsMap()) {
+      problem(node, fmt::format("{} must be a mapping", path));
+      return false;
+    }
+    for (const auto& it : node) {
+      std::string key = it.first.Scalar();
+      if (known.size() != 0 && std::find(known.begin(), known.end(), key) == known.end()) {
+        problem(it.first, fmt::format("unknown key `{}{}`", path.empty() ? "" : path + ".", key));
+      }
+    }
+    return true;
+  }
+
+  void string(const YAML::Node& node, const std::string& path, std::string& out) {
+    if (!node || node.IsNull()) return;
+    if (!node.IsScalar()) {
+      problem(node, fmt::format("{} must be a string", path));
+      return;
+    }
+    out = node.Scalar();
+  }
+
+  void integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max,
+               std::int64_t& out) {
+    if (!node || node.IsNull()) return;
+    std::int64_t value = 0;
+    if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < min ||
+        value > max) {
+      problem(node, fmt::format("{} must be a number between {} and {}", path, min, max));
+      return;
+    }
+    out = value;
+  }
+
+  void integer(const YAML::Node& node, const std::string& path, int min, int max, int& out) {
+    std::int64_t value = out;
+    integer(node, path, std::int64_t{min}, std::int64_t{max}, value);
+    out = static_cast<int>(value);
+  }
+
+  void boolean(const YAML::Node& node, const std::string& path, bool& out) {
+    if (!node || node.IsNull()) return;
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      problem(node, fmt::format("{} must be true or false", path));
+      return;
+    }
+    out = value;
+  }
+
+  void string_list(const YAML::Node& node, const std::string& path, std::vector<std::string>& out) {
+    if (!node || node.IsNull()) return;
+    if (!node.IsSequence()) {
+      problem(node, fmt::format("{} must be a list of strings", path));
+      return;
+    }
+    out.clear();
+    for (const YAML::Node& item : node) {
+      if (!item.IsScalar()) {
+        problem(item, fmt::format("{} must be a list of strings", path));
+        continue;
+      }
+      out.push_back(item.Scalar());
+    }
+  }
+
+ private:
+  std::string m_label;
+  std::vector<std::string> m_problems;
+};
+
+bool is_known(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool valid_hostname(const std::string& host) {
+  static const std::regex k_host(R"(^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$)");
+  return !host.empty() && host.size() <= 253 && std::regex_match(host, k_host);
+}
+
+void read_ports(Reader& r, const YAML::Node& node, Ports& ports) {
+  if (!r.mapping(node, "ports", {"http", "https", "db"})) {
+    r.problem_at(1, "ports.http and ports.https are required");
+    return;
+  }
+  r.integer(node["http"], "ports.http", 1, 65535, ports.http);
+  r.integer(node["https"], "ports.https", 1, 65535, ports.https);
+  r.integer(node["db"], "ports.db", 0, 65535, ports.db);
+  if (ports.http == 0 || ports.https == 0) r.problem(node, "ports.http and ports.https are required");
+  if (ports.http != 0 && ports.http == ports.https) r.problem(node["https"], "ports.https must differ from ports.http");
+  if (ports.db != 0 && (ports.db == ports.http || ports.db == ports.https)) {
+    r.problem(node["db"], "ports.db must differ from ports.http and ports.https");
+  }
+}
+
+void read_services(Reader& r, const YAML::Node& node, InstanceSpec& spec) {
+  if (!r.mapping(node, "services", {})) return;
+  for (const auto& it : node) {
+    std::string key = it.first.Scalar();
+    if (!is_known(optional_services(), key)) {
+      std::string why = is_known(all_services(), key) ? "cannot be switched off" : "is not a service";
+      r.problem(it.first, fmt::format("services.{} {} (optional services: {})", key, why,
+                                       fmt::join(optional_services(), ", ")));
+      continue;
+    }
+    bool on = default_enabled(key);
+    r.boolean(it.second, "services." + key, on);
+    spec.services[key] = on;
+  }
+}
+
+void read_kong(Reader& r, const YAML::Node& node, KongSpec& kong) {
+  if (!r.mapping(node, "kong", {"replicas", "rate_limit"})) return;
+  r.integer(node["replicas"], "kong.replicas", 1, 16, kong.replicas);
+  const YAML::Node limit = node["rate_limit"];
+  if (!r.mapping(limit, "kong.rate_limit", {"enabled", "per_second", "per_minute"})) return;
+  r.boolean(limit["enabled"], "kong.rate_limit.enabled", kong.rate_limit.enabled);
+  r.integer(limit["per_second"], "kong.rate_limit.per_second", 0, 1000000, kong.rate_limit.per_second);
+  r.integer(limit["per_minute"], "kong.rate_limit.per_minute", 0, 100000000, kong.rate_limit.per_minute);
+  if (kong.rate_limit.enabled && kong.rate_limit.per_second == 0 && kong.rate_limit.per_minute == 0) {
+    r.problem(limit, "kong.rate_limit needs per_second or per_minute above 0 (or enabled: false)");
+  }
+}
+
+void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
+  if (!r.mapping(node, "auth", {"site_url", "additional_redirect_urls", "jwt_expiry",
+                                "disable_signup", "email_signup", "email_autoconfirm",
+                                "anonymous_users", "phone_signup", "phone_autoconfirm",
+                                "providers", "smtp"})) {
+    return;
+  }
+  r.string(node["site_url"], "auth.site_url", auth.site_url);
+  if (node["site_url"] && auth.site_url.rfind("http://", 0) != 0 && auth.site_url.rfind("https://", 0) != 0) {
+    r.problem(node["site_url"], "auth.site_url must start with http:// or https://");
+  }
+  r.string_list(node["additional_redirect_urls"], "auth.additional_redirect_urls", auth.additional_redirect_urls);
+  r.integer(node["jwt_expiry"], "auth.jwt_expiry", 30, 604800, auth.jwt_expiry);
+  r.boolean(node["disable_signup"], "auth.disable_signup", auth.disable_signup);
+  r.boolean(node["email_signup"], "auth.email_signup", auth.email_signup);
+  r.boolean(node["email_autoconfirm"], "auth.email_autoconfirm", auth.email_autoconfirm);
+  r.boolean(node["anonymous_users"], "auth.anonymous_users", auth.anonymous_users);
+  r.boolean(node["phone_signup"], "auth.phone_signup", auth.phone_signup);
+  r.boolean(node["phone_autoconfirm"], "auth.phone_autoconfirm", auth.phone_autoconfirm);
+
+  const YAML::Node providers = node["providers"];
+  if (r.mapping(providers, "auth.providers", {"google", "github", "azure"})) {
+    for (const auto& it : providers) {
+      std::string key = it.first.Scalar();
+      std::string path = "auth.providers." + key;
+      if (!r.mapping(it.second, path, {"enabled", "client_id", "redirect_uri"})) continue;
+      OAuthProvider p;
+      r.boolean(it.second["enabled"], path + ".enabled", p.enabled);
+      r.string(it.second["client_id"], path + ".client_id", p.client_id);
+      r.string(it.second["redirect_uri"], path + ".redirect_uri", p.redirect_uri);
+      if (p.enabled && p.client_id.empty()) r.problem(it.second, path + ".client_id is required when enabled");
+      auth.providers[key] = p;
+    }
+  }
+  const YAML::Node smtp = node["smtp"];
+  if (r.mapping(smtp, "auth.smtp", {"host", "port", "user", "sender_name", "admin_email"})) {
+    r.string(smtp["host"], "auth.smtp.host", auth.smtp.host);
+    r.integer(smtp["port"], "auth.smtp.port", 1, 65535, auth.smtp.port);
+    r.string(smtp["user"], "auth.smtp.user", auth.smtp.user);
+    r.string(smtp["sender_name"], "auth.smtp.sender_name", auth.smtp.sender_name);
+    r.string(smtp["admin_email"], "auth.smtp.admin_email", auth.smtp.admin_email);
+  }
+}
+
+void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
+  if (!r.mapping(node, "storage", {"backend", "bucket", "file_size_limit"})) return;
+  std::string backend = to_string(storage.backend);
+  r.string(node["backend"], "storage.backend", backend);
+  if (backend == "minio") {
+    storage.backend = StorageBackend::minio;
+  } else if (backend == "file") {
+    storage.backend = StorageBackend::file;
+  } else {
+    r.problem(node["backend"], fmt::format("storage.backend must be minio or file (not `{}`)", backend));
+  }
+  r.string(node["bucket"], "storage.bucket", storage.bucket);
+  static const std::regex k_bucket(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
+  if (!std::regex_match(storage.bucket, k_bucket)) {
+    r.problem(node["bucket"] ? node["bucket"] : node,
+              "storage.bucket must be 3-63 lower-case letters, digits, '.' or '-'");
+  }
+  r.integer(node["file_size_limit"], "storage.file_size_limit", std::int64_t{1},
+            std::int64_t{1} << 40, storage.file_size_limit);
+}
+
+void read_tls(Reader& r, const YAML::Node& node, TlsSpec& tls, const std::string& domain) {
+  if (!r.mapping(node, "tls", {"mode", "email"})) return;
+  std::string mode = to_string(tls.mode);
+  r.string(node["mode"], "tls.mode", mode);
+  r.string(node["email"], "tls.email", tls.email);
+  if (mode == "internal") {
+    tls.mode = TlsMode::internal;
+  } else if (mode == "acme") {
+    tls.mode = TlsMode::acme;
+    if (tls.email.empty()) r.problem(node, "tls.mode acme needs tls.email (the ACME account)");
+    if (domain == "localhost" || domain.find('.') == std::string::npos) {
+      r.problem(node["mode"], "tls.mode acme needs a public domain (set `domain`)");
+    }
+  } else if (mode == "off") {
+    tls.mode = TlsMode::off;
+  } else {
+    r.problem(node["mode"], fmt::format("tls.mode must be internal, acme or off (not `{}`)", mode));
+  }
+}
+
+void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Resources>& out) {
+  if (!r.mapping(node, "resources", {})) return;
+  static const std::regex k_memory(R"(^[0-9]+(\.[0-9]+)?[bkmg]?$)");
+  static const std::regex k_cpus(R"(^[0-9]+(\.[0-9]+)?$)");
+  for (const auto& it : node) {
+    std::string service = it.first.Scalar();
+    std::string path = "resources." + service;
+    if (!is_known(all_services(), service)) {
+      r.problem(it.first, fmt::format("{}: `{}` is not a service", path, service));
+      continue;
+    }
+    if (!r.mapping(it.second, path, {"memory", "cpus"})) continue;
+    Resources res;
+    r.string(it.second["memory"], path + ".memory", res.memory);
+    r.string(it.second["cpus"], path + ".cpus", res.cpus);
+    if (!res.memory.empty() && !std::regex_match(res.memory, k_memory)) {
+      r.problem(it.second["memory"], path + ".memory must look like 512m or 2g");
+    }
+    if (!res.cpus.empty() && (!std::regex_match(res.cpus, k_cpus) || std::stod(res.cpus) <= 0)) {
+      r.problem(it.second["cpus"], path + ".cpus must be a number above 0, like 1.5");
+    }
+    out[service] = res;
+  }
+}
+
+void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::string>& images) {
+  if (!r.mapping(node, "images", {})) return;
+  for (const auto& it : node) {
+    std::string service = it.first.Scalar();
+    if (!is_known(all_services(), service)) {
+      r.problem(it.first, fmt::format("images.{}: `{}` is not a service", service, service));
+      continue;
+    }
+    std::string image;
+    r.string(it.second, "images." + service, image);
+    if (image.empty() || image.find_first_of(" \t") != std::string::npos) {
+      r.problem(it.second, fmt::format("images.{} must be an image reference like repo:tag", service));
+      continue;
+    }
+    images[service] = image;
+  }
+}
+
+void check_services(Reader& r, const YAML::Node& node, const InstanceSpec& spec) {
+  auto need = [&](const char* service, const char* needed) {
+    if (spec.enabled(service) && !spec.enabled(needed)) {
+      r.problem(node ? node : YAML::Node(), fmt::format("services.{} needs services.{}", service, needed));
+    }
+  };
+  need("studio", "meta");
+  need("storage", "rest");
+  need("vector", "analytics");
+}
+
+}  // namespace
+
+InstanceSpec parse_spec(const std::string& text, const std::string& label) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error(fmt::format("{}:{}: {}", label, e.mark.line + 1, e.msg), ExitCode::usage,
+                fmt::format("fix the YAML syntax of {}", label));
+  }
+  Reader r(label);
+  InstanceSpec spec;
+  if (!root.IsMap()) {
+    throw Error(fmt::format("{}:1: the file must be a mapping of settings", label), ExitCode::usage,
+                "recreate it with `supactl init NAME`");
+  }
+  r.mapping(root, "", {"name", "release", "domain", "registry", "images", "ports", "services",
+                       "kong", "auth", "rest", "storage", "tls", "resources", "wait", "functions"});
+
+  r.string(root["name"], "name", spec.name);
+  if (spec.name.empty()) r.problem_at(1, "name is required");
+  r.string(root["release"], "release", spec.release);
+  if (spec.release.empty()) r.problem(root["release"], "release must not be empty");
+  r.string(root["domain"], "domain", spec.domain);
+  if (!valid_hostname(spec.domain)) {
+    r.problem(root["domain"], fmt::format("domain `{}` must be a lower-case host name", spec.domain));
+  }
+  r.string(root["registry"], "registry", spec.registry);
+  static const std::regex k_registry(R"(^[a-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._/-]+)?$)");
+  if (!spec.registry.empty() && !std::regex_match(spec.registry, k_registry)) {
+    r.problem(root["registry"], "registry must be HOST[:PORT][/PATH] without a scheme, e.g. 127.0.0.1:5000");
+  }
+  read_images(r, root["images"], spec.images);
+  read_ports(r, root["ports"], spec.ports);
+  read_services(r, root["services"], spec);
+  read_kong(r, root["kong"], spec.kong);
+  read_auth(r, root["auth"], spec.auth);
+
+  const YAML::Node rest = root["rest"];
+  if (r.mapping(rest, "rest", {"schemas", "max_rows"})) {
+    r.string_list(rest["schemas"], "rest.schemas", spec.rest.schemas);
+    r.integer(rest["max_rows"], "rest.max_rows", 1, 100000000, spec.rest.max_rows);
+  }
+  read_storage(r, root["storage"], spec.storage);
+  read_tls(r, root["tls"], spec.tls, spec.domain);
+  read_resources(r, root["resources"], spec.resources);
+
+  const YAML::Node wait = root["wait"];
+  if (r.mapping(wait, "wait", {"timeout"})) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);
+  const YAML::Node functions = root["functions"];
+  if (r.mapping(functions, "functions", {"verify_jwt"})) {
+    r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
+  }
+  check_services(r, root["services"], spec);
+
+  if (!r.problems().empty()) {
+    std::vector<std::string> sorted = r.problems();
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) {
+      auto line = [&](const std::string& s) { return std::stoi(s.substr(label.size() + 1)); };
+      return line(a) < line(b);
+    });
+    throw Error(fmt::format("{}", fmt::join(sorted, "\n")), ExitCode::usage,
+                fmt::format("fix {} (every problem is listed above)", label));
+  }
+  return spec;
+}
+
+}  // namespace supactl::config
