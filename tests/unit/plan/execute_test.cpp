@@ -19,6 +19,7 @@ TEST(Execute, FreshPlanRunsEveryOperationRespectingDependencies) {
   compose::Project p = test::make_project();
   Plan plan = reconcile_up(p, ObservedState{}, UpOptions{});
   test::FakeEngine engine;
+  engine.exit_on_start["shop-minio-init-1"] = 0;  // the bucket job runs and exits
   NullProgress progress;
   ExecutionReport report = execute(engine, plan, progress);
   ASSERT_TRUE(report.ok) << (report.errors.empty() ? "" : report.errors[0]);
@@ -89,6 +90,21 @@ TEST(Execute, MissingImageFailsBeforeAnyContainerIsCreated) {
   ASSERT_FALSE(report.errors.empty());
   EXPECT_NE(report.errors[0].find("kong/kong:3.9.3"), std::string::npos);
   EXPECT_TRUE(engine.calls_of("create_container").empty());
+}
+
+TEST(Execute, FailedJobStopsItsDependents) {
+  compose::Project p = test::make_project();
+  UpOptions options;
+  options.wait_timeout_s = 5;
+  Plan plan = reconcile_up(p, ObservedState{}, options);
+  test::FakeEngine engine;
+  engine.exit_on_start["shop-minio-init-1"] = 1;
+  NullProgress progress;
+  ExecutionReport report = execute(engine, plan, progress);
+  EXPECT_FALSE(report.ok);
+  ASSERT_FALSE(report.errors.empty());
+  EXPECT_NE(report.errors[0].find("minio-init"), std::string::npos) << report.errors[0];
+  EXPECT_TRUE(engine.calls_of("start_container shop-storage-1").empty());
 }
 
 TEST(Execute, CriticalPathIsTheLongestDependentChain) {
