@@ -31,6 +31,17 @@ class Reader {
   void problem_at(int line, const std::string& message) {
     m_problems.push_back(fmt::format("{}:{}: {}", m_label, line, message));
   }
+  /// A problem about the value of `key` in mapping `map`, reported at the key's line (a block
+  /// mapping's own mark is its first entry, not the line naming it).
+  void problem_key(const YAML::Node& map, const std::string& key, const std::string& message) {
+    int line = 1;
+    if (map && map.IsMap()) {
+      for (const auto& kv : map) {
+        if (kv.first.Scalar() == key) line = kv.first.Mark().line + 1;
+      }
+    }
+    problem_at(line, message);
+  }
   const std::vector<std::string>& problems() const { return m_problems; }
 
   /// A mapping (or absent); reports unknown keys with their own line.
@@ -117,15 +128,16 @@ bool valid_hostname(const std::string& host) {
   return !host.empty() && host.size() <= 253 && std::regex_match(host, k_host);
 }
 
-void read_ports(Reader& r, const YAML::Node& node, Ports& ports) {
+void read_ports(Reader& r, const YAML::Node& root, Ports& ports) {
+  const YAML::Node node = root["ports"];
   if (!r.mapping(node, "ports", {"http", "https", "db"})) {
-    r.problem_at(1, "ports.http and ports.https are required");
+    r.problem_key(root, "ports", "ports.http and ports.https are required");
     return;
   }
   r.integer(node["http"], "ports.http", 1, 65535, ports.http);
   r.integer(node["https"], "ports.https", 1, 65535, ports.https);
   r.integer(node["db"], "ports.db", 0, 65535, ports.db);
-  if (ports.http == 0 || ports.https == 0) r.problem(node, "ports.http and ports.https are required");
+  if (!node["http"] || !node["https"]) r.problem_key(root, "ports", "ports.http and ports.https are required");
   if (ports.http != 0 && ports.http == ports.https) r.problem(node["https"], "ports.https must differ from ports.http");
   if (ports.db != 0 && (ports.db == ports.http || ports.db == ports.https)) {
     r.problem(node["db"], "ports.db must differ from ports.http and ports.https");
@@ -157,7 +169,7 @@ void read_kong(Reader& r, const YAML::Node& node, KongSpec& kong) {
   r.integer(limit["per_second"], "kong.rate_limit.per_second", 0, 1000000, kong.rate_limit.per_second);
   r.integer(limit["per_minute"], "kong.rate_limit.per_minute", 0, 100000000, kong.rate_limit.per_minute);
   if (kong.rate_limit.enabled && kong.rate_limit.per_second == 0 && kong.rate_limit.per_minute == 0) {
-    r.problem(limit, "kong.rate_limit needs per_second or per_minute above 0 (or enabled: false)");
+    r.problem_key(node, "rate_limit", "kong.rate_limit needs per_second or per_minute above 0 (or enabled: false)");
   }
 }
 
@@ -191,7 +203,7 @@ void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
       r.boolean(it.second["enabled"], path + ".enabled", p.enabled);
       r.string(it.second["client_id"], path + ".client_id", p.client_id);
       r.string(it.second["redirect_uri"], path + ".redirect_uri", p.redirect_uri);
-      if (p.enabled && p.client_id.empty()) r.problem(it.second, path + ".client_id is required when enabled");
+      if (p.enabled && p.client_id.empty()) r.problem_key(providers, key, path + ".client_id is required when enabled");
       auth.providers[key] = p;
     }
   }
@@ -226,7 +238,8 @@ void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
             std::int64_t{1} << 40, storage.file_size_limit);
 }
 
-void read_tls(Reader& r, const YAML::Node& node, TlsSpec& tls, const std::string& domain) {
+void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string& domain) {
+  const YAML::Node node = root["tls"];
   if (!r.mapping(node, "tls", {"mode", "email"})) return;
   std::string mode = to_string(tls.mode);
   r.string(node["mode"], "tls.mode", mode);
@@ -235,7 +248,7 @@ void read_tls(Reader& r, const YAML::Node& node, TlsSpec& tls, const std::string
     tls.mode = TlsMode::internal;
   } else if (mode == "acme") {
     tls.mode = TlsMode::acme;
-    if (tls.email.empty()) r.problem(node, "tls.mode acme needs tls.email (the ACME account)");
+    if (tls.email.empty()) r.problem_key(root, "tls", "tls.mode acme needs tls.email (the ACME account)");
     if (domain == "localhost" || domain.find('.') == std::string::npos) {
       r.problem(node["mode"], "tls.mode acme needs a public domain (set `domain`)");
     }
@@ -289,10 +302,10 @@ void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::s
   }
 }
 
-void check_services(Reader& r, const YAML::Node& node, const InstanceSpec& spec) {
+void check_services(Reader& r, const YAML::Node& root, const InstanceSpec& spec) {
   auto need = [&](const char* service, const char* needed) {
     if (spec.enabled(service) && !spec.enabled(needed)) {
-      r.problem(node ? node : YAML::Node(), fmt::format("services.{} needs services.{}", service, needed));
+      r.problem_key(root, "services", fmt::format("services.{} needs services.{}", service, needed));
     }
   };
   need("studio", "meta");
@@ -333,7 +346,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
     r.problem(root["registry"], "registry must be HOST[:PORT][/PATH] without a scheme, e.g. 127.0.0.1:5000");
   }
   read_images(r, root["images"], spec.images);
-  read_ports(r, root["ports"], spec.ports);
+  read_ports(r, root, spec.ports);
   read_services(r, root["services"], spec);
   read_kong(r, root["kong"], spec.kong);
   read_auth(r, root["auth"], spec.auth);
@@ -344,7 +357,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
     r.integer(rest["max_rows"], "rest.max_rows", 1, 100000000, spec.rest.max_rows);
   }
   read_storage(r, root["storage"], spec.storage);
-  read_tls(r, root["tls"], spec.tls, spec.domain);
+  read_tls(r, root, spec.tls, spec.domain);
   read_resources(r, root["resources"], spec.resources);
 
   const YAML::Node wait = root["wait"];
@@ -353,7 +366,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   if (r.mapping(functions, "functions", {"verify_jwt"})) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
   }
-  check_services(r, root["services"], spec);
+  check_services(r, root, spec);
 
   if (!r.problems().empty()) {
     std::vector<std::string> sorted = r.problems();
