@@ -98,6 +98,7 @@ int run(int argc, char** argv) {
   CLI::App app{"supactl: provision and run self-hosted Supabase stacks on Docker", "supactl"};
   app.set_version_flag("--version", SUPACTL_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand: `supactl up shop -o json`
   std::string output = "text";
   app.add_option("-o,--output", output, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}))

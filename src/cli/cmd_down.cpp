@@ -1,9 +1,116 @@
 // SPDX-License-Identifier: Apache-2.0
-// PLACEHOLDER: replaced by the real `down` command.
+//
+// `supactl down NAME`: stops and removes the instance's containers and networks. Data volumes
+// and secrets stay unless the user asks for exactly that: `--volumes` removes the volumes only
+// with `--yes`, or after an interactive confirmation that names each one.
+#include "cli/engine.hpp"
 #include "cli/globals.hpp"
+#include "cli/progress.hpp"
+
+#include <supactl/config/home.hpp>
+#include <supactl/core/lock.hpp>
+#include <supactl/stack/stack.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
 
 namespace supactl::cli {
-void setup_down(CLI::App& sub, Globals& g) {
-  set_action(sub, g, []() -> int { throw Error("`down` is not built yet", ExitCode::failure); });
+namespace {
+
+struct DownOptions {
+  std::string name;
+  bool volumes = false;
+  bool yes = false;
+  bool dry_run = false;
+  int timeout = 10;
+  int lock_timeout = 0;
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
 }
+
+int run_down(const Globals& g, const DownOptions& o) {
+  config::validate_name(o.name);
+  const std::filesystem::path dir = config::instance_dir(config::home_dir(g.home), o.name);
+  std::unique_ptr<core::FileLock> lock;
+  if (std::filesystem::exists(dir)) {
+    lock = std::make_unique<core::FileLock>(dir / ".lock", fmt::format("instance {}", o.name), o.lock_timeout);
+  }
+  EngineHandle engine(g);
+
+  if (o.volumes && !o.dry_run) {
+    std::vector<std::string> volumes = stack::project_volumes(*engine, o.name);
+    if (!volumes.empty() && !o.yes) {
+      if (!::isatty(STDIN_FILENO) || g.json()) {
+        throw Error(fmt::format("refusing to delete the data volumes of {} ({}) without --yes", o.name, join(volumes)),
+                    ExitCode::usage, fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
+      }
+      std::cerr << fmt::format("This deletes the data of instance {} for good: {}\nType the instance name to confirm: ",
+                               o.name, join(volumes));
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != o.name) throw Error("not confirmed; nothing was changed", ExitCode::usage);
+    }
+  }
+
+  plan::DownOptions options;
+  options.remove_volumes = o.volumes;
+  options.stop_timeout_s = o.timeout;
+  std::unique_ptr<plan::Progress> progress = make_progress(g);
+  stack::DownResult result = stack::down(*engine, o.name, options, *progress, o.dry_run);
+
+  if (o.dry_run) {
+    std::cout << (result.plan.empty() ? fmt::format("{} has nothing to take down\n", o.name) : result.plan.to_string());
+    return 0;
+  }
+  if (result.plan.empty() && !std::filesystem::exists(dir)) {
+    throw Error(fmt::format("no instance named {}", o.name), ExitCode::not_found, "`supactl ls` lists the instances");
+  }
+  const plan::ExecutionReport& r = result.report;
+  if (g.json()) {
+    std::cout << nlohmann::json{{"instance", o.name},
+                                {"ok", r.ok},
+                                {"removed_containers", result.plan.count(plan::OpType::remove_container)},
+                                {"removed_networks", result.plan.count(plan::OpType::remove_network)},
+                                {"removed_volumes", result.plan.count(plan::OpType::remove_volume)},
+                                {"wall_ms", r.wall_ms},
+                                {"errors", r.errors}}
+                     .dump()
+              << std::endl;
+  }
+  if (!r.ok) {
+    for (const std::string& err : r.errors) std::fprintf(stderr, "supactl: error: %s\n", err.c_str());
+    return static_cast<int>(ExitCode::failure);
+  }
+  if (!g.json()) {
+    std::cout << fmt::format("{} is down: {} containers, {} networks removed; {}\n", o.name,
+                             result.plan.count(plan::OpType::remove_container),
+                             result.plan.count(plan::OpType::remove_network),
+                             o.volumes ? fmt::format("{} volumes deleted", result.plan.count(plan::OpType::remove_volume))
+                                       : std::string("data volumes kept"));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_down(CLI::App& sub, Globals& g) {
+  auto o = std::make_shared<DownOptions>();
+  sub.add_option("name", o->name, "Instance name")->required();
+  sub.add_flag("--volumes", o->volumes, "Also delete the instance's data volumes (needs --yes or a confirmation)");
+  sub.add_flag("-y,--yes", o->yes, "Confirm deleting data volumes without asking");
+  sub.add_flag("--dry-run", o->dry_run, "Print the plan and change nothing");
+  sub.add_option("-t,--timeout", o->timeout, "Seconds each container gets to stop before it is killed")
+      ->check(CLI::Range(0, 3600));
+  sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
+      ->check(CLI::Range(0, 86400));
+  set_action(sub, g, [&g, o]() { return run_down(g, *o); });
+}
+
 }  // namespace supactl::cli

@@ -1,9 +1,60 @@
 // SPDX-License-Identifier: Apache-2.0
-// PLACEHOLDER: replaced by the real `logs` command.
+//
+// `supactl logs NAME [SERVICE...]`: the instance's container logs, demultiplexed, each line
+// prefixed with its service (coloured on a terminal); `-f` follows every container at once.
+#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
+#include <supactl/config/home.hpp>
+#include <supactl/stack/stack.hpp>
+
+#include <ctime>
+#include <iostream>
+#include <unistd.h>
+
 namespace supactl::cli {
-void setup_logs(CLI::App& sub, Globals& g) {
-  set_action(sub, g, []() -> int { throw Error("`logs` is not built yet", ExitCode::failure); });
+namespace {
+
+struct LogsOptions {
+  std::string name;
+  std::vector<std::string> services;
+  bool follow = false;
+  std::string tail = "all";
+  std::string since;
+  bool timestamps = false;
+  bool no_color = false;
+};
+
+int run_logs(const Globals& g, const LogsOptions& o) {
+  config::validate_name(o.name);
+  stack::LogsRequest req;
+  req.project = o.name;
+  req.services = o.services;
+  req.options.follow = o.follow;
+  req.options.tail = o.tail;
+  req.options.timestamps = o.timestamps;
+  req.options.since = stack::parse_since(o.since, static_cast<int64_t>(std::time(nullptr)));
+  req.color = !o.no_color && ::isatty(STDOUT_FILENO);
+  EngineHandle engine(g);
+  stack::logs(*engine, req, [](std::string_view text) {
+    std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+    std::cout.flush();
+  });
+  return 0;
 }
+
+}  // namespace
+
+void setup_logs(CLI::App& sub, Globals& g) {
+  auto o = std::make_shared<LogsOptions>();
+  sub.add_option("name", o->name, "Instance name")->required();
+  sub.add_option("services", o->services, "Services to show (default: all)");
+  sub.add_flag("-f,--follow", o->follow, "Keep streaming new lines");
+  sub.add_option("-n,--tail", o->tail, "Lines from the end of each log, or `all`");
+  sub.add_option("--since", o->since, "Only lines since: unix seconds, RFC 3339, or a duration (10m, 2h)");
+  sub.add_flag("-t,--timestamps", o->timestamps, "Prefix each line with its timestamp");
+  sub.add_flag("--no-color", o->no_color, "No colours even on a terminal");
+  set_action(sub, g, [&g, o]() { return run_logs(g, *o); });
+}
+
 }  // namespace supactl::cli

@@ -1,9 +1,228 @@
 // SPDX-License-Identifier: Apache-2.0
-// PLACEHOLDER: replaced by the real `status` command.
+//
+// `supactl status [NAME]`: the state of one instance per service, or of every instance, from
+// ONE labelled list call. The exit code tells scripts whether the instance is fully healthy.
+// Right after `up`, Docker's own first health check may still be pending ("health:
+// starting"); for a named instance such containers are probed once with their own health
+// test, so `supactl up X && supactl status X` agrees with what `up` saw.
+#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
+#include <supactl/compose/model.hpp>
+#include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/render/render.hpp>
+#include <supactl/stack/stack.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
 namespace supactl::cli {
-void setup_status(CLI::App& sub, Globals& g) {
-  set_action(sub, g, []() -> int { throw Error("`status` is not built yet", ExitCode::failure); });
+namespace {
+
+struct StatusOptions {
+  std::string name;
+  bool show_secrets = false;
+};
+
+/// Expected services, one-shot jobs and health tests of an instance, from its rendered
+/// compose file when there is one (so overrides count), else from its spec.
+struct Expectation {
+  std::vector<std::string> services;
+  std::vector<std::string> jobs;
+  std::map<std::string, docker::Healthcheck> health;
+};
+
+Expectation expectation_of(const config::Instance& inst) {
+  Expectation e;
+  const std::filesystem::path compose_file = inst.rendered_dir() / "compose.yml";
+  const std::filesystem::path env_file = inst.rendered_dir() / ".env";
+  if (!std::filesystem::exists(compose_file) || !std::filesystem::exists(env_file)) {
+    e.services = inst.spec.enabled_services();
+    return e;
+  }
+  compose::LoadOptions load;
+  load.project_name = inst.name;
+  load.files = {compose_file};
+  if (std::filesystem::exists(inst.override_file())) load.files.push_back(inst.override_file());
+  load.variables = compose::parse_env_file(core::read_file(env_file));
+  compose::Project p = compose::load(load);
+  std::set<std::string> jobs;
+  for (const auto& [name, s] : p.services) {
+    e.services.push_back(name);
+    if (s.spec.healthcheck) e.health[name] = *s.spec.healthcheck;
+    for (const compose::Dependency& d : s.depends_on) {
+      if (d.condition == compose::DependsCondition::completed_successfully) jobs.insert(d.service);
+    }
+  }
+  e.jobs.assign(jobs.begin(), jobs.end());
+  return e;
 }
+
+/// Runs the health test of containers Docker has not checked yet; marks them healthy when it
+/// passes.
+void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary>& containers,
+                    const Expectation& e) {
+  for (docker::ContainerSummary& c : containers) {
+    if (c.status.find("(health: starting)") == std::string::npos) continue;
+    auto svc = c.labels.find(compose::k_label_service);
+    if (svc == c.labels.end()) continue;
+    auto h = e.health.find(svc->second);
+    if (h == e.health.end() || h->second.test.size() < 2) continue;
+    std::vector<std::string> cmd;
+    if (h->second.test[0] == "CMD-SHELL") {
+      cmd = {"/bin/sh", "-c", h->second.test[1]};
+    } else {
+      cmd.assign(h->second.test.begin() + 1, h->second.test.end());
+    }
+    try {
+      docker::ExecResult r = engine.exec(c.id, docker::ExecSpec{.cmd = cmd, .env = {}, .user = {}, .working_dir = {}, .tty = false});
+      if (r.exit_code == 0) c.status.replace(c.status.find("(health: starting)"), 18, "(healthy)");
+    } catch (const std::exception&) {
+      // keep "starting"
+    }
+  }
+}
+
+nlohmann::json ports_json(const std::vector<docker::PortBinding>& ports) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const docker::PortBinding& p : ports) {
+    if (p.host_port == 0) continue;
+    out.push_back({{"host_ip", p.host_ip}, {"host_port", p.host_port}, {"container_port", p.container_port},
+                   {"protocol", p.protocol}});
+  }
+  return out;
+}
+
+std::string ports_text(const std::vector<docker::PortBinding>& ports) {
+  std::set<std::string> out;
+  for (const docker::PortBinding& p : ports) {
+    if (p.host_port != 0) out.insert(fmt::format("{}:{}->{}", p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, p.container_port));
+  }
+  std::string s;
+  for (const std::string& x : out) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+std::string state_of(const stack::InstanceStatus& s) {
+  bool any = false;
+  for (const auto& svc : s.services) any = any || !svc.containers.empty();
+  if (!any) return "stopped";
+  return s.healthy ? "healthy" : "degraded";
+}
+
+int run_one(const Globals& g, const StatusOptions& o) {
+  const std::filesystem::path home = config::home_dir(g.home);
+  config::Instance inst = config::load_instance(home, o.name);
+  Expectation e = expectation_of(inst);
+  EngineHandle engine(g);
+  std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine, inst.name);
+  probe_starting(*engine, containers, e);
+  std::vector<stack::InstanceStatus> all = stack::summarize(containers, {{inst.name, e.services}}, e.jobs);
+  const stack::InstanceStatus& s = all.front();
+  render::Endpoints ep = render::instance_endpoints(inst.spec);
+
+  if (g.json()) {
+    nlohmann::json services = nlohmann::json::array();
+    for (const stack::ServiceStatus& svc : s.services) {
+      nlohmann::json cs = nlohmann::json::array();
+      for (const stack::ContainerStatus& c : svc.containers) {
+        cs.push_back({{"name", c.name}, {"number", c.number}, {"state", c.state}, {"health", c.health},
+                      {"status", c.status}, {"image", c.image}, {"ports", ports_json(c.ports)}});
+      }
+      services.push_back({{"service", svc.service}, {"replicas", svc.containers.size()}, {"running", svc.running},
+                          {"ok", svc.ok}, {"containers", cs}});
+    }
+    nlohmann::json j = {{"instance", inst.name},
+                        {"state", state_of(s)},
+                        {"healthy", s.healthy},
+                        {"endpoints", {{"api", ep.api_url}, {"studio", ep.studio_url}, {"db", ep.db_url}}},
+                        {"services", services},
+                        {"missing", s.missing}};
+    if (o.show_secrets) {
+      nlohmann::json sec = nlohmann::json::object();
+      for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD"}) {
+        auto it = inst.secrets.find(k);
+        if (it != inst.secrets.end()) sec[k] = it->second.reveal();
+      }
+      j["secrets"] = sec;
+    }
+    print_json(j);
+  } else {
+    std::cout << fmt::format("{}: {}\n", inst.name, state_of(s));
+    std::cout << fmt::format("  API      {}\n", ep.api_url);
+    if (!ep.studio_url.empty()) std::cout << fmt::format("  Studio   {}\n", ep.studio_url);
+    if (!ep.db_url.empty()) std::cout << fmt::format("  DB       {}\n", ep.db_url);
+    std::cout << fmt::format("\n{:<18} {:<10} {:<10} {:<28} {}\n", "SERVICE", "STATE", "HEALTH", "STATUS", "PORTS");
+    for (const stack::ServiceStatus& svc : s.services) {
+      if (svc.containers.empty()) {
+        std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28}\n", svc.service, "missing", "-", "-");
+      }
+      for (const stack::ContainerStatus& c : svc.containers) {
+        std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28} {}\n", fmt::format("{}-{}", svc.service, c.number), c.state,
+                                 c.health.empty() ? "-" : c.health, c.status, ports_text(c.ports));
+      }
+    }
+    if (o.show_secrets) {
+      std::cout << "\n";
+      for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD"}) {
+        auto it = inst.secrets.find(k);
+        if (it != inst.secrets.end()) std::cout << fmt::format("{}={}\n", k, it->second.reveal());
+      }
+    }
+  }
+  return s.healthy ? 0 : static_cast<int>(ExitCode::unhealthy);
+}
+
+int run_all(const Globals& g) {
+  const std::filesystem::path home = config::home_dir(g.home);
+  std::map<std::string, std::vector<std::string>> expected;
+  std::map<std::string, render::Endpoints> endpoints;
+  for (const std::string& name : config::list_instances(home)) {
+    try {
+      config::Instance inst = config::load_instance(home, name);
+      expected[name] = inst.spec.enabled_services();
+      endpoints[name] = render::instance_endpoints(inst.spec);
+    } catch (const Error& e) {
+      spdlog::warn("instance {}: {}", name, e.what());
+      expected[name] = {};
+    }
+  }
+  EngineHandle engine(g);
+  std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine);
+  std::vector<stack::InstanceStatus> all = stack::summarize(containers, expected, {"minio-init"});
+  bool ok = true;
+  nlohmann::json list = nlohmann::json::array();
+  if (!g.json()) std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", "INSTANCE", "STATE", "SERVICES", "API");
+  for (const stack::InstanceStatus& s : all) {
+    size_t good = 0;
+    for (const auto& svc : s.services) good += svc.ok ? 1 : 0;
+    std::string state = state_of(s);
+    if (state == "degraded") ok = false;
+    std::string api = endpoints.count(s.instance) != 0 ? endpoints[s.instance].api_url : "";
+    if (g.json()) {
+      list.push_back({{"instance", s.instance}, {"state", state}, {"healthy", s.healthy}, {"services_ok", good},
+                      {"services_total", s.services.size()}, {"api", api}});
+    } else {
+      std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", s.instance, state, fmt::format("{}/{}", good, s.services.size()), api);
+    }
+  }
+  if (g.json()) print_json({{"instances", list}});
+  return ok ? 0 : static_cast<int>(ExitCode::unhealthy);
+}
+
+}  // namespace
+
+void setup_status(CLI::App& sub, Globals& g) {
+  auto o = std::make_shared<StatusOptions>();
+  sub.add_option("name", o->name, "Instance name (default: every instance)");
+  sub.add_flag("--show-secrets", o->show_secrets, "Also print the API keys and passwords");
+  set_action(sub, g, [&g, o]() { return o->name.empty() ? run_all(g) : run_one(g, *o); });
+}
+
 }  // namespace supactl::cli

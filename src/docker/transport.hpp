@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Private to src/docker: HTTP/1.1 to the Engine with libcurl, over a Unix socket
+// (CURLOPT_UNIX_SOCKET_PATH) or TCP with optional TLS client certificates. One easy handle
+// per thread and transport, so connections are kept alive and several threads can call at
+// once. Streams are delivered chunk by chunk and can be stopped by the sink or by Ctrl-C.
+
+#include <supactl/docker/engine.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace supactl::docker {
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::string body;                            ///< whole body (non-streaming, or an error body)
+};
+
+/// Receives body chunks of a successful (< 400) response; return false to stop the stream.
+using ChunkSink = std::function<bool(std::string_view)>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string path;  ///< with query, e.g. "/v1.41/containers/json?all=1"
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::string> headers;  ///< extra "Name: value" lines
+  std::string upload_file;           ///< when set, the body is streamed from this file
+  ChunkSink sink;                    ///< when set, the body is streamed to it
+  long timeout_ms = 0;               ///< 0 = none (streams)
+};
+
+class Transport {
+ public:
+  explicit Transport(Endpoint endpoint);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  /// Performs one request. Throws EngineError(connection|permission|cancelled|timeout) when
+  /// no HTTP response could be had; HTTP error statuses are returned, not thrown.
+  HttpResponse perform(const HttpRequest& request);
+
+  const Endpoint& endpoint() const { return m_endpoint; }
+  uint64_t request_count() const { return m_requests.load(); }
+
+ private:
+  Endpoint m_endpoint;
+  std::string m_base_url;     ///< "http://localhost" or "https://host:port"
+  std::string m_socket_path;  ///< for unix://
+  std::atomic<uint64_t> m_requests{0};
+  uint64_t m_id;              ///< distinguishes transports in the per-thread handle cache
+};
+
+/// Percent-encodes `s` for a query string.
+std::string url_encode(std::string_view s);
+
+}  // namespace supactl::docker
