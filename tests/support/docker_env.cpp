@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Test support for the real Engine. The test image is built offline: a folder with Debian's
+// static busybox and its applet links, tarred and imported, so no registry is needed.
+#include "support/docker_env.hpp"
+
+#include <supactl/compose/model.hpp>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <unistd.h>
+
+namespace supactl::test {
+
+docker::Engine* shared_engine(std::string* why) {
+  static std::once_flag once;
+  static std::unique_ptr<docker::Engine> engine;
+  static std::string error;
+  std::call_once(once, [] {
+    try {
+      engine = docker::connect(docker::resolve_endpoint());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  if (why != nullptr) *why = error;
+  return engine.get();
+}
+
+int run_shell(const std::string& command, std::string* out) {
+  std::string cmd = command + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  std::array<char, 4096> buf{};
+  std::string text;
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  int status = ::pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void ensure_test_image() {
+  docker::Engine* engine = shared_engine();
+  if (engine == nullptr) throw std::runtime_error("no Engine");
+  static std::mutex m;
+  std::lock_guard<std::mutex> lock(m);
+  if (engine->inspect_image(k_test_image)) return;
+  std::string out;
+  const std::string script =
+      "set -e; d=$(mktemp -d); mkdir -p $d/bin $d/tmp $d/data $d/etc; cp /bin/busybox $d/bin/busybox; "
+      "for a in sh ash cat echo sleep test ls mkdir touch wget nc httpd env printf grep head tail rm true false kill id "
+      "hostname date seq wc sort tee; do ln -s busybox $d/bin/$a; done; "
+      "echo 'root:x:0:0:root:/:/bin/sh' > $d/etc/passwd; "
+      "tar -C $d -c . | docker import -c 'ENV PATH=/bin' - " + std::string(k_test_image) + " >/dev/null; rm -rf $d";
+  if (run_shell(script, &out) != 0) throw std::runtime_error("cannot import the test image: " + out);
+}
+
+std::string unique_name(const std::string& suffix) {
+  return "supactl-it-" + std::to_string(::getpid()) + "-" + suffix;
+}
+
+void remove_test_objects(const std::string& project_prefix) {
+  docker::Engine* engine = shared_engine();
+  if (engine == nullptr) return;
+  auto ours = [&](const docker::Labels& labels) {
+    if (labels.count(k_test_label) != 0) return true;
+    auto p = labels.find(compose::k_label_project);
+    return !project_prefix.empty() && p != labels.end() && p->second.rfind(project_prefix, 0) == 0;
+  };
+  try {
+    for (const auto& c : engine->list_containers({}, true)) {
+      if (ours(c.labels)) engine->remove_container(c.id, true, false);
+    }
+    for (const auto& n : engine->list_networks({})) {
+      if (ours(n.labels)) engine->remove_network(n.id);
+    }
+    for (const auto& v : engine->list_volumes({})) {
+      if (ours(v.labels)) engine->remove_volume(v.name, true);
+    }
+  } catch (const std::exception&) {
+    // best effort
+  }
+}
+
+}  // namespace supactl::test

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Shared setup for tests against the real Docker Engine: one connection, a tiny offline
+// test image (busybox from Debian's busybox-static, imported once), unique object names and
+// the CI rule — with CI=true a missing Engine fails the test; elsewhere it skips.
+
+#include <supactl/docker/engine.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace supactl::test {
+
+/// The image every Engine test runs: a busybox rootfs imported with `docker import`.
+inline constexpr const char* k_test_image = "supactl-test/busybox:1";
+/// Label put on every object the tests create, so a crashed run can be cleaned up.
+inline constexpr const char* k_test_label = "dev.supactl.test";
+
+/// The Engine, or nullptr when none answers (the reason goes to `why`).
+docker::Engine* shared_engine(std::string* why = nullptr);
+
+/// Makes sure k_test_image exists locally (imports it when missing). Throws on failure.
+void ensure_test_image();
+
+/// A name unique to this test process: "supactl-it-<pid>-<suffix>".
+std::string unique_name(const std::string& suffix);
+
+/// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
+int run_shell(const std::string& command, std::string* out = nullptr);
+
+/// Removes every container, network and volume labelled k_test_label or whose compose
+/// project starts with `project_prefix` (best effort).
+void remove_test_objects(const std::string& project_prefix);
+
+}  // namespace supactl::test
+
+/// In a test body or SetUp: the Engine, or skip (fail when CI=true).
+#define SUPACTL_REQUIRE_ENGINE(var)                                                       \
+  std::string supactl_why_;                                                                \
+  ::supactl::docker::Engine* var = ::supactl::test::shared_engine(&supactl_why_);          \
+  if (var == nullptr) {                                                                    \
+    const char* ci_ = std::getenv("CI");                                                   \
+    if (ci_ != nullptr && std::string(ci_) == "true") {                                    \
+      FAIL() << "no Docker Engine in CI: " << supactl_why_;                                \
+    }                                                                                      \
+    GTEST_SKIP() << "no Docker Engine: " << supactl_why_;                                  \
+  }
