@@ -67,13 +67,16 @@ Expectation expectation_of(const config::Instance& inst) {
 /// Runs the health test of containers Docker has not checked yet; marks them healthy when it
 /// passes.
 void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary>& containers,
-                    const Expectation& e) {
+                    const std::map<std::string, Expectation>& by_instance) {
   for (docker::ContainerSummary& c : containers) {
     if (c.status.find("(health: starting)") == std::string::npos) continue;
     auto svc = c.labels.find(compose::k_label_service);
-    if (svc == c.labels.end()) continue;
-    auto h = e.health.find(svc->second);
-    if (h == e.health.end() || h->second.test.size() < 2) continue;
+    auto inst = c.labels.find(compose::k_label_instance);
+    if (svc == c.labels.end() || inst == c.labels.end()) continue;
+    auto e = by_instance.find(inst->second);
+    if (e == by_instance.end()) continue;
+    auto h = e->second.health.find(svc->second);
+    if (h == e->second.health.end() || h->second.test.size() < 2) continue;
     std::vector<std::string> cmd;
     if (h->second.test[0] == "CMD-SHELL") {
       cmd = {"/bin/sh", "-c", h->second.test[1]};
@@ -122,7 +125,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
   Expectation e = expectation_of(inst);
   EngineHandle engine(g);
   std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine, inst.name);
-  probe_starting(*engine, containers, e);
+  probe_starting(*engine, containers, {{inst.name, e}});
   std::vector<stack::InstanceStatus> all = stack::summarize(containers, {{inst.name, e.services}}, e.jobs);
   const stack::InstanceStatus& s = all.front();
   render::Endpoints ep = render::instance_endpoints(inst.spec);
@@ -183,10 +186,15 @@ int run_all(const Globals& g) {
   const std::filesystem::path home = config::home_dir(g.home);
   std::map<std::string, std::vector<std::string>> expected;
   std::map<std::string, render::Endpoints> endpoints;
+  std::set<std::string> jobs;
+  std::map<std::string, Expectation> by_instance;
   for (const std::string& name : config::list_instances(home)) {
     try {
       config::Instance inst = config::load_instance(home, name);
-      expected[name] = inst.spec.enabled_services();
+      Expectation e = expectation_of(inst);
+      expected[name] = e.services;
+      jobs.insert(e.jobs.begin(), e.jobs.end());
+      by_instance[name] = e;
       endpoints[name] = render::instance_endpoints(inst.spec);
     } catch (const Error& e) {
       spdlog::warn("instance {}: {}", name, e.what());
@@ -195,7 +203,9 @@ int run_all(const Globals& g) {
   }
   EngineHandle engine(g);
   std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine);
-  std::vector<stack::InstanceStatus> all = stack::summarize(containers, expected, {"minio-init"});
+  probe_starting(*engine, containers, by_instance);
+  std::vector<stack::InstanceStatus> all =
+      stack::summarize(containers, expected, std::vector<std::string>(jobs.begin(), jobs.end()));
   bool ok = true;
   nlohmann::json list = nlohmann::json::array();
   if (!g.json()) std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", "INSTANCE", "STATE", "SERVICES", "API");

@@ -113,7 +113,7 @@ int run_up(const Globals& g, const UpOptions& o) {
     return static_cast<int>(core::cancel_requested() ? ExitCode::interrupted : ExitCode::unhealthy);
   }
   if (!g.json()) {
-    if (result.plan.empty()) {
+    if (result.plan.write_count() == 0) {
       std::cout << fmt::format("{} is up to date and healthy\n", inst.name);
     } else {
       std::cout << fmt::format("{} is up: {} operations in {:.1f} s\n", inst.name, result.plan.ops.size(),
