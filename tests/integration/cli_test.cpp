@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// The real binary, start to finish: init → up → status → logs → up (no-op) → down, with a
+// --templates override that swaps the Supabase compose file for a small busybox stack, so the
+// whole CLI path (instance, render, lock, converge, output, exit codes) runs on any Engine.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "support/docker_env.hpp"
+#include "support/temp_dir.hpp"
+
+namespace supactl {
+namespace {
+
+constexpr const char* k_template = R"(# test stack for instance {{name}}
+services:
+  db:
+    image: supactl-test/busybox:1
+    command: ["sh", "-c", "echo db says hello; sleep 1; touch /tmp/ready; exec sleep 3600"]
+    stop_signal: SIGKILL
+    environment:
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /tmp/ready"]
+      interval: 5s
+      retries: 3
+    volumes:
+      - db-data:/data
+    networks: [backend]
+  web:
+    image: supactl-test/busybox:1
+    command: ["sh", "-c", "mkdir -p /www && echo hello from {{name}} > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    stop_signal: SIGKILL
+    depends_on:
+      db:
+        condition: service_healthy
+    ports:
+      - "127.0.0.1:{{http_port}}:8080"
+    networks: [backend, edge]
+networks:
+  backend:
+    internal: true
+  edge: {}
+volumes:
+  db-data: {}
+)";
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SUPACTL_REQUIRE_ENGINE(e);
+    engine = e;
+    test::ensure_test_image();
+    std::ofstream(templates.path() / "compose.yml.mustache") << k_template;
+    name = "it" + std::to_string(::getpid() % 100000);
+  }
+  void TearDown() override {
+    run("down " + name + " --volumes --yes");
+    test::remove_test_objects(name);
+  }
+
+  int run(const std::string& args, std::string* out = nullptr) {
+    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_TEMPLATES=" + templates.path().string() + " " +
+                      SUPACTL_BINARY + " " + args + " </dev/null";
+    return test::run_shell(cmd, out);
+  }
+
+  docker::Engine* engine = nullptr;
+  test::TempDir home;
+  test::TempDir templates;
+  std::string name;
+};
+
+TEST_F(CliTest, InitUpStatusLogsDownKeepsDataUntilAskedExactly) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_NE(out.find("API"), std::string::npos) << out;
+
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  nlohmann::json status = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(status["healthy"].get<bool>()) << out;
+  EXPECT_EQ(status["services"].size(), 2u);
+
+  ASSERT_EQ(run("status --output json", &out), 0) << out;
+  EXPECT_NE(out.find("\"instance\":\"" + name + "\""), std::string::npos) << out;
+
+  ASSERT_EQ(run("logs " + name + " db", &out), 0) << out;
+  EXPECT_NE(out.find("db-1 | db says hello"), std::string::npos) << out;
+
+  // The published port answers on the host.
+  nlohmann::json inst = nlohmann::json::parse(run("ls --output json", &out) == 0 ? out : "[]");
+  ASSERT_EQ(inst.size(), 1u) << out;
+  int http = inst[0]["ports"]["http"].get<int>();
+  ASSERT_EQ(test::run_shell("curl -sf http://127.0.0.1:" + std::to_string(http) + "/", &out), 0) << out;
+  EXPECT_NE(out.find("hello from " + name), std::string::npos);
+
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_NE(out.find("up to date"), std::string::npos) << out;
+
+  // Data volumes go only with --volumes AND --yes; without --yes nothing changes.
+  EXPECT_EQ(run("down " + name + " --volumes", &out), 2) << out;
+  EXPECT_NE(out.find("--yes"), std::string::npos) << out;
+  ASSERT_EQ(run("status " + name, &out), 0) << out;
+
+  ASSERT_EQ(run("down " + name, &out), 0) << out;
+  EXPECT_NE(out.find("data volumes kept"), std::string::npos) << out;
+  EXPECT_EQ(run("status " + name, &out), 6) << out;  // not healthy: stopped
+  {
+    std::string vols;
+    test::run_shell("docker volume ls -q --filter label=com.docker.compose.project=" + name, &vols);
+    EXPECT_NE(vols.find(name + "_db-data"), std::string::npos) << vols;
+  }
+  ASSERT_EQ(run("down " + name + " --volumes --yes", &out), 0) << out;
+  std::string vols;
+  test::run_shell("docker volume ls -q --filter label=com.docker.compose.project=" + name, &vols);
+  EXPECT_EQ(vols, "");
+}
+
+TEST_F(CliTest, SecondUpWhileOneHoldsTheLockFailsClearly) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  const std::string lock = home.path().string() + "/instances/" + name + "/.lock";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  EXPECT_EQ(run("up " + name, &out), 4) << out;
+  EXPECT_NE(out.find("busy"), std::string::npos) << out;
+  ::close(fd);
+}
+
+TEST_F(CliTest, ComposeSeesTheStackThroughItsLabels) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  ASSERT_EQ(test::run_shell("docker ps --filter label=com.docker.compose.project=" + name + " --format '{{.Names}}'", &out), 0);
+  EXPECT_NE(out.find(name + "-db-1"), std::string::npos) << out;
+  EXPECT_NE(out.find(name + "-web-1"), std::string::npos) << out;
+  const std::string compose_file = home.path().string() + "/instances/" + name + "/rendered/compose.yml";
+  ASSERT_EQ(test::run_shell("docker-compose -p " + name + " -f " + compose_file + " ps", &out), 0) << out;
+  EXPECT_NE(out.find(name + "-db-1"), std::string::npos) << out;
+}
+
+TEST_F(CliTest, UnknownInstanceAndBadInputGiveOneLineErrorsAndExitCodes) {
+  std::string out;
+  EXPECT_EQ(run("up nosuch", &out), 3) << out;
+  EXPECT_NE(out.find("supactl init nosuch"), std::string::npos) << out;
+  EXPECT_EQ(run("status nosuch", &out), 3) << out;
+  EXPECT_EQ(run("logs " + name + " --since yesterday", &out), 2) << out;
+  EXPECT_EQ(run("stauts", &out), 2) << out;
+  EXPECT_NE(out.find("did you mean `supactl status`"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace supactl
