@@ -12,7 +12,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <initializer_list>
 #include <regex>
 
 namespace supactl::config {
@@ -44,9 +43,13 @@ class Reader {
   }
   const std::vector<std::string>& problems() const { return m_problems; }
 
-  /// A mapping (or absent); reports unknown keys with their own line.
-  bool mapping(const YAML::Node& node, const std::string& path,
-               std::initializer_list<std::string_view> known) {
+  /// A mapping (or absent); reports keys that spec_key_paths() does not list below `path`.
+  bool mapping(const YAML::Node& node, const std::string& path) {
+    return mapping(node, path, spec_child_keys(path));
+  }
+
+  /// A mapping (or absent); reports keys not in `known` (empty = any key) with their own line.
+  bool mapping(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known) {
     if (!node || node.IsNull()) return false;
     if (!node.IsMap()) {
       problem(node, fmt::format("{} must be a mapping", path));
@@ -130,7 +133,7 @@ bool valid_hostname(const std::string& host) {
 
 void read_ports(Reader& r, const YAML::Node& root, Ports& ports) {
   const YAML::Node node = root["ports"];
-  if (!r.mapping(node, "ports", {"http", "https", "db"})) {
+  if (!r.mapping(node, "ports")) {
     r.problem_key(root, "ports", "ports.http and ports.https are required");
     return;
   }
@@ -145,7 +148,7 @@ void read_ports(Reader& r, const YAML::Node& root, Ports& ports) {
 }
 
 void read_services(Reader& r, const YAML::Node& node, InstanceSpec& spec) {
-  if (!r.mapping(node, "services", {})) return;
+  if (!r.mapping(node, "services")) return;
   for (const auto& it : node) {
     std::string key = it.first.Scalar();
     if (!is_known(optional_services(), key)) {
@@ -161,10 +164,10 @@ void read_services(Reader& r, const YAML::Node& node, InstanceSpec& spec) {
 }
 
 void read_kong(Reader& r, const YAML::Node& node, KongSpec& kong) {
-  if (!r.mapping(node, "kong", {"replicas", "rate_limit"})) return;
+  if (!r.mapping(node, "kong")) return;
   r.integer(node["replicas"], "kong.replicas", 1, 16, kong.replicas);
   const YAML::Node limit = node["rate_limit"];
-  if (!r.mapping(limit, "kong.rate_limit", {"enabled", "per_second", "per_minute"})) return;
+  if (!r.mapping(limit, "kong.rate_limit")) return;
   r.boolean(limit["enabled"], "kong.rate_limit.enabled", kong.rate_limit.enabled);
   r.integer(limit["per_second"], "kong.rate_limit.per_second", 0, 1000000, kong.rate_limit.per_second);
   r.integer(limit["per_minute"], "kong.rate_limit.per_minute", 0, 100000000, kong.rate_limit.per_minute);
@@ -174,10 +177,7 @@ void read_kong(Reader& r, const YAML::Node& node, KongSpec& kong) {
 }
 
 void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
-  if (!r.mapping(node, "auth", {"site_url", "additional_redirect_urls", "jwt_expiry",
-                                "disable_signup", "email_signup", "email_autoconfirm",
-                                "anonymous_users", "phone_signup", "phone_autoconfirm",
-                                "providers", "smtp"})) {
+  if (!r.mapping(node, "auth")) {
     return;
   }
   r.string(node["site_url"], "auth.site_url", auth.site_url);
@@ -194,11 +194,11 @@ void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
   r.boolean(node["phone_autoconfirm"], "auth.phone_autoconfirm", auth.phone_autoconfirm);
 
   const YAML::Node providers = node["providers"];
-  if (r.mapping(providers, "auth.providers", {"google", "github", "azure"})) {
+  if (r.mapping(providers, "auth.providers", oauth_providers())) {
     for (const auto& it : providers) {
       std::string key = it.first.Scalar();
       std::string path = "auth.providers." + key;
-      if (!r.mapping(it.second, path, {"enabled", "client_id", "redirect_uri"})) continue;
+      if (!r.mapping(it.second, path, spec_child_keys("auth.providers.<provider>"))) continue;
       OAuthProvider p;
       r.boolean(it.second["enabled"], path + ".enabled", p.enabled);
       r.string(it.second["client_id"], path + ".client_id", p.client_id);
@@ -208,7 +208,7 @@ void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
     }
   }
   const YAML::Node smtp = node["smtp"];
-  if (r.mapping(smtp, "auth.smtp", {"host", "port", "user", "sender_name", "admin_email"})) {
+  if (r.mapping(smtp, "auth.smtp")) {
     r.string(smtp["host"], "auth.smtp.host", auth.smtp.host);
     r.integer(smtp["port"], "auth.smtp.port", 1, 65535, auth.smtp.port);
     r.string(smtp["user"], "auth.smtp.user", auth.smtp.user);
@@ -218,7 +218,7 @@ void read_auth(Reader& r, const YAML::Node& node, AuthSpec& auth) {
 }
 
 void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
-  if (!r.mapping(node, "storage", {"backend", "bucket", "file_size_limit"})) return;
+  if (!r.mapping(node, "storage")) return;
   std::string backend = to_string(storage.backend);
   r.string(node["backend"], "storage.backend", backend);
   if (backend == "minio") {
@@ -240,7 +240,7 @@ void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
 
 void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string& domain) {
   const YAML::Node node = root["tls"];
-  if (!r.mapping(node, "tls", {"mode", "email"})) return;
+  if (!r.mapping(node, "tls")) return;
   std::string mode = to_string(tls.mode);
   r.string(node["mode"], "tls.mode", mode);
   r.string(node["email"], "tls.email", tls.email);
@@ -260,7 +260,7 @@ void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string
 }
 
 void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Resources>& out) {
-  if (!r.mapping(node, "resources", {})) return;
+  if (!r.mapping(node, "resources")) return;
   static const std::regex k_memory(R"(^[0-9]+(\.[0-9]+)?[bkmg]?$)");
   static const std::regex k_cpus(R"(^[0-9]+(\.[0-9]+)?$)");
   for (const auto& it : node) {
@@ -270,7 +270,7 @@ void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Res
       r.problem(it.first, fmt::format("{}: `{}` is not a service", path, service));
       continue;
     }
-    if (!r.mapping(it.second, path, {"memory", "cpus"})) continue;
+    if (!r.mapping(it.second, path, spec_child_keys("resources.<service>"))) continue;
     Resources res;
     r.string(it.second["memory"], path + ".memory", res.memory);
     r.string(it.second["cpus"], path + ".cpus", res.cpus);
@@ -285,7 +285,7 @@ void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Res
 }
 
 void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::string>& images) {
-  if (!r.mapping(node, "images", {})) return;
+  if (!r.mapping(node, "images")) return;
   for (const auto& it : node) {
     std::string service = it.first.Scalar();
     if (!is_known(all_services(), service)) {
@@ -329,8 +329,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
     throw Error(fmt::format("{}:1: the file must be a mapping of settings", label), ExitCode::usage,
                 "recreate it with `supactl init NAME`");
   }
-  r.mapping(root, "", {"name", "release", "domain", "registry", "images", "ports", "services",
-                       "kong", "auth", "rest", "storage", "tls", "resources", "wait", "functions"});
+  r.mapping(root, "");
 
   r.string(root["name"], "name", spec.name);
   if (spec.name.empty()) r.problem_at(1, "name is required");
@@ -352,7 +351,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   read_auth(r, root["auth"], spec.auth);
 
   const YAML::Node rest = root["rest"];
-  if (r.mapping(rest, "rest", {"schemas", "max_rows"})) {
+  if (r.mapping(rest, "rest")) {
     r.string_list(rest["schemas"], "rest.schemas", spec.rest.schemas);
     r.integer(rest["max_rows"], "rest.max_rows", 1, 100000000, spec.rest.max_rows);
   }
@@ -361,9 +360,9 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   read_resources(r, root["resources"], spec.resources);
 
   const YAML::Node wait = root["wait"];
-  if (r.mapping(wait, "wait", {"timeout"})) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);
+  if (r.mapping(wait, "wait")) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);
   const YAML::Node functions = root["functions"];
-  if (r.mapping(functions, "functions", {"verify_jwt"})) {
+  if (r.mapping(functions, "functions")) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
   }
   check_services(r, root, spec);

@@ -123,6 +123,20 @@ const std::vector<std::string>& optional_services();
 /// Whether optional `service` is on when instance.yaml does not say.
 bool default_enabled(std::string_view service);
 
+/// OAuth providers instance.yaml knows under `auth.providers` (google, github, azure).
+const std::vector<std::string>& oauth_providers();
+
+/// Every key path instance.yaml accepts, leaves only, in file order, e.g. `ports.http` or
+/// `kong.rate_limit.per_second`. `<service>` stands for a service name (an optional one under
+/// `services`, any under `images` and `resources`) and `<provider>` for one of
+/// oauth_providers(). parse_spec takes the keys it accepts from this list, so the list and
+/// the loader cannot disagree; docs/API_REFERENCE.md documents each entry (a test checks).
+const std::vector<std::string>& spec_key_paths();
+
+/// The keys allowed directly below `path` in spec_key_paths() ("" = the top level), in order;
+/// empty when any key is allowed there (a `<service>` map).
+std::vector<std::string> spec_child_keys(std::string_view path);
+
 /// Parses instance.yaml text. Every problem is collected (unknown keys, wrong types, values
 /// out of range, inconsistent services) as `label:line: message`, and they are thrown together
 /// once as supactl::Error(ExitCode::usage), one per line.
