@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// The whole Supabase stack, through the real binary, pulled from the image kit's registry on
+// 127.0.0.1:5000 exactly as an air-gapped user pulls from a mirror: init + up to all-healthy,
+// data across down/up, a no-op second up (checked through the Engine's events), drift of one
+// service, two instances side by side, an unhealthy service, a taken port, down --volumes.
+// Needs `tests/images/kit up`; skips without it, except in CI (CI=true) where it fails.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#include "support/docker_env.hpp"
+#include "support/temp_dir.hpp"
+
+namespace supactl {
+namespace {
+
+constexpr const char* k_registry = "127.0.0.1:5000";
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string sh(const std::string& command, int* status = nullptr) {
+  std::string out;
+  int rc = test::run_shell(command, &out);
+  if (status != nullptr) *status = rc;
+  return trim(out);
+}
+
+/// A loopback port nobody listens on right now.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class FullStackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SUPACTL_REQUIRE_ENGINE(e);
+    (void)e;
+    int rc = 0;
+    sh(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_registry + "/v2/", &rc);
+    if (rc != 0) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") {
+        FAIL() << "the image kit's registry does not answer on " << k_registry << "; run tests/images/kit up";
+      }
+      GTEST_SKIP() << "no image kit on " << k_registry << " (run tests/images/kit up)";
+    }
+    base = "fs" + std::to_string(::getpid() % 100000);
+  }
+  void TearDown() override {
+    for (const auto& n : created) run("down " + n + " --volumes --yes");
+    test::remove_test_objects(base);
+  }
+
+  int run(const std::string& args, std::string* out = nullptr) {
+    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " " + args + " </dev/null";
+    return test::run_shell(cmd, out);
+  }
+
+  /// `supactl init` of a full instance pulling from the kit, on free ports.
+  std::string init(const std::string& suffix, std::string extra = "") {
+    std::string name = base + suffix;
+    std::string out;
+    EXPECT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(free_port()) +
+                      " --https-port " + std::to_string(free_port()) + " " + extra,
+                  &out),
+              0)
+        << out;
+    created.push_back(name);
+    return name;
+  }
+
+  std::filesystem::path dir(const std::string& name) { return home.path() / "instances" / name; }
+
+  /// service → container id of the instance's running containers.
+  std::map<std::string, std::string> containers(const std::string& name) {
+    std::map<std::string, std::string> ids;
+    std::string out = sh("docker ps -a --filter label=com.docker.compose.project=" + name +
+                         " --format '{{.Label \"com.docker.compose.service\"}} {{.ID}}'");
+    std::istringstream in(out);
+    std::string service, id;
+    while (in >> service >> id) ids[service] = id;
+    return ids;
+  }
+
+  nlohmann::json status_json(const std::string& name, int* rc = nullptr) {
+    std::string out;
+    int code = run("status " + name + " --output json", &out);
+    if (rc != nullptr) *rc = code;
+    auto brace = out.find('{');
+    return brace == std::string::npos ? nlohmann::json() : nlohmann::json::parse(out.substr(brace), nullptr, false);
+  }
+
+  std::string psql(const std::string& name, const std::string& sql, int* rc = nullptr) {
+    return sh("docker exec " + name + "-db-1 psql -U postgres -h /var/run/postgresql -d postgres -tAc \"" + sql + "\"",
+              rc);
+  }
+
+  test::TempDir home;
+  std::string base;
+  std::vector<std::string> created;
+};
+
+TEST_F(FullStackTest, InitUpIsHealthyDataSurvivesDownUpAndASecondUpWritesNothing) {
+  std::string name = init("a");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_NE(out.find("API"), std::string::npos) << out;
+
+  int rc = 0;
+  nlohmann::json st = status_json(name, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_TRUE(st.is_object()) << out;
+  EXPECT_TRUE(st["healthy"].get<bool>()) << st.dump(2);
+  EXPECT_GE(st["services"].size(), 13u) << st.dump(2);
+
+  // Every image came through the mirror.
+  auto ids = containers(name);
+  for (const char* service : {"db", "kong", "auth", "rest", "realtime", "storage", "imgproxy", "meta", "studio",
+                              "functions", "minio", "redis", "caddy"}) {
+    ASSERT_TRUE(ids.count(service)) << service << " missing";
+    std::string image = sh("docker inspect -f '{{.Config.Image}}' " + ids[service]);
+    EXPECT_EQ(image.rfind(std::string(k_registry) + "/", 0), 0u) << service << ": " << image;
+  }
+  // The wiring reaches the services: the auth stand-in got the instance's JWT secret and db URL.
+  std::string env = sh("docker exec " + name + "-auth-1 curl -fsS http://127.0.0.1:9999/__standin/env");
+  auto j = nlohmann::json::parse(env, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << env;
+  std::string secrets;
+  {
+    std::ifstream f(dir(name) / "secrets.env");
+    secrets.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  std::string jwt = j["env"].value("GOTRUE_JWT_SECRET", "");
+  EXPECT_FALSE(jwt.empty()) << env;
+  EXPECT_NE(secrets.find("JWT_SECRET=" + jwt), std::string::npos);
+  // Caddy → Kong on the published HTTP port.
+  nlohmann::json inst;
+  ASSERT_EQ(run("ls --output json", &out), 0) << out;
+  inst = nlohmann::json::parse(out);
+  int http = 0;
+  for (const auto& i : inst) {
+    if (i["name"] == name) http = i["ports"]["http"].get<int>();
+  }
+  ASSERT_GT(http, 0) << out;
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(http) + "/rest/v1/"), "200");
+
+  // A table created in the db survives down + up.
+  psql(name, "create table public.keepme (id int); insert into public.keepme values (42)", &rc);
+  ASSERT_EQ(rc, 0);
+  ASSERT_EQ(run("down " + name, &out), 0) << out;
+  EXPECT_TRUE(containers(name).empty());
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_EQ(psql(name, "select id from public.keepme"), "42");
+
+  // A second up on the converged instance: no create/start/stop/destroy events at all.
+  std::string since = std::to_string(std::time(nullptr));
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_NE(out.find("up to date"), std::string::npos) << out;
+  std::string until = std::to_string(std::time(nullptr) + 1);
+  std::string events = sh("docker events --since " + since + " --until " + until +
+                          " --filter label=com.docker.compose.project=" + name +
+                          " --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'");
+  // Health-check execs (exec_create, exec_start, exec_die) are the Engine's own and allowed.
+  std::istringstream lines(events);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string action = line.substr(0, line.find(' '));
+    for (const char* write : {"create", "start", "stop", "kill", "destroy", "die", "restart", "rename"}) {
+      EXPECT_NE(action, write) << "a no-op up made a write: " << line;
+    }
+  }
+}
+
+TEST_F(FullStackTest, ChangingOneServicesEnvRecreatesOnlyThatService) {
+  std::string name = init("b");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  auto before = containers(name);
+  std::ofstream(dir(name) / "compose.override.yml") << "services:\n  imgproxy:\n    environment:\n      EXTRA_FLAG: \"on\"\n";
+  ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
+  EXPECT_NE(out.find("imgproxy"), std::string::npos) << out;
+  EXPECT_EQ(containers(name), before) << "--dry-run changed something";
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  auto after = containers(name);
+  ASSERT_EQ(after.size(), before.size());
+  for (const auto& [service, id] : before) {
+    if (service == "imgproxy") {
+      EXPECT_NE(after[service], id) << "imgproxy was not recreated";
+    } else {
+      EXPECT_EQ(after[service], id) << service << " was recreated although unchanged";
+    }
+  }
+  EXPECT_NE(sh("docker exec " + name + "-imgproxy-1 printenv EXTRA_FLAG"), "");
+}
+
+TEST_F(FullStackTest, TwoInstancesSideBySideAndDownOfOneLeavesTheOther) {
+  std::string one = init("c");
+  std::string two = init("d");
+  std::string out1, out2;
+  auto f1 = std::async(std::launch::async, [&] { return run("up " + one, &out1); });
+  auto f2 = std::async(std::launch::async, [&] { return run("up " + two, &out2); });
+  ASSERT_EQ(f1.get(), 0) << out1;
+  ASSERT_EQ(f2.get(), 0) << out2;
+  // No shared names: each has its own networks and volumes.
+  std::string nets = sh("docker network ls --format '{{.Name}}'");
+  for (const auto& n : {one, two}) {
+    EXPECT_NE(nets.find(n + "_backend"), std::string::npos) << nets;
+    EXPECT_NE(nets.find(n + "_edge"), std::string::npos) << nets;
+    EXPECT_EQ(sh("docker volume inspect -f '{{.Name}}' " + n + "_db-data"), n + "_db-data");
+  }
+  // The backend network is internal: no route out.
+  EXPECT_EQ(sh("docker network inspect -f '{{.Internal}}' " + one + "_backend"), "true");
+
+  std::string out;
+  ASSERT_EQ(run("down " + one, &out), 0) << out;
+  int rc = 0;
+  nlohmann::json st = status_json(two, &rc);
+  EXPECT_EQ(rc, 0) << st.dump(2);
+  EXPECT_TRUE(st.value("healthy", false));
+  EXPECT_TRUE(containers(one).empty());
+
+  // down --volumes --yes removes the data of that instance only.
+  ASSERT_EQ(run("down " + one + " --volumes --yes", &out), 0) << out;
+  EXPECT_EQ(sh("docker volume ls -q --filter label=com.docker.compose.project=" + one), "");
+  EXPECT_NE(sh("docker volume ls -q --filter label=com.docker.compose.project=" + two), "");
+}
+
+TEST_F(FullStackTest, AnUnhealthyServiceFailsUpWithItsNameAndLogs) {
+  std::string name = init("e");
+  std::ofstream(dir(name) / "compose.override.yml")
+      << "services:\n  imgproxy:\n    environment:\n      STANDIN_UNHEALTHY: \"1\"\n";
+  std::string out;
+  int rc = run("up " + name + " --wait-timeout 20", &out);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_EQ(rc, 6) << out;
+  EXPECT_NE(out.find("imgproxy"), std::string::npos) << out;
+  // The service's own log lines are shown.
+  EXPECT_NE(out.find("standin imgproxy"), std::string::npos) << out;
+  // Nothing is lost: the db volume is still there.
+  EXPECT_EQ(sh("docker volume inspect -f '{{.Name}}' " + name + "_db-data"), name + "_db-data");
+}
+
+TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {
+  std::string name = init("f");
+  std::string out;
+  ASSERT_EQ(run("ls --output json", &out), 0) << out;
+  int http = 0;
+  for (const auto& i : nlohmann::json::parse(out)) {
+    if (i["name"] == name) http = i["ports"]["http"].get<int>();
+  }
+  ASSERT_GT(http, 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  a.sin_port = htons(static_cast<uint16_t>(http));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  int rc = run("up " + name, &out);
+  ::close(fd);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find(std::to_string(http)), std::string::npos) << out;
+  EXPECT_TRUE(containers(name).empty()) << out;
+}
+
+}  // namespace
+}  // namespace supactl
