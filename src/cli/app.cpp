@@ -29,6 +29,11 @@ void setup_up(CLI::App&, Globals&);
 void setup_down(CLI::App&, Globals&);
 void setup_status(CLI::App&, Globals&);
 void setup_logs(CLI::App&, Globals&);
+void setup_backup(CLI::App&, Globals&);
+void setup_restore(CLI::App&, Globals&);
+void setup_psql(CLI::App&, Globals&);
+void setup_exec(CLI::App&, Globals&);
+void setup_db(CLI::App&, Globals&);
 
 namespace {
 
@@ -41,6 +46,11 @@ const Command k_commands[] = {
     {"status", "Show the state and health of one instance or all", setup_status},
     {"logs", "Show or follow the logs of an instance's services", setup_logs},
     {"doctor", "Show which Docker Engine is used, why, and its versions", setup_doctor},
+    {"backup", "Back up an instance (database dump, storage files, spec) to one archive; ls, prune", setup_backup},
+    {"restore", "Restore a backup into a new instance, or over one with --yes", setup_restore},
+    {"psql", "Run psql in an instance's db container (non-interactive)", setup_psql},
+    {"exec", "Run a command in a running service container of an instance", setup_exec},
+    {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
 };
 
 size_t edit_distance(const std::string& a, const std::string& b) {

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// `backup` and the data half of `restore` for one instance, over the Engine: the logical dump
+// (roles + pg_dump -Fc per database, taken inside the running db container and streamed out
+// through exec), the storage volume (MinIO's /data or the file backend's folder, via the
+// archive API), the instance's files, and manifest.json (see backup/archive.hpp).
+
+#include <supactl/backup/archive.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/docker/engine.hpp>
+#include <supactl/stack/db.hpp>
+
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace supactl::backup {
+
+/// Schemas whose tables' row counts go into the manifest and are compared after a restore.
+const std::vector<std::string>& counted_schemas();
+
+/// Where an instance's stored objects live: the service whose container mounts the volume,
+/// and the folder inside it. Empty `service` when the instance runs no storage.
+struct StorageLocation {
+  std::string service;  ///< "minio" or "storage"
+  std::string path;     ///< "/data" or "/var/lib/storage"
+};
+StorageLocation storage_location(const config::InstanceSpec& spec);
+
+/// `HOME/backups/NAME`.
+std::filesystem::path backup_dir(const std::filesystem::path& home, const std::string& name);
+
+struct BackupOptions {
+  std::filesystem::path out;  ///< the archive to write (parent created 0700)
+  bool include_secrets = false;
+  std::string supactl_version;
+};
+
+struct BackupResult {
+  std::filesystem::path path;
+  int64_t size = 0;
+  nlohmann::json manifest;
+};
+
+/// Writes a backup of running instance `inst` to options.out (mode 0600; staging files are
+/// private and live beside it). Needs the db container running (and the storage container
+/// when the instance has storage). Throws supactl::Error.
+BackupResult create_backup(docker::Engine& engine, const config::Instance& inst, const BackupOptions& options,
+                           std::time_t now);
+
+/// The members of a verified, extracted backup (`dir` as given to verify_archive).
+struct Extracted {
+  nlohmann::json manifest;
+  std::filesystem::path dir;
+  /// Host path of member `path`.
+  std::filesystem::path member(const std::string& path) const { return dir / "m" / path; }
+  bool has(const std::string& path) const;
+};
+
+/// Loads the backup's roles and databases into the running db container of `project`
+/// (the other services must be stopped). Staged input files are removed afterwards.
+stack::LoadReport restore_databases(docker::Engine& engine, const std::string& project, const Extracted& backup);
+
+/// Empties the storage folder in the running storage container (before the services stop).
+void clear_storage(docker::Engine& engine, const std::string& project, const Extracted& backup);
+/// Copies the backup's storage files into the (possibly stopped) storage container.
+void restore_storage(docker::Engine& engine, const std::string& project, const Extracted& backup);
+
+/// A comparison of the restored instance with the manifest.
+struct Comparison {
+  int tables = 0;                       ///< tables compared
+  std::vector<std::string> row_diffs;   ///< "public.todos: 3 in the backup, 2 now"
+  int64_t files_expected = -1;          ///< -1 when the backup has no storage
+  int64_t files_now = -1;
+  bool ok() const { return row_diffs.empty() && files_expected == files_now; }
+};
+Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,
+                                 const std::filesystem::path& scratch);
+
+}  // namespace supactl::backup

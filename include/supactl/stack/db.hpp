@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Postgres inside a stack's `db` container, driven only through the Engine: exec for psql,
+// pg_dump and pg_restore (output streamed through the exec stream, never a host file), and
+// put_archive to place input files (the Engine client has no exec standard input). Used by
+// `backup`, `restore`, `psql` and `db migrate`.
+
+#include <supactl/docker/engine.hpp>
+#include <supactl/docker/tar.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace supactl::stack {
+
+/// Id of the running container of `service` in `project` (the lowest replica number).
+/// Throws supactl::Error(not_found) with the hint `supactl up PROJECT` when none runs.
+std::string running_container(docker::Engine& engine, const std::string& project,
+                              const std::string& service);
+
+/// Which Postgres, as whom: psql/pg_dump run inside `container` over the local socket.
+struct PgTarget {
+  std::string container;
+  std::string user = "supabase_admin";
+  std::string database = "postgres";
+};
+
+/// `psql -X -h /var/run/postgresql -U user -d database` followed by `args`.
+std::vector<std::string> psql_argv(const PgTarget& target, const std::vector<std::string>& args);
+
+/// Runs `sql` (psql -X -A -t -q, ON_ERROR_STOP) and returns its unaligned output, fields
+/// separated by a tab. Throws supactl::Error carrying Postgres' own error line.
+std::string query(docker::Engine& engine, const PgTarget& target, const std::string& sql);
+
+/// Databases that take connections and are not templates, sorted.
+std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& target);
+
+/// Exact row counts ("schema.table" -> rows) of the ordinary and partitioned tables in
+/// `schemas` of target.database.
+std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget& target,
+                                          const std::vector<std::string>& schemas);
+
+/// `pg_dumpall --roles-only --no-role-passwords`, streamed to `out` (role passwords stay
+/// those of the instance the dump is restored into, which match its secrets).
+void dump_roles(docker::Engine& engine, const PgTarget& target,
+                const std::function<void(std::string_view)>& out);
+
+/// `pg_dump -Fc` of `database`, streamed to `out`.
+void dump_database(docker::Engine& engine, const PgTarget& target, const std::string& database,
+                   const std::function<void(std::string_view)>& out);
+
+/// Copies `files` into a new private folder (/tmp/supactl-<random>, 0700) of `container` and
+/// returns the folder. Remove it with remove_staged.
+std::string stage_files(docker::Engine& engine, const std::string& container,
+                        const std::vector<docker::TarFile>& files);
+/// Removes a folder made by stage_files (best effort).
+void remove_staged(docker::Engine& engine, const std::string& container, const std::string& dir);
+
+/// What loading a logical dump reported.
+struct LoadReport {
+  int ignored_errors = 0;             ///< pg_restore/psql errors that did not stop the load
+  std::vector<std::string> messages;  ///< their first lines (expected "already exists" excluded)
+};
+
+/// Loads a dump made by dump_roles/dump_database: `roles_file` with psql (roles that exist
+/// already are kept), then for each database -> dump file (paths inside the container):
+/// DROP DATABASE ... WITH (FORCE) and `pg_restore --create`. Nothing else may be connected
+/// (stop the other services first).
+LoadReport load_dump(docker::Engine& engine, const PgTarget& target, const std::string& roles_file,
+                     const std::map<std::string, std::string>& database_files);
+
+// --- migrations -------------------------------------------------------------------------------
+
+struct Migration {
+  std::string file;     ///< file name, e.g. "20240101000000_create_todos.sql"
+  std::string version;  ///< the digits before the first '_', else the whole stem
+  std::string name;     ///< the rest of the stem
+  std::string sql;
+};
+
+/// The *.sql files of `dir` in name order. Throws supactl::Error(usage) when `dir` is not a
+/// folder or two files share a version.
+std::vector<Migration> read_migrations(const std::string& dir);
+
+struct MigrateResult {
+  std::vector<std::string> applied;  ///< file names applied now
+  std::vector<std::string> skipped;  ///< already recorded
+};
+
+/// Applies the migrations not yet recorded in supabase_migrations.schema_migrations (created
+/// when missing), each in its own transaction together with its record. Stops at the first
+/// failure with supactl::Error carrying Postgres' error; earlier ones stay applied.
+/// `on_applied` is called after each file that was applied.
+MigrateResult migrate(docker::Engine& engine, const PgTarget& target,
+                      const std::vector<Migration>& migrations,
+                      const std::function<void(const std::string&)>& on_applied = {});
+
+}  // namespace supactl::stack

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The backup archive format (see include/supactl/backup/archive.hpp): staging members as
+// private files while hashing them, writing manifest.json + members as tar.gz with libarchive,
+// and the verifying reader that extracts only what the manifest vouches for.
+#include <supactl/backup/archive.hpp>
+
+#include <supactl/core/error.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+namespace supactl::backup {
+namespace fs = std::filesystem;
+
+// --- Sha256 -----------------------------------------------------------------------------------
+
+struct Sha256::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Sha256::Sha256() : m_impl(std::make_unique<Impl>()) {
+  m_impl->ctx = EVP_MD_CTX_new();
+  if (m_impl->ctx == nullptr || EVP_DigestInit_ex(m_impl->ctx, EVP_sha256(), nullptr) != 1) {
+    throw Error("sha256: OpenSSL could not initialise a digest");
+  }
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(m_impl->ctx); }
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(m_impl->ctx, data.data(), data.size()); }
+std::string Sha256::hex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(m_impl->ctx, md, &n);
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+// --- TempDir ----------------------------------------------------------------------------------
+
+TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  std::string tmpl = (parent / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw Error(fmt::format("cannot create a private folder in {}: {}", parent.string(), std::strerror(errno)),
+                ExitCode::failure, "check that the folder exists and is writable");
+  }
+  m_path = tmpl;
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(m_path, ec);
+}
+
+// --- writing ----------------------------------------------------------------------------------
+
+namespace {
+
+/// A file opened for writing with O_EXCL and `mode`.
+class OutFile {
+ public:
+  OutFile(const fs::path& path, mode_t mode) : m_path(path) {
+    m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (m_fd < 0) throw Error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  }
+  ~OutFile() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  OutFile(const OutFile&) = delete;
+  OutFile& operator=(const OutFile&) = delete;
+  void write(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::write(m_fd, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  int fd() const { return m_fd; }
+  void close() {
+    if (::fsync(m_fd) != 0 || ::close(m_fd) != 0) {
+      m_fd = -1;
+      throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
+    }
+    m_fd = -1;
+  }
+
+ private:
+  fs::path m_path;
+  int m_fd = -1;
+};
+
+/// Rejects absolute paths, "..", empty segments and backslashes.
+bool safe_member_path(const std::string& p) {
+  if (p.empty() || p.front() == '/' || p.find('\\') != std::string::npos || p.find("//") != std::string::npos) return false;
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find('/', start);
+    std::string seg = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+void make_parents(const fs::path& file) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  if (ec) throw Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
+}
+
+}  // namespace
+
+fs::path ArchiveBuilder::staged(const std::string& path) const { return m_staging / "m" / path; }
+
+void ArchiveBuilder::add_stream(const std::string& path,
+                                const std::function<void(const std::function<void(std::string_view)>&)>& produce) {
+  if (!safe_member_path(path)) throw Error(fmt::format("bad backup member path {}", path));
+  const fs::path target = staged(path);
+  make_parents(target);
+  OutFile f(target, 0600);
+  Sha256 sha;
+  int64_t size = 0;
+  produce([&](std::string_view chunk) {
+    sha.update(chunk);
+    f.write(chunk);
+    size += static_cast<int64_t>(chunk.size());
+  });
+  f.close();
+  m_members.push_back({.path = path, .size = size, .sha256 = sha.hex()});
+}
+
+void ArchiveBuilder::add_bytes(const std::string& path, std::string_view content) {
+  add_stream(path, [&](const std::function<void(std::string_view)>& out) { out(content); });
+}
+
+void ArchiveBuilder::add_file(const std::string& path, const fs::path& source) {
+  add_stream(path, [&](const std::function<void(std::string_view)>& out) {
+    int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
+    std::string buf(1 << 16, '\0');
+    for (;;) {
+      ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      out(std::string_view(buf.data(), static_cast<size_t>(n)));
+    }
+    ::close(fd);
+  });
+}
+
+void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t mode) const {
+  nlohmann::json members = nlohmann::json::array();
+  for (const Member& m : m_members) members.push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
+  manifest["members"] = members;
+  const std::string manifest_text = manifest.dump(2) + "\n";
+
+  make_parents(out);
+  const fs::path partial = out.parent_path() / ("." + out.filename().string() + ".partial");
+  std::error_code ec;
+  fs::remove(partial, ec);
+  OutFile file(partial, mode);
+  bool done = false;
+  struct Cleanup {
+    const fs::path& p;
+    bool& done;
+    ~Cleanup() {
+      std::error_code e;
+      if (!done) fs::remove(p, e);
+    }
+  } cleanup{partial, done};
+
+  std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(a.get());
+  archive_write_add_filter_gzip(a.get());
+  if (archive_write_open_fd(a.get(), file.fd()) != ARCHIVE_OK) {
+    throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
+  }
+  const time_t now = std::time(nullptr);
+  auto header = [&](const std::string& path, int64_t size) {
+    std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(e.get(), path.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0600);
+    archive_entry_set_size(e.get(), size);
+    archive_entry_set_mtime(e.get(), now, 0);
+    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) {
+      throw Error(fmt::format("writing {} ({}): {}", out.string(), path, archive_error_string(a.get())));
+    }
+  };
+  auto data = [&](const void* p, size_t n) {
+    if (archive_write_data(a.get(), p, n) < 0) {
+      throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
+    }
+  };
+  header("manifest.json", static_cast<int64_t>(manifest_text.size()));
+  data(manifest_text.data(), manifest_text.size());
+  std::string buf(1 << 16, '\0');
+  for (const Member& m : m_members) {
+    header(m.path, m.size);
+    int fd = ::open(staged(m.path).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(fmt::format("cannot read staged {}: {}", m.path, std::strerror(errno)));
+    for (;;) {
+      ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      data(buf.data(), static_cast<size_t>(n));
+    }
+    ::close(fd);
+  }
+  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+    throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
+  }
+  file.close();
+  fs::rename(partial, out, ec);
+  if (ec) throw Error(fmt::format("cannot rename {} to {}: {}", partial.string(), out.string(), ec.message()));
+  done = true;
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+nlohmann::json verify_archive(const fs::path& archive_path, const fs::path& dir) {
+  auto corrupt = [&](const std::string& why) {
+    return Error(fmt::format("backup {} is corrupt or incomplete: {}; nothing was changed", archive_path.string(), why),
+                 ExitCode::usage, "use another backup (`supactl backup ls NAME` lists them)");
+  };
+  std::error_code ec;
+  if (!fs::is_regular_file(archive_path, ec)) {
+    throw Error(fmt::format("no backup file {}", archive_path.string()), ExitCode::not_found,
+                "`supactl backup ls NAME` lists an instance's backups");
+  }
+  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw corrupt(archive_error_string(a.get()) ? archive_error_string(a.get()) : "unreadable");
+  }
+  auto error_text = [&]() { return std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error"); };
+
+  struct archive_entry* entry = nullptr;
+  int rc = archive_read_next_header(a.get(), &entry);
+  if (rc != ARCHIVE_OK) throw corrupt(rc == ARCHIVE_EOF ? "empty archive" : error_text());
+  if (std::string(archive_entry_pathname(entry)) != "manifest.json") throw corrupt("manifest.json is not its first member");
+  std::string manifest_text;
+  {
+    char buf[1 << 14];
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) {
+      manifest_text.append(buf, static_cast<size_t>(n));
+      if (manifest_text.size() > (64u << 20)) throw corrupt("manifest.json is too large");
+    }
+    if (n < 0) throw corrupt(error_text());
+  }
+  nlohmann::json manifest;
+  std::map<std::string, Member> expected;
+  try {
+    manifest = nlohmann::json::parse(manifest_text);
+    if (manifest.value("format", "") != k_format) throw corrupt("not a supactl backup (format " + manifest.value("format", "?") + ")");
+    for (const nlohmann::json& m : manifest.at("members")) {
+      Member mem{.path = m.at("path").get<std::string>(), .size = m.at("size").get<int64_t>(), .sha256 = m.at("sha256").get<std::string>()};
+      if (!safe_member_path(mem.path) || mem.path == "manifest.json") throw corrupt("unsafe member path " + mem.path);
+      expected[mem.path] = mem;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw corrupt(fmt::format("manifest.json does not parse ({})", e.what()));
+  }
+
+  std::set<std::string> seen;
+  std::string buf(1 << 16, '\0');
+  for (;;) {
+    rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK) throw corrupt(error_text());
+    const std::string path = archive_entry_pathname(entry);
+    auto it = expected.find(path);
+    if (it == expected.end() || seen.count(path) != 0) throw corrupt("member " + path + " is not in the manifest");
+    if (archive_entry_filetype(entry) != AE_IFREG) throw corrupt("member " + path + " is not a regular file");
+    seen.insert(path);
+    const fs::path target = dir / "m" / path;
+    make_parents(target);
+    OutFile f(target, 0600);
+    Sha256 sha;
+    int64_t size = 0;
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf.data(), buf.size())) > 0) {
+      std::string_view chunk(buf.data(), static_cast<size_t>(n));
+      sha.update(chunk);
+      f.write(chunk);
+      size += n;
+    }
+    if (n < 0) throw corrupt(path + ": " + error_text());
+    f.close();
+    if (size != it->second.size) throw corrupt(fmt::format("{} has {} bytes, the manifest says {}", path, size, it->second.size));
+    if (sha.hex() != it->second.sha256) throw corrupt(fmt::format("{} does not match its sha256 in the manifest", path));
+  }
+  for (const auto& [path, m] : expected) {
+    if (seen.count(path) == 0) throw corrupt("member " + path + " is missing");
+  }
+  return manifest;
+}
+
+int64_t count_tar_files(const fs::path& tar) {
+  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_filename(a.get(), tar.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw Error(fmt::format("cannot read {}: {}", tar.string(), archive_error_string(a.get())));
+  }
+  int64_t n = 0;
+  struct archive_entry* entry = nullptr;
+  int rc;
+  while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) == AE_IFREG) ++n;
+    archive_read_data_skip(a.get());
+  }
+  if (rc != ARCHIVE_EOF) throw Error(fmt::format("cannot read {}: {}", tar.string(), archive_error_string(a.get())));
+  return n;
+}
+
+std::string utc_stamp(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string utc_rfc3339(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+}
+
+std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& name) {
+  std::vector<BackupFile> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  const std::string prefix = name + "-";
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || f.size() < 7 || f.substr(f.size() - 7) != ".tar.gz") continue;
+    out.push_back({.path = e.path(), .size = static_cast<int64_t>(e.file_size(ec))});
+  }
+  std::sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) { return a.path.filename() < b.path.filename(); });
+  return out;
+}
+
+}  // namespace supactl::backup

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Taking a backup of a running instance and putting its data back. Phases of a backup:
+// row counts → roles → one pg_dump -Fc per database → storage volume → instance files →
+// manifest + archive. Every byte is streamed from the Engine into a private staging file
+// (0600, in a 0700 folder beside the destination) while it is hashed; nothing lands in a
+// shared temp folder.
+#include <supactl/backup/backup.hpp>
+
+#include <supactl/compose/model.hpp>
+#include <supactl/core/error.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/core/log.hpp>
+#include <supactl/stack/stack.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+namespace supactl::backup {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A file-name-safe form of a database name.
+std::string safe_name(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' ? c : '_';
+  return out;
+}
+
+stack::PgTarget db_target(docker::Engine& engine, const std::string& project) {
+  return stack::PgTarget{.container = stack::running_container(engine, project, "db")};
+}
+
+}  // namespace
+
+const std::vector<std::string>& counted_schemas() {
+  static const std::vector<std::string> k = {"public", "auth", "storage"};
+  return k;
+}
+
+StorageLocation storage_location(const config::InstanceSpec& spec) {
+  if (spec.storage.backend == config::StorageBackend::minio && spec.enabled("minio")) return {"minio", "/data"};
+  if (spec.storage.backend == config::StorageBackend::file && spec.enabled("storage")) return {"storage", "/var/lib/storage"};
+  return {};
+}
+
+fs::path backup_dir(const fs::path& home, const std::string& name) { return home / "backups" / name; }
+
+bool Extracted::has(const std::string& path) const {
+  for (const nlohmann::json& m : manifest.at("members")) {
+    if (m.value("path", "") == path) return true;
+  }
+  return false;
+}
+
+BackupResult create_backup(docker::Engine& engine, const config::Instance& inst, const BackupOptions& options,
+                           std::time_t now) {
+  const stack::PgTarget db = db_target(engine, inst.name);
+  const StorageLocation storage = storage_location(inst.spec);
+  std::string storage_container;
+  if (!storage.service.empty()) storage_container = stack::running_container(engine, inst.name, storage.service);
+
+  fs::path parent = options.out.parent_path().empty() ? fs::path(".") : options.out.parent_path();
+  std::error_code ec;
+  if (!fs::exists(parent, ec)) {
+    fs::create_directories(parent, ec);
+    fs::permissions(parent, fs::perms::owner_all, ec);
+  }
+  TempDir staging(parent, ".supactl-backup-");
+  ArchiveBuilder builder(staging.path());
+  nlohmann::json manifest = {{"format", k_format},
+                             {"supactl_version", options.supactl_version},
+                             {"instance", inst.name},
+                             {"release", inst.spec.release},
+                             {"created_at", utc_rfc3339(now)},
+                             {"include_secrets", options.include_secrets}};
+
+  // 1. Row counts, just before the dump (a busy instance may change in between).
+  {
+    core::PhaseTimer t("row counts");
+    manifest["row_counts"] = stack::row_counts(engine, db, counted_schemas());
+  }
+  // 2. Roles without passwords, then every database in pg_dump's custom format.
+  {
+    core::PhaseTimer t("dump");
+    builder.add_stream("db/roles.sql", [&](const auto& out) { stack::dump_roles(engine, db, out); });
+    nlohmann::json dbs = nlohmann::json::array();
+    int i = 0;
+    for (const std::string& name : stack::list_databases(engine, db)) {
+      const std::string member = fmt::format("db/{:02}-{}.dump", i++, safe_name(name));
+      builder.add_stream(member, [&](const auto& out) { stack::dump_database(engine, db, name, out); });
+      dbs.push_back({{"name", name}, {"member", member}});
+    }
+    manifest["roles_member"] = "db/roles.sql";
+    manifest["databases"] = dbs;
+  }
+  // 3. The storage volume as the Engine's tar of the folder.
+  if (!storage.service.empty()) {
+    core::PhaseTimer t("storage");
+    const std::string member = "storage/" + storage.service + ".tar";
+    builder.add_stream(member, [&](const auto& out) { engine.get_archive(storage_container, storage.path, out); });
+    manifest["storage"] = {{"service", storage.service},
+                           {"path", storage.path},
+                           {"member", member},
+                           {"files", count_tar_files(builder.staged(member))}};
+  }
+  // 4. The instance's own files; secrets only when asked.
+  builder.add_file("instance/instance.yaml", inst.spec_file());
+  if (fs::exists(inst.override_file(), ec)) builder.add_file("instance/compose.override.yml", inst.override_file());
+  if (fs::is_directory(inst.rendered_dir(), ec)) {
+    std::vector<fs::path> files;
+    for (const fs::directory_entry& e : fs::recursive_directory_iterator(inst.rendered_dir())) {
+      if (e.is_regular_file()) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      const std::string rel = fs::relative(f, inst.rendered_dir()).generic_string();
+      if (rel == ".env" && !options.include_secrets) continue;
+      builder.add_file("instance/rendered/" + rel, f);
+    }
+  }
+  if (options.include_secrets) builder.add_file("instance/secrets.env", inst.secrets_file());
+  // 5. Images the instance runs now.
+  nlohmann::json images = nlohmann::json::object();
+  for (const docker::ContainerSummary& c : stack::list_stack_containers(engine, inst.name)) {
+    auto svc = c.labels.find(compose::k_label_service);
+    if (svc != c.labels.end()) images[svc->second] = {{"image", c.image}, {"image_id", c.image_id}};
+  }
+  manifest["images"] = images;
+
+  // 6. The archive: manifest.json first, then the members; 0600 whatever it holds.
+  builder.write(options.out, manifest, 0600);
+  BackupResult result;
+  result.path = options.out;
+  result.size = static_cast<int64_t>(fs::file_size(options.out, ec));
+  manifest["members"] = nlohmann::json::array();
+  for (const Member& m : builder.members()) manifest["members"].push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
+  result.manifest = manifest;
+  return result;
+}
+
+stack::LoadReport restore_databases(docker::Engine& engine, const std::string& project, const Extracted& backup) {
+  const stack::PgTarget db = db_target(engine, project);
+  std::vector<docker::TarFile> files;
+  const std::string roles_member = backup.manifest.value("roles_member", "db/roles.sql");
+  files.push_back({.path = "roles.sql", .content = core::read_file(backup.member(roles_member)), .mode = 0600});
+  std::map<std::string, std::string> by_db;
+  for (const nlohmann::json& d : backup.manifest.at("databases")) {
+    const std::string member = d.at("member").get<std::string>();
+    const std::string file = fs::path(member).filename().string();
+    files.push_back({.path = file, .content = core::read_file(backup.member(member)), .mode = 0600});
+    by_db[d.at("name").get<std::string>()] = file;
+  }
+  const std::string dir = stack::stage_files(engine, db.container, files);
+  files.clear();
+  for (auto& [name, file] : by_db) file = dir + "/" + file;
+  try {
+    stack::LoadReport r = stack::load_dump(engine, db, dir + "/roles.sql", by_db);
+    stack::remove_staged(engine, db.container, dir);
+    return r;
+  } catch (...) {
+    stack::remove_staged(engine, db.container, dir);
+    throw;
+  }
+}
+
+void clear_storage(docker::Engine& engine, const std::string& project, const Extracted& backup) {
+  if (!backup.manifest.contains("storage")) return;
+  const nlohmann::json& s = backup.manifest["storage"];
+  const std::string container = stack::running_container(engine, project, s.at("service").get<std::string>());
+  docker::ExecResult r = engine.exec(
+      container, docker::ExecSpec{.cmd = {"/bin/sh", "-c",
+                                          "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do "
+                                          "if [ -e \"$f\" ] || [ -L \"$f\" ]; then rm -rf -- \"$f\" || exit 1; fi; done",
+                                          "sh", s.at("path").get<std::string>()},
+                                  .env = {}, .user = {}, .working_dir = {}, .tty = false});
+  if (r.exit_code != 0) {
+    throw Error(fmt::format("could not empty {} in the {} container: {}", s.at("path").get<std::string>(),
+                            s.at("service").get<std::string>(), r.err));
+  }
+}
+
+void restore_storage(docker::Engine& engine, const std::string& project, const Extracted& backup) {
+  if (!backup.manifest.contains("storage")) return;
+  const nlohmann::json& s = backup.manifest["storage"];
+  const std::string service = s.at("service").get<std::string>();
+  docker::Filters f;
+  f.label(compose::k_label_project, project);
+  f.label(compose::k_label_service, service);
+  std::vector<docker::ContainerSummary> cs = engine.list_containers(f, /*all=*/true);
+  if (cs.empty()) {
+    throw Error(fmt::format("{} has no {} container to restore the storage files into", project, service), ExitCode::not_found,
+                fmt::format("enable storage in instance.yaml and run `supactl up {}`", project));
+  }
+  // The Engine's tar holds the folder itself ("data/..."): extract it into the parent.
+  const fs::path path = s.at("path").get<std::string>();
+  const std::string parent = path.parent_path().empty() ? std::string("/") : path.parent_path().string();
+  engine.put_archive(cs.front().id, parent, core::read_file(backup.member(s.at("member").get<std::string>())));
+}
+
+Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,
+                                 const fs::path& scratch) {
+  Comparison c;
+  const stack::PgTarget db = db_target(engine, project);
+  std::map<std::string, int64_t> now = stack::row_counts(engine, db, counted_schemas());
+  const nlohmann::json counts = backup.manifest.value("row_counts", nlohmann::json::object());
+  for (const auto& [table, rows] : counts.items()) {
+    ++c.tables;
+    auto it = now.find(table);
+    const int64_t want = rows.get<int64_t>();
+    if (it == now.end()) {
+      c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, table missing now", table, want));
+    } else if (it->second != want) {
+      c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, {} now", table, want, it->second));
+    }
+  }
+  if (backup.manifest.contains("storage")) {
+    const nlohmann::json& s = backup.manifest["storage"];
+    c.files_expected = s.value("files", int64_t{0});
+    const std::string container = stack::running_container(engine, project, s.at("service").get<std::string>());
+    TempDir count_dir(scratch, "count-");
+    ArchiveBuilder counter(count_dir.path());
+    counter.add_stream("now.tar", [&](const auto& out) { engine.get_archive(container, s.at("path").get<std::string>(), out); });
+    c.files_now = count_tar_files(counter.staged("now.tar"));
+  }
+  return c;
+}
+
+}  // namespace supactl::backup

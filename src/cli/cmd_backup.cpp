@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `supactl backup NAME [--out FILE] [--include-secrets]`, `supactl backup ls NAME` and
+// `supactl backup prune NAME --keep N`. Taking the backup is backup::create_backup; this file
+// picks the default location ($SUPACTL_HOME/backups/NAME/NAME-<UTC stamp>.tar.gz), holds the
+// instance lock so no `up`/`down` runs meanwhile, and prints the result.
+#include "cli/engine.hpp"
+#include "cli/globals.hpp"
+
+#include <supactl/backup/backup.hpp>
+#include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/core/lock.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace supactl::cli {
+namespace {
+
+struct BackupOptions {
+  std::string name;
+  std::string out;
+  bool include_secrets = false;
+  int lock_timeout = 0;
+  int keep = -1;
+};
+
+std::string human_size(int64_t n) {
+  if (n >= (int64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(n) / (1 << 30));
+  if (n >= (int64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
+  if (n >= 1024) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+  return fmt::format("{} B", n);
+}
+
+int run_backup(const Globals& g, const BackupOptions& o) {
+  if (o.name.empty()) {
+    throw Error("backup needs an instance name", ExitCode::usage, "run `supactl backup NAME` (or `backup ls NAME`)");
+  }
+  // 1. The instance, locked against a concurrent up/down.
+  const std::filesystem::path home = config::home_dir(g.home);
+  config::Instance inst = config::load_instance(home, o.name);
+  core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
+
+  // 2. Where to: --out, else the instance's backup folder.
+  const std::time_t now = std::time(nullptr);
+  std::filesystem::path out = o.out.empty()
+                                  ? backup::backup_dir(home, inst.name) / fmt::format("{}-{}.tar.gz", inst.name, backup::utc_stamp(now))
+                                  : std::filesystem::absolute(o.out);
+  if (std::filesystem::exists(out)) {
+    throw Error(fmt::format("{} exists already", out.string()), ExitCode::conflict, "choose another --out FILE");
+  }
+
+  // 3. Dump, copy, write.
+  EngineHandle engine(g);
+  backup::BackupResult r = backup::create_backup(
+      *engine, inst, backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
+
+  const nlohmann::json& m = r.manifest;
+  const int64_t files = m.contains("storage") ? m["storage"].value("files", int64_t{0}) : 0;
+  if (g.json()) {
+    print_json({{"instance", inst.name},
+                {"path", r.path.string()},
+                {"size", r.size},
+                {"databases", m["databases"].size()},
+                {"tables", m["row_counts"].size()},
+                {"storage_files", files},
+                {"include_secrets", o.include_secrets},
+                {"members", m["members"]}});
+  } else {
+    std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
+    std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m["databases"].size(),
+                             m["row_counts"].size(), files, o.include_secrets ? "included (file is 0600)" : "not included");
+    std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
+  }
+  return 0;
+}
+
+int run_ls(const Globals& g, const BackupOptions& o) {
+  config::validate_name(o.name);
+  const std::filesystem::path dir = backup::backup_dir(config::home_dir(g.home), o.name);
+  std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+  if (g.json()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const backup::BackupFile& f : files) list.push_back({{"path", f.path.string()}, {"size", f.size}});
+    print_json({{"instance", o.name}, {"dir", dir.string()}, {"backups", list}});
+    return 0;
+  }
+  if (files.empty()) {
+    std::cout << fmt::format("no backups of {} in {}\n", o.name, dir.string());
+    return 0;
+  }
+  std::cout << fmt::format("{:<48} {:>10}\n", "BACKUP", "SIZE");
+  for (const backup::BackupFile& f : files) {
+    std::cout << fmt::format("{:<48} {:>10}\n", f.path.filename().string(), human_size(f.size));
+  }
+  std::cout << fmt::format("({} in {})\n", files.size(), dir.string());
+  return 0;
+}
+
+int run_prune(const Globals& g, const BackupOptions& o) {
+  config::validate_name(o.name);
+  const std::filesystem::path dir = backup::backup_dir(config::home_dir(g.home), o.name);
+  std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+  std::vector<std::string> removed;
+  const size_t keep = static_cast<size_t>(o.keep);
+  for (size_t i = 0; i + keep < files.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::remove(files[i].path, ec);
+    if (ec) throw Error(fmt::format("cannot remove {}: {}", files[i].path.string(), ec.message()));
+    removed.push_back(files[i].path.string());
+  }
+  if (g.json()) {
+    print_json({{"instance", o.name}, {"removed", removed}, {"kept", files.size() - removed.size()}});
+  } else {
+    for (const std::string& r : removed) std::cout << fmt::format("removed {}\n", r);
+    std::cout << fmt::format("{} backups of {} kept, {} removed\n", files.size() - removed.size(), o.name, removed.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_backup(CLI::App& sub, Globals& g) {
+  auto o = std::make_shared<BackupOptions>();
+  sub.add_option("name", o->name, "Instance name");
+  sub.add_option("--out", o->out, "Archive to write (default $SUPACTL_HOME/backups/NAME/NAME-<UTC time>.tar.gz)");
+  sub.add_flag("--include-secrets", o->include_secrets, "Also store secrets.env and rendered/.env (the file is 0600 anyway)");
+  sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
+      ->check(CLI::Range(0, 86400));
+  sub.require_subcommand(0, 1);
+
+  CLI::App* ls = sub.add_subcommand("ls", "List an instance's backups, oldest first");
+  ls->add_option("name", o->name, "Instance name")->required();
+  set_action(*ls, g, [&g, o]() { return run_ls(g, *o); });
+
+  CLI::App* prune = sub.add_subcommand("prune", "Delete an instance's oldest backups, keeping the newest N");
+  prune->add_option("name", o->name, "Instance name")->required();
+  prune->add_option("--keep", o->keep, "How many of the newest backups to keep")->required()->check(CLI::Range(0, 100000));
+  set_action(*prune, g, [&g, o]() { return run_prune(g, *o); });
+
+  CLI::App* self = &sub;
+  sub.callback([&g, o, self] {
+    if (g.dry_parse || !self->get_subcommands().empty()) return;
+    g.exit_code = run_backup(g, *o);
+  });
+}
+
+}  // namespace supactl::cli

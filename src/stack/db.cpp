@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Postgres in the db container through the Engine API: queries and dumps run by exec with
+// their output streamed back over the exec stream; input files (roles.sql, dumps, migration
+// files) are placed with put_archive into a private folder and read from there, because the
+// Engine client does not write exec standard input.
+#include <supactl/stack/db.hpp>
+
+#include <supactl/compose/model.hpp>
+#include <supactl/core/error.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/stack/stack.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <sstream>
+
+namespace supactl::stack {
+namespace {
+
+constexpr const char* k_socket_dir = "/var/run/postgresql";
+
+/// The first line of `text` holding "ERROR:" or "error:", else its last non-empty line.
+std::string pg_error(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  std::string last;
+  while (std::getline(in, line)) {
+    if (line.find("ERROR:") != std::string::npos || line.find("error:") != std::string::npos ||
+        line.find("FATAL:") != std::string::npos) {
+      return line;
+    }
+    if (!line.empty()) last = line;
+  }
+  return last.empty() ? std::string("no error output") : last;
+}
+
+std::string quote_ident(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string quote_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+/// A dollar-quoted literal of `s` whose tag does not occur in `s`.
+std::string dollar_quote(const std::string& s) {
+  std::string tag = "$supactl$";
+  for (int i = 0; s.find(tag) != std::string::npos; ++i) tag = fmt::format("$supactl{}$", i);
+  return tag + s + tag;
+}
+
+docker::ExecResult exec(docker::Engine& engine, const std::string& container, std::vector<std::string> cmd) {
+  return engine.exec(container, docker::ExecSpec{.cmd = std::move(cmd), .env = {}, .user = {}, .working_dir = {}, .tty = false});
+}
+
+/// Runs `cmd` and streams its stdout to `out`; throws with stderr's error line on failure.
+void exec_streaming(docker::Engine& engine, const std::string& container, std::vector<std::string> cmd,
+                    const std::function<void(std::string_view)>& out, const std::string& what) {
+  std::string err;
+  docker::ExecResult r = engine.exec(
+      container, docker::ExecSpec{.cmd = std::move(cmd), .env = {}, .user = {}, .working_dir = {}, .tty = false},
+      [&](docker::StreamKind k, std::string_view data) {
+        if (k == docker::StreamKind::stdout_) {
+          out(data);
+        } else if (err.size() < 64 * 1024) {
+          err.append(data);
+        }
+        return true;
+      });
+  if (r.exit_code != 0) throw Error(fmt::format("{} failed (exit {}): {}", what, r.exit_code, pg_error(err)));
+}
+
+std::vector<std::string> tool_argv(const char* tool, const PgTarget& t) {
+  return {tool, "-h", k_socket_dir, "-U", t.user};
+}
+
+}  // namespace
+
+std::string running_container(docker::Engine& engine, const std::string& project, const std::string& service) {
+  docker::Filters f;
+  f.label(compose::k_label_project, project);
+  f.label(compose::k_label_service, service);
+  std::vector<docker::ContainerSummary> cs = engine.list_containers(f, /*all=*/false);
+  std::sort(cs.begin(), cs.end(), [](const docker::ContainerSummary& a, const docker::ContainerSummary& b) {
+    return a.name < b.name;
+  });
+  for (const docker::ContainerSummary& c : cs) {
+    if (c.state == "running") return c.id;
+  }
+  throw Error(fmt::format("service {} of {} is not running", service, project), ExitCode::not_found,
+              fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
+}
+
+std::vector<std::string> psql_argv(const PgTarget& target, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"psql", "-X", "-h", k_socket_dir, "-U", target.user, "-d", target.database};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::string query(docker::Engine& engine, const PgTarget& target, const std::string& sql) {
+  docker::ExecResult r =
+      exec(engine, target.container, psql_argv(target, {"-A", "-t", "-q", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql}));
+  if (r.exit_code != 0) {
+    throw Error(fmt::format("psql in the db container failed: {}", pg_error(r.err + r.out)));
+  }
+  return r.out;
+}
+
+std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& target) {
+  std::string out =
+      query(engine, target, "select datname from pg_database where not datistemplate and datallowconn order by 1");
+  std::vector<std::string> dbs;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) dbs.push_back(line);
+  }
+  return dbs;
+}
+
+std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget& target,
+                                          const std::vector<std::string>& schemas) {
+  std::string list;
+  for (const std::string& s : schemas) list += (list.empty() ? "" : ",") + quote_literal(s);
+  // One statement: query_to_xml counts each table without a function of our own.
+  const std::string sql = fmt::format(
+      "select n.nspname || '.' || c.relname, "
+      "(xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), "
+      "false, true, '')))[1]::text "
+      "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+      "where c.relkind in ('r', 'p') and n.nspname in ({}) order by 1",
+      list);
+  std::map<std::string, int64_t> counts;
+  std::istringstream in(query(engine, target, sql));
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    counts[line.substr(0, tab)] = std::stoll(line.substr(tab + 1));
+  }
+  return counts;
+}
+
+void dump_roles(docker::Engine& engine, const PgTarget& target, const std::function<void(std::string_view)>& out) {
+  std::vector<std::string> cmd = tool_argv("pg_dumpall", target);
+  cmd.insert(cmd.end(), {"--roles-only", "--no-role-passwords", "-l", target.database});
+  exec_streaming(engine, target.container, cmd, out, "pg_dumpall --roles-only");
+}
+
+void dump_database(docker::Engine& engine, const PgTarget& target, const std::string& database,
+                   const std::function<void(std::string_view)>& out) {
+  std::vector<std::string> cmd = tool_argv("pg_dump", target);
+  cmd.insert(cmd.end(), {"-Fc", "-d", database});
+  exec_streaming(engine, target.container, cmd, out, "pg_dump of database " + database);
+}
+
+std::string stage_files(docker::Engine& engine, const std::string& container, const std::vector<docker::TarFile>& files) {
+  std::random_device rd;
+  const std::string name = fmt::format("supactl-{:08x}{:08x}", rd(), rd());
+  std::vector<docker::TarFile> entries;
+  entries.push_back({.path = name + "/", .content = {}, .mode = 0700});
+  for (const docker::TarFile& f : files) entries.push_back({.path = name + "/" + f.path, .content = f.content, .mode = 0600});
+  engine.put_archive(container, "/tmp", docker::make_tar(entries));
+  return "/tmp/" + name;
+}
+
+void remove_staged(docker::Engine& engine, const std::string& container, const std::string& dir) {
+  try {
+    exec(engine, container, {"rm", "-rf", "--", dir});
+  } catch (const std::exception& e) {
+    spdlog::warn("could not remove {} in the db container: {}", dir, e.what());
+  }
+}
+
+LoadReport load_dump(docker::Engine& engine, const PgTarget& target, const std::string& roles_file,
+                     const std::map<std::string, std::string>& database_files) {
+  LoadReport report;
+  auto collect = [&report](const std::string& err, const std::string& skip) {
+    std::istringstream in(err);
+    std::string line;
+    while (std::getline(in, line)) {
+      const bool is_error = line.find("ERROR:") != std::string::npos || line.find("error:") != std::string::npos;
+      if (!is_error || line.find("errors ignored on restore") != std::string::npos) continue;
+      if (!skip.empty() && line.find(skip) != std::string::npos) continue;
+      ++report.ignored_errors;
+      if (report.messages.size() < 20) report.messages.push_back(line);
+    }
+  };
+  // 1. Roles: the ones the new instance created already exist; their attributes and
+  //    memberships are applied, their passwords are left alone.
+  docker::ExecResult roles = exec(engine, target.container, psql_argv(target, {"-q", "-f", roles_file}));
+  collect(roles.err, "already exists");
+  // 2. Each database, re-created from its dump.
+  for (const auto& [db, file] : database_files) {
+    PgTarget admin = target;
+    admin.database = "template1";
+    query(engine, admin, fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(db)));
+    std::vector<std::string> cmd = tool_argv("pg_restore", target);
+    cmd.insert(cmd.end(), {"--create", "-d", "template1", file});
+    docker::ExecResult r = exec(engine, target.container, cmd);
+    collect(r.err, "");
+    if (r.exit_code != 0 && r.err.find("errors ignored on restore") == std::string::npos) {
+      throw Error(fmt::format("pg_restore of database {} failed: {}", db, pg_error(r.err)));
+    }
+  }
+  return report;
+}
+
+// --- migrations -------------------------------------------------------------------------------
+
+std::vector<Migration> read_migrations(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw Error(fmt::format("{} is not a folder", dir), ExitCode::usage,
+                "pass the folder that holds the *.sql migration files");
+  }
+  std::vector<Migration> out;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".sql") continue;
+    Migration m;
+    m.file = e.path().filename().string();
+    const std::string stem = e.path().stem().string();
+    const size_t us = stem.find('_');
+    const std::string head = stem.substr(0, us);
+    const bool digits = !head.empty() && std::all_of(head.begin(), head.end(), [](char c) { return c >= '0' && c <= '9'; });
+    m.version = digits && us != std::string::npos ? head : stem;
+    m.name = digits && us != std::string::npos ? stem.substr(us + 1) : stem;
+    m.sql = core::read_file(e.path());
+    out.push_back(std::move(m));
+  }
+  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) { return a.file < b.file; });
+  std::map<std::string, std::string> seen;
+  for (const Migration& m : out) {
+    auto [it, fresh] = seen.emplace(m.version, m.file);
+    if (!fresh) {
+      throw Error(fmt::format("{} and {} share the migration version {}", it->second, m.file, m.version), ExitCode::usage,
+                  "give each migration file its own leading number, e.g. 20240101120000_name.sql");
+    }
+  }
+  return out;
+}
+
+MigrateResult migrate(docker::Engine& engine, const PgTarget& target, const std::vector<Migration>& migrations,
+                      const std::function<void(const std::string&)>& on_applied) {
+  query(engine, target,
+        "create schema if not exists supabase_migrations; "
+        "create table if not exists supabase_migrations.schema_migrations "
+        "(version text not null primary key, statements text[], name text)");
+  std::set<std::string> done;
+  {
+    std::istringstream in(query(engine, target, "select version from supabase_migrations.schema_migrations"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) done.insert(line);
+    }
+  }
+  MigrateResult result;
+  for (const Migration& m : migrations) {
+    if (done.count(m.version) != 0) {
+      result.skipped.push_back(m.file);
+      continue;
+    }
+    const std::string record = fmt::format(
+        "insert into supabase_migrations.schema_migrations (version, name, statements) values ({}, {}, array[{}]);\n",
+        quote_literal(m.version), quote_literal(m.name), dollar_quote(m.sql));
+    const std::string dir = stage_files(engine, target.container,
+                                        {{.path = m.file, .content = m.sql, .mode = 0600},
+                                         {.path = "zz-record.sql", .content = record, .mode = 0600}});
+    docker::ExecResult r;
+    try {
+      // One transaction for the file and its record (-1 wraps every -f).
+      r = exec(engine, target.container,
+               psql_argv(target, {"-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", dir + "/" + m.file, "-f", dir + "/zz-record.sql"}));
+    } catch (...) {
+      remove_staged(engine, target.container, dir);
+      throw;
+    }
+    remove_staged(engine, target.container, dir);
+    if (r.exit_code != 0) {
+      std::string err = pg_error(r.err + r.out);
+      const std::string prefix = "psql:" + dir + "/";
+      if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
+      throw Error(fmt::format("migration {} failed: {}", m.file, err), ExitCode::failure,
+                  fmt::format("it was rolled back; {} earlier migration(s) of this run stay applied; fix the file and run "
+                              "`supactl db migrate` again",
+                              result.applied.size()));
+    }
+    result.applied.push_back(m.file);
+    if (on_applied) on_applied(m.file);
+  }
+  return result;
+}
+
+}  // namespace supactl::stack
