@@ -137,7 +137,7 @@ class JsonProgress : public plan::Progress {
       j["service"] = op.service;
       j["number"] = op.number;
     }
-    j.update(extra);
+    if (extra.is_object()) j.update(extra);
     std::lock_guard<std::mutex> lock(m_mutex);
     std::cout << j.dump() << '\n' << std::flush;
   }
