@@ -137,7 +137,10 @@ class JsonProgress : public plan::Progress {
       j["service"] = op.service;
       j["number"] = op.number;
     }
-    if (extra.is_object()) j.update(extra);
+    // (nlohmann 3.11.2's update() throws on an empty object: merge by hand.)
+    if (extra.is_object()) {
+      for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    }
     std::lock_guard<std::mutex> lock(m_mutex);
     std::cout << j.dump() << '\n' << std::flush;
   }

@@ -12,6 +12,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <sstream>
+#include <vector>
+
 #include "support/docker_env.hpp"
 #include "support/temp_dir.hpp"
 
@@ -121,6 +124,38 @@ TEST_F(CliTest, InitUpStatusLogsDownKeepsDataUntilAskedExactly) {
   std::string vols;
   test::run_shell("docker volume ls -q --filter label=com.docker.compose.project=" + name, &vols);
   EXPECT_EQ(vols, "");
+}
+
+TEST_F(CliTest, JsonOutputOfUpIsOneObjectPerLineEndingWithTheSummary) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("--output json up " + name + " 2>/dev/null", &out), 0) << out;
+  std::istringstream lines(out);
+  std::string line;
+  std::vector<nlohmann::json> events;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    events.push_back(j);
+  }
+  ASSERT_GE(events.size(), 3u) << out;
+  size_t started = 0;
+  size_t finished = 0;
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    std::string ev = events[i].value("event", "");
+    started += ev == "started";
+    finished += ev == "finished";
+    EXPECT_FALSE(events[i].value("op", "").empty()) << events[i].dump();
+  }
+  EXPECT_GT(started, 0u);
+  EXPECT_EQ(started, finished) << out;
+  const nlohmann::json& summary = events.back();
+  EXPECT_EQ(summary.value("instance", ""), name) << summary.dump();
+  EXPECT_TRUE(summary.value("ok", false)) << summary.dump();
+  EXPECT_GT(summary.value("wall_ms", 0.0), 0.0) << summary.dump();
+  EXPECT_GT(summary.value("floor_ms", 0.0), 0.0) << summary.dump();
+  EXPECT_TRUE(summary.contains("endpoints")) << summary.dump();
 }
 
 TEST_F(CliTest, SecondUpWhileOneHoldsTheLockFailsClearly) {
