@@ -264,7 +264,8 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
 
 /// The `supactl ...` commands of the shell examples of a Markdown file: fenced blocks marked
 /// sh, bash, shell, console or unmarked; continuation lines joined; each line split at `&&`,
-/// `||` and `;`; comments dropped; a `$ ` prompt removed.
+/// `||`, `|` and `;`; comments, redirections (`< file`, `> file`), leading `VAR=value`
+/// assignments and a `$ ` prompt removed.
 std::vector<std::string> shell_example_commands(const std::string& markdown) {
   std::vector<std::string> out;
   bool in_fence = false;
@@ -300,11 +301,15 @@ std::vector<std::string> shell_example_commands(const std::string& markdown) {
         break;
       }
     }
-    static const std::regex k_split(R"(\s*(?:&&|\|\||;)\s*)");
+    static const std::regex k_split(R"(\s*(?:&&|\|\|?|;)\s*)");
+    static const std::regex k_redirect(R"(\s+[0-9]?(?:<|>>?)\s*\S+)");
+    line = std::regex_replace(line, k_redirect, "");
     for (std::sregex_token_iterator it(line.begin(), line.end(), k_split, -1), end; it != end; ++it) {
       std::string part = *it;
       part.erase(0, part.find_first_not_of(" \t"));
       if (part.rfind("$ ", 0) == 0) part.erase(0, 2);
+      static const std::regex k_assignment(R"(^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+)");
+      part = std::regex_replace(part, k_assignment, "");  // `VAR=value supactl ...`
       part.erase(part.find_last_not_of(" \t") + 1);
       if (part.rfind("supactl ", 0) == 0 || part.rfind("build/supactl ", 0) == 0 || part == "supactl") {
         out.push_back(part);
@@ -323,10 +328,14 @@ TEST(DocsExamples, FinderReadsFencesChainsAndComments) {
       "supactl logs shop \\\n  -f\n"
       "```\n"
       "```yaml\nsupactl: no\n```\n"
-      "```\n$ supactl ls; echo done\n```\n";
+      "```\n$ supactl ls; echo done\n"
+      "supactl psql shop < schema.sql\n"
+      "supactl -o json status shop | jq .healthy\n"
+      "SUPACTL_REGISTRY=127.0.0.1:5000 supactl up demo\n```\n";
   EXPECT_EQ(shell_example_commands(md),
             (std::vector<std::string>{"build/supactl init demo --registry 127.0.0.1:5000", "build/supactl up demo",
-                                      "supactl up shop --dry-run", "supactl logs shop    -f", "supactl ls"}));
+                                      "supactl up shop --dry-run", "supactl logs shop    -f", "supactl ls",
+                                      "supactl psql shop", "supactl -o json status shop", "supactl up demo"}));
 }
 
 void expect_examples_parse(const fs::path& file, std::size_t at_least) {
