@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// Day-2 commands through the real binary on a full instance from the image kit's registry
+// (real PostgreSQL 15 in db): backup → down --volumes --yes → restore gives back the same
+// rows (a checksum of the table's content) and storage files; a flipped byte or a truncated
+// archive is refused before anything changes; db migrate is idempotent and stops at a failing
+// file; psql and exec return the command's output and exit code.
+// Needs `tests/images/kit up`; skips without it, except in CI (CI=true) where it fails.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
+#include "support/docker_env.hpp"
+#include "support/free_port.hpp"
+#include "support/temp_dir.hpp"
+
+namespace supactl {
+namespace {
+
+constexpr const char* k_registry = "127.0.0.1:5000";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class Day2Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SUPACTL_REQUIRE_ENGINE(e);
+    (void)e;
+    if (test::run_shell(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_registry + "/v2/") != 0) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") FAIL() << "no image kit registry on " << k_registry;
+      GTEST_SKIP() << "no image kit on " << k_registry << " (run tests/images/kit up)";
+    }
+    name = "d2" + std::to_string(::getpid() % 100000);
+    std::string out;
+    ASSERT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(test::free_port()) +
+                      " --https-port " + std::to_string(test::free_port()),
+                  &out),
+              0)
+        << out;
+    created = true;
+    ASSERT_EQ(run("up " + name, &out), 0) << out;
+  }
+  void TearDown() override {
+    if (created) run("down " + name + " --volumes --yes");
+    test::remove_test_objects(name);
+  }
+
+  int run(const std::string& args, std::string* out = nullptr) {
+    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_PORT_RANGE=47000-47999 " + SUPACTL_BINARY + " " +
+                      args + " </dev/null";
+    return test::run_shell(cmd, out);
+  }
+
+  /// One value from `supactl psql NAME -- -A -t -c SQL`.
+  std::string sql(const std::string& query) {
+    std::string out;
+    EXPECT_EQ(run("psql " + name + " -- -A -t -c \"" + query + "\" 2>&1", &out), 0) << out;
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+
+  /// md5 of the whole content of public.todos, in id order.
+  std::string todos_checksum() { return sql("select md5(string_agg(t::text, ',' order by id)) from public.todos t"); }
+
+  /// sha256 of every file under MinIO's /data, as `sha256sum` lists them.
+  std::string storage_listing() {
+    std::string out;
+    EXPECT_EQ(run("exec " + name + " minio -- sh -c 'cd /data && find . -type f | sort | xargs sha256sum'", &out), 0) << out;
+    return out;
+  }
+
+  std::filesystem::path backups() const { return home.path() / "backups" / name; }
+
+  test::TempDir home;
+  std::string name;
+  bool created = false;
+};
+
+TEST_F(Day2Test, PsqlAndExecReturnTheCommandsOutputAndExitCode) {
+  EXPECT_EQ(sql("select 40 + 2"), "42");
+  std::string out;
+  EXPECT_NE(run("psql " + name + " -- -v ON_ERROR_STOP=1 -c 'select 1/0' 2>&1", &out), 0);
+  EXPECT_NE(out.find("division by zero"), std::string::npos) << out;
+  EXPECT_EQ(run("exec " + name + " db -- sh -c 'echo from-db; exit 7'", &out), 7) << out;
+  EXPECT_NE(out.find("from-db"), std::string::npos) << out;
+  // A script on standard input is run with psql -f.
+  EXPECT_EQ(test::run_shell("echo 'select 6 * 7;' | SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " psql " +
+                                name + " -- -A -t",
+                            &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("42"), std::string::npos) << out;
+  EXPECT_EQ(run("exec " + name + " nosuchservice -- true", &out), 3) << out;
+}
+
+TEST_F(Day2Test, MigrateAppliesInNameOrderOnceAndStopsAtAFailingFile) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "002_seed.sql") << "insert into public.items values (1, 'a'), (2, 'b');\n";
+  std::ofstream(dir.path() / "001_items.sql") << "create table public.items (id int primary key, name text);\n";
+  std::ofstream(dir.path() / "notes.txt") << "not a migration\n";
+  std::string out;
+  ASSERT_EQ(run("db migrate " + name + " " + dir.path().string() + " --output json", &out), 0) << out;
+  nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["applied"], nlohmann::json({"001_items.sql", "002_seed.sql"})) << out;
+
+  // Again: nothing to do, nothing duplicated.
+  ASSERT_EQ(run("db migrate " + name + " " + dir.path().string() + " --output json", &out), 0) << out;
+  j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(j["applied"].empty()) << out;
+  EXPECT_EQ(j["skipped"].size(), 2u) << out;
+  EXPECT_EQ(sql("select count(*) from public.items"), "2");
+  EXPECT_EQ(sql("select string_agg(version || ':' || name, ',' order by version) from supabase_migrations.schema_migrations"),
+            "001:items,002:seed");
+
+  // A good file, then a failing one: the good one stays, the failing one leaves no trace.
+  std::ofstream(dir.path() / "003_more.sql") << "insert into public.items values (3, 'c');\n";
+  std::ofstream(dir.path() / "004_bad.sql") << "insert into public.items values (4, 'd');\nselect * from no_such_table;\n";
+  EXPECT_EQ(run("db migrate " + name + " " + dir.path().string() + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("004_bad.sql"), std::string::npos) << out;
+  EXPECT_NE(out.find("no_such_table"), std::string::npos) << out;
+  EXPECT_EQ(sql("select string_agg(id::text, ',' order by id) from public.items"), "1,2,3");
+  EXPECT_EQ(sql("select count(*) from supabase_migrations.schema_migrations"), "3");
+}
+
+TEST_F(Day2Test, BackupDownVolumesRestoreGivesBackTheSameRowsAndFiles) {
+  sql("create table public.todos (id serial primary key, title text, done boolean default false)");
+  sql("insert into public.todos (title, done) select 'todo ' || g, g % 3 = 0 from generate_series(1, 500) g");
+  std::string out;
+  ASSERT_EQ(run("exec " + name +
+                    " minio -- sh -c 'mkdir -p /data/stub/photos && echo hello > /data/stub/a.txt && "
+                    "head -c 200000 /dev/urandom > /data/stub/photos/b.bin'",
+                &out),
+            0)
+      << out;
+  const std::string rows = todos_checksum();
+  const std::string files = storage_listing();
+  ASSERT_EQ(rows.size(), 32u) << rows;
+  ASSERT_NE(files.find("photos/b.bin"), std::string::npos) << files;
+
+  // Backup while running; secrets stay out unless asked; the archive is private.
+  ASSERT_EQ(run("backup " + name + " --output json", &out), 0) << out;
+  nlohmann::json b = nlohmann::json::parse(out.substr(out.find('{')));
+  const std::filesystem::path archive = b["path"].get<std::string>();
+  EXPECT_EQ(archive.parent_path(), backups());
+  EXPECT_EQ(std::filesystem::status(archive).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(b["storage_files"], 2) << out;
+  bool has_secrets = false;
+  for (const nlohmann::json& m : b["members"]) {
+    const std::string p = m["path"];
+    has_secrets = has_secrets || p == "instance/secrets.env" || p == "instance/rendered/.env";
+  }
+  EXPECT_FALSE(has_secrets) << out;
+  ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["backups"].size(), 1u) << out;
+
+  // The data goes for good, then comes back.
+  ASSERT_EQ(run("down " + name + " --volumes --yes", &out), 0) << out;
+  EXPECT_EQ(run("restore " + name + " " + archive.string(), &out), 4) << out;  // exists: needs --yes
+  EXPECT_NE(out.find("--yes"), std::string::npos) << out;
+  ASSERT_EQ(run("restore " + name + " " + archive.string() + " --yes --output json", &out), 0) << out;
+  nlohmann::json r = nlohmann::json::parse(out.substr(out.rfind("\n{") == std::string::npos ? out.find('{') : out.rfind("\n{") + 1));
+  EXPECT_TRUE(r["ok"].get<bool>()) << out;
+  EXPECT_EQ(r["files_restored"], 2) << out;
+  EXPECT_EQ(todos_checksum(), rows);
+  EXPECT_EQ(storage_listing(), files);
+  ASSERT_EQ(run("status " + name, &out), 0) << out;
+
+  // prune keeps the newest N.
+  ASSERT_EQ(run("backup " + name, &out), 0) << out;
+  ASSERT_EQ(run("backup prune " + name + " --keep 1", &out), 0) << out;
+  EXPECT_FALSE(std::filesystem::exists(archive));
+  ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["backups"].size(), 1u) << out;
+}
+
+TEST_F(Day2Test, CorruptOrTruncatedArchiveIsRefusedBeforeAnythingChanges) {
+  sql("create table public.todos (id serial primary key, title text)");
+  sql("insert into public.todos (title) select 'todo ' || g from generate_series(1, 200) g");
+  std::string out;
+  ASSERT_EQ(run("backup " + name + " --output json", &out), 0) << out;
+  const std::string archive = nlohmann::json::parse(out.substr(out.find('{')))["path"];
+  const std::string good = slurp(archive);
+  ASSERT_GT(good.size(), 1000u);
+
+  sql("insert into public.todos (title) values ('after the backup')");
+  const std::string rows = todos_checksum();
+  const std::string spec = slurp(home.path() / "instances" / name / "instance.yaml");
+  std::string ids;
+  test::run_shell("docker ps -q --no-trunc --filter label=com.docker.compose.project=" + name + " | sort", &ids);
+
+  test::TempDir scratch;
+  const std::filesystem::path flipped = scratch.path() / "flipped.tar.gz";
+  const std::filesystem::path truncated = scratch.path() / "truncated.tar.gz";
+  {
+    std::string bytes = good;
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+    std::ofstream(flipped, std::ios::binary) << bytes;
+    std::ofstream(truncated, std::ios::binary) << good.substr(0, good.size() * 2 / 3);
+  }
+  for (const std::filesystem::path& bad : {flipped, truncated}) {
+    EXPECT_EQ(run("restore " + name + " " + bad.string() + " --yes", &out), 2) << out;
+    EXPECT_NE(out.find("corrupt"), std::string::npos) << out;
+    EXPECT_NE(out.find("nothing was changed"), std::string::npos) << out;
+    EXPECT_EQ(run("restore " + name + "x " + bad.string(), &out), 2) << out;
+  }
+  // Nothing changed: same spec, same containers, same rows, no new instance, no leftovers.
+  EXPECT_EQ(slurp(home.path() / "instances" / name / "instance.yaml"), spec);
+  std::string ids_after;
+  test::run_shell("docker ps -q --no-trunc --filter label=com.docker.compose.project=" + name + " | sort", &ids_after);
+  EXPECT_EQ(ids_after, ids);
+  EXPECT_EQ(todos_checksum(), rows);
+  EXPECT_FALSE(std::filesystem::exists(home.path() / "instances" / (name + "x")));
+  for (const auto& e : std::filesystem::directory_iterator(home.path())) {
+    EXPECT_EQ(e.path().filename().string().rfind(".restore-", 0), std::string::npos) << e.path();
+  }
+}
+
+}  // namespace
+}  // namespace supactl
