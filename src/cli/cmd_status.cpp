@@ -18,7 +18,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <set>
 
@@ -64,10 +66,15 @@ Expectation expectation_of(const config::Instance& inst) {
   return e;
 }
 
-/// Runs the health test of containers Docker has not checked yet; marks them healthy when it
-/// passes.
+/// Runs the health test of containers Docker has not checked yet (in parallel, a few at a
+/// time); marks them healthy when it passes.
 void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary>& containers,
                     const std::map<std::string, Expectation>& by_instance) {
+  struct Probe {
+    docker::ContainerSummary* container;
+    std::vector<std::string> cmd;
+  };
+  std::vector<Probe> probes;
   for (docker::ContainerSummary& c : containers) {
     if (c.status.find("(health: starting)") == std::string::npos) continue;
     auto svc = c.labels.find(compose::k_label_service);
@@ -83,11 +90,26 @@ void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary
     } else {
       cmd.assign(h->second.test.begin() + 1, h->second.test.end());
     }
-    try {
-      docker::ExecResult r = engine.exec(c.id, docker::ExecSpec{.cmd = cmd, .env = {}, .user = {}, .working_dir = {}, .tty = false});
-      if (r.exit_code == 0) c.status.replace(c.status.find("(health: starting)"), 18, "(healthy)");
-    } catch (const std::exception&) {
-      // keep "starting"
+    probes.push_back({&c, std::move(cmd)});
+  }
+  constexpr size_t k_parallel = 8;
+  for (size_t first = 0; first < probes.size(); first += k_parallel) {
+    std::vector<std::future<bool>> running;
+    for (size_t i = first; i < std::min(probes.size(), first + k_parallel); ++i) {
+      running.push_back(std::async(std::launch::async, [&engine, &p = probes[i]] {
+        try {
+          docker::ExecSpec spec;
+          spec.cmd = p.cmd;
+          return engine.exec(p.container->id, spec).exit_code == 0;
+        } catch (const std::exception&) {
+          return false;  // keep "starting"
+        }
+      }));
+    }
+    for (size_t i = 0; i < running.size(); ++i) {
+      if (!running[i].get()) continue;
+      std::string& status = probes[first + i].container->status;
+      status.replace(status.find("(health: starting)"), 18, "(healthy)");
     }
   }
 }

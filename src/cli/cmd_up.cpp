@@ -137,7 +137,7 @@ void setup_up(CLI::App& sub, Globals& g) {
   sub.add_flag("--no-recreate", o->no_recreate, "Never recreate existing containers")->excludes("--force-recreate");
   sub.add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the stack");
   sub.add_flag("--rollback", o->rollback, "On failure, remove the containers this run created");
-  sub.add_option("--wait-timeout", o->wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout_s)")
+  sub.add_option("--wait-timeout", o->wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
       ->check(CLI::Range(1, 86400));
   sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
       ->check(CLI::Range(0, 86400));

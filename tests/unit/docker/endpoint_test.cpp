@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where the Engine is: --host → DOCKER_HOST → DOCKER_CONTEXT → currentContext in
+// $DOCKER_CONFIG/config.json → rootless socket → default socket, with a temporary DOCKER_CONFIG
+// and environment restored after each test.
+#include <supactl/core/error.hpp>
+#include <supactl/docker/engine.hpp>
+
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "support/temp_dir.hpp"
+
+namespace supactl::docker {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+class EndpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
+                          "DOCKER_API_VERSION", "XDG_RUNTIME_DIR"}) {
+      const char* old = std::getenv(v);
+      saved[v] = old == nullptr ? std::nullopt : std::optional<std::string>(old);
+      ::unsetenv(v);
+    }
+    ::setenv("DOCKER_CONFIG", config.path().c_str(), 1);
+  }
+  void TearDown() override {
+    for (const auto& [k, v] : saved) {
+      if (v) {
+        ::setenv(k.c_str(), v->c_str(), 1);
+      } else {
+        ::unsetenv(k.c_str());
+      }
+    }
+  }
+
+  void write_context(const std::string& name, const std::string& host, bool with_tls) {
+    fs::path meta = config.path() / "contexts" / "meta" / sha256_hex(name);
+    fs::create_directories(meta);
+    std::ofstream(meta / "meta.json") << R"({"Name":")" << name << R"(","Endpoints":{"docker":{"Host":")" << host
+                                      << R"(","SkipTLSVerify":false}}})";
+    if (with_tls) {
+      fs::path tls = config.path() / "contexts" / "tls" / sha256_hex(name) / "docker";
+      fs::create_directories(tls);
+      for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) std::ofstream(tls / f) << "x";
+    }
+  }
+
+  std::map<std::string, std::optional<std::string>> saved;
+  test::TempDir config;
+};
+
+TEST_F(EndpointTest, HostFlagWinsOverEverything) {
+  ::setenv("DOCKER_HOST", "unix:///env.sock", 1);
+  Endpoint e = resolve_endpoint("unix:///flag.sock");
+  EXPECT_EQ(e.host, "unix:///flag.sock");
+  EXPECT_EQ(e.source, "--host");
+}
+
+TEST_F(EndpointTest, DockerHostWithTlsVariables) {
+  ::setenv("DOCKER_HOST", "tcp://127.0.0.1:2376", 1);
+  ::setenv("DOCKER_TLS_VERIFY", "1", 1);
+  ::setenv("DOCKER_CERT_PATH", "/certs", 1);
+  ::setenv("DOCKER_API_VERSION", "1.43", 1);
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "tcp://127.0.0.1:2376");
+  EXPECT_EQ(e.source, "DOCKER_HOST");
+  EXPECT_TRUE(e.tls);
+  EXPECT_TRUE(e.tls_verify);
+  EXPECT_EQ(e.cert_path, "/certs");
+  EXPECT_EQ(e.api_version_pin, "1.43");
+}
+
+TEST_F(EndpointTest, DockerContextReadsTheMetadataByTheHashOfItsName) {
+  write_context("remote", "tcp://127.0.0.1:2376", true);
+  ::setenv("DOCKER_CONTEXT", "remote", 1);
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "tcp://127.0.0.1:2376");
+  EXPECT_NE(e.source.find("remote"), std::string::npos) << e.source;
+  EXPECT_TRUE(e.tls);
+  EXPECT_EQ(e.cert_path, (config.path() / "contexts" / "tls" / sha256_hex("remote") / "docker").string());
+}
+
+TEST_F(EndpointTest, CurrentContextInConfigJsonIsUsedWhenNothingIsSet) {
+  write_context("rootless", "unix:///run/user/1000/docker.sock", false);
+  std::ofstream(config.path() / "config.json") << R"({"auths":{},"currentContext":"rootless"})";
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "unix:///run/user/1000/docker.sock");
+  EXPECT_NE(e.source.find("currentContext"), std::string::npos) << e.source;
+  EXPECT_FALSE(e.tls);
+}
+
+TEST_F(EndpointTest, AMissingContextIsAClearUsageError) {
+  ::setenv("DOCKER_CONTEXT", "nosuch", 1);
+  try {
+    resolve_endpoint();
+    FAIL() << "no error for a missing context";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(EndpointTest, TheDefaultContextMeansTheDefaultSocket) {
+  ::setenv("DOCKER_CONTEXT", "default", 1);
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host.rfind("unix://", 0), 0u) << e.host;
+}
+
+TEST_F(EndpointTest, ARootlessSocketInXdgRuntimeDirComesBeforeTheSystemOne) {
+  test::TempDir run;
+  fs::path sock = run.path() / "docker.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ::setenv("XDG_RUNTIME_DIR", run.path().c_str(), 1);
+  Endpoint e = resolve_endpoint();
+  ::close(fd);
+  EXPECT_EQ(e.host, "unix://" + sock.string());
+  EXPECT_NE(e.source.find("rootless"), std::string::npos) << e.source;
+}
+
+}  // namespace
+}  // namespace supactl::docker
