@@ -13,9 +13,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -119,6 +121,60 @@ void make_parents(const fs::path& file) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec) throw Error(fmt::format("cannot create {}: {}", file.parent_path().string(), ec.message()));
+}
+
+/// CRC-32 (IEEE, as gzip's trailer holds it), updated with `data`.
+uint32_t crc32_update(uint32_t crc, const unsigned char* data, size_t n) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xFFU] ^ (crc >> 8);
+  return ~crc;
+}
+
+/// Checks the whole gzip stream of `path` (a single member, as ArchiveBuilder writes it):
+/// it inflates to the end and its trailer's CRC-32 and length match. The tar reader alone
+/// stops at the end-of-archive blocks and never reads the trailer. Returns the error, or "".
+std::string gzip_stream_error(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in.tellg();
+  if (size < 18) return "too short for a gzip stream";
+  unsigned char trailer[8];
+  in.seekg(size - 8);
+  in.read(reinterpret_cast<char*>(trailer), 8);
+  if (!in) return "cannot read the gzip trailer";
+  const uint32_t want_crc = static_cast<uint32_t>(trailer[0]) | static_cast<uint32_t>(trailer[1]) << 8 |
+                            static_cast<uint32_t>(trailer[2]) << 16 | static_cast<uint32_t>(trailer[3]) << 24;
+  const uint32_t want_len = static_cast<uint32_t>(trailer[4]) | static_cast<uint32_t>(trailer[5]) << 8 |
+                            static_cast<uint32_t>(trailer[6]) << 16 | static_cast<uint32_t>(trailer[7]) << 24;
+
+  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_format_raw(a.get());
+  struct archive_entry* entry = nullptr;
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK ||
+      archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
+    return archive_error_string(a.get()) != nullptr ? archive_error_string(a.get()) : "unreadable";
+  }
+  if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_GZIP) return "not a gzip stream";
+  uint32_t crc = 0;
+  uint64_t total = 0;
+  std::string buf(1 << 16, '\0');
+  la_ssize_t n;
+  while ((n = archive_read_data(a.get(), buf.data(), buf.size())) > 0) {
+    crc = crc32_update(crc, reinterpret_cast<const unsigned char*>(buf.data()), static_cast<size_t>(n));
+    total += static_cast<uint64_t>(n);
+  }
+  if (n < 0) return archive_error_string(a.get()) != nullptr ? archive_error_string(a.get()) : "read error";
+  if (crc != want_crc || static_cast<uint32_t>(total) != want_len) return "the gzip checksum does not match its content";
+  return {};
 }
 
 }  // namespace
@@ -241,6 +297,8 @@ nlohmann::json verify_archive(const fs::path& archive_path, const fs::path& dir)
     throw Error(fmt::format("no backup file {}", archive_path.string()), ExitCode::not_found,
                 "`supactl backup ls NAME` lists an instance's backups");
   }
+  // 1. The compressed stream as a whole (its trailer too), then 2. every member.
+  if (std::string why = gzip_stream_error(archive_path); !why.empty()) throw corrupt(why);
   std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_format_tar(a.get());
