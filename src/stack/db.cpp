@@ -292,9 +292,9 @@ MigrateResult migrate(docker::Engine& engine, const PgTarget& target, const std:
       const std::string prefix = "psql:" + dir + "/";
       if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
       throw Error(fmt::format("migration {} failed: {}", m.file, err), ExitCode::failure,
-                  fmt::format("it was rolled back; {} earlier migration(s) of this run stay applied; fix the file and run "
-                              "`supactl db migrate` again",
-                              result.applied.size()));
+                  fmt::format("{} was rolled back; the migrations before it stay applied ({} applied by this run); fix "
+                              "the file and run `supactl db migrate` again",
+                              m.file, result.applied.size()));
     }
     result.applied.push_back(m.file);
     if (on_applied) on_applied(m.file);
