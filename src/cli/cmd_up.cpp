@@ -7,6 +7,7 @@
 #include "cli/engine.hpp"
 #include "cli/globals.hpp"
 #include "cli/progress.hpp"
+#include "cli/up_flow.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
@@ -22,20 +23,6 @@
 #include <iostream>
 
 namespace supactl::cli {
-namespace {
-
-struct UpOptions {
-  std::string name;
-  bool dry_run = false;
-  bool force_recreate = false;
-  bool no_recreate = false;
-  bool remove_orphans = false;
-  bool rollback = false;
-  int wait_timeout = 0;     ///< 0 = instance.yaml's wait.timeout_s
-  int lock_timeout = 0;
-  int parallel = 8;
-  std::string registry;
-};
 
 int run_up(const Globals& g, const UpOptions& o) {
   // 1. The instance: spec and secrets.
@@ -45,6 +32,9 @@ int run_up(const Globals& g, const UpOptions& o) {
 
   // 2. One `up`/`down` at a time per instance.
   core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
+
+  // 2b. A command built on `up` (scale) changes the spec now, under the lock.
+  if (o.edit_spec) o.edit_spec(inst);
 
   // 3. Render the stack's files.
   render::RenderResult rendered;
@@ -127,7 +117,6 @@ int run_up(const Globals& g, const UpOptions& o) {
   return 0;
 }
 
-}  // namespace
 
 void setup_up(CLI::App& sub, Globals& g) {
   auto o = std::make_shared<UpOptions>();

@@ -24,6 +24,22 @@ const std::vector<std::string>& optional_services() {
   return services;
 }
 
+const std::vector<std::string>& scalable_services() {
+  static const std::vector<std::string> services = {"rest", "auth", "storage", "functions", "imgproxy", "meta", "kong"};
+  return services;
+}
+
+std::string scale_refusal(std::string_view service) {
+  const auto& ok = scalable_services();
+  if (std::find(ok.begin(), ok.end(), service) != ok.end()) return {};
+  if (service == "db") return "db holds the data on one volume: two Postgres servers on it would corrupt it (scale reads with a replica outside supactl)";
+  if (service == "minio") return "minio runs single-node on one volume; several would not share objects";
+  if (service == "redis") return "redis holds Kong's rate-limit counters; replicas would each count alone";
+  if (service == "realtime") return "realtime keeps tenant and presence state per node and needs clustering to scale";
+  if (service == "caddy") return "caddy publishes the host ports, which only one container can bind";
+  return std::string(service) + " runs as one container in supactl's stack";
+}
+
 bool default_enabled(std::string_view service) {
   return service != "analytics" && service != "vector" && service != "supavisor";
 }

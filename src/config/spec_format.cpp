@@ -103,6 +103,13 @@ std::string format_spec(const InstanceSpec& spec) {
       if (!res.cpus.empty()) line(fmt::format("    cpus: {}", q(res.cpus)));
     }
   }
+  line("# Replicas of stateless services, e.g. `rest: 3` (kong: kong.replicas); `supactl scale` sets them.");
+  if (spec.scale.empty()) {
+    line("scale: {}");
+  } else {
+    line("scale:");
+    for (const auto& [service, n] : spec.scale) line(fmt::format("  {}: {}", service, n));
+  }
   line("wait:");
   line(fmt::format("  timeout: {}  # seconds `up` waits for the stack to be healthy", spec.wait.timeout_s));
   line("functions:");

@@ -27,6 +27,7 @@ const std::vector<std::string>& spec_key_paths() {
       "ports.db",
       "services.<service>",
       "kong.replicas",
+      "scale.<service>",
       "kong.rate_limit.enabled",
       "kong.rate_limit.per_second",
       "kong.rate_limit.per_minute",

@@ -284,6 +284,25 @@ void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Res
   }
 }
 
+void read_scale(Reader& r, const YAML::Node& node, std::map<std::string, int>& out) {
+  if (!r.mapping(node, "scale")) return;
+  for (const auto& it : node) {
+    std::string service = it.first.Scalar();
+    std::string path = "scale." + service;
+    if (service == "kong") {
+      r.problem(it.first, "scale.kong: kong's replicas are kong.replicas");
+      continue;
+    }
+    if (std::string why = scale_refusal(service); !why.empty()) {
+      r.problem(it.first, fmt::format("{}: {}", path, is_known(all_services(), service) ? why : "`" + service + "` is not a service"));
+      continue;
+    }
+    int n = 1;
+    r.integer(it.second, path, 1, 16, n);
+    out[service] = n;
+  }
+}
+
 void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::string>& images) {
   if (!r.mapping(node, "images")) return;
   for (const auto& it : node) {
@@ -358,6 +377,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   read_storage(r, root["storage"], spec.storage);
   read_tls(r, root, spec.tls, spec.domain);
   read_resources(r, root["resources"], spec.resources);
+  read_scale(r, root["scale"], spec.scale);
 
   const YAML::Node wait = root["wait"];
   if (r.mapping(wait, "wait")) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);

@@ -121,6 +121,12 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
     d.set("rate_limit", limit);
   }
 
+  Data replicas;
+  for (const auto& [service, n] : spec.scale) {
+    if (n > 1) replicas.set(key(service), std::to_string(n));
+  }
+  d.set("replicas", replicas);
+
   Data svc;
   Data image;
   Data limits;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <sstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -261,6 +262,46 @@ TEST_F(FullStackTest, AnUnhealthyServiceFailsUpWithItsNameAndLogs) {
   EXPECT_NE(out.find("standin imgproxy"), std::string::npos) << out;
   // Nothing is lost: the db volume is still there.
   EXPECT_EQ(sh("docker volume inspect -f '{{.Name}}' " + name + "_db-data"), name + "_db-data");
+}
+
+TEST_F(FullStackTest, ScaleRestToThreeGivesThreeHealthyReplicasThatAllReceiveRequests) {
+  std::string name = init("g", "--exclude realtime,storage,imgproxy,meta,studio,functions");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_EQ(run("scale " + name + " db=2", &out), 2) << out;
+  EXPECT_NE(out.find("db cannot scale"), std::string::npos) << out;
+  ASSERT_EQ(run("scale " + name + " rest=3", &out), 0) << out;
+
+  int rc = 0;
+  nlohmann::json st = status_json(name, &rc);
+  EXPECT_EQ(rc, 0) << st.dump(2);
+  size_t healthy_rest = 0;
+  for (const auto& svc : st["services"]) {
+    if (svc["service"] != "rest") continue;
+    for (const auto& c : svc["containers"]) healthy_rest += c["health"] == "healthy" ? 1 : 0;
+  }
+  EXPECT_EQ(healthy_rest, 3u) << st.dump(2);
+  std::string spec;
+  {
+    std::ifstream f(dir(name) / "instance.yaml");
+    spec.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  EXPECT_NE(spec.find("scale:\n  rest: 3"), std::string::npos) << spec;
+
+  // Kong reaches the replicas by the one alias `rest`: Docker's DNS spreads the requests.
+  std::set<std::string> hosts;
+  for (int i = 0; i < 60 && hosts.size() < 3; ++i) {
+    std::string env = sh("docker exec " + name + "-kong-1 curl -fsS http://rest:3000/__standin/env");
+    auto j = nlohmann::json::parse(env, nullptr, false);
+    if (!j.is_discarded()) hosts.insert(j["env"].value("HOSTNAME", ""));
+  }
+  EXPECT_EQ(hosts.size(), 3u);
+
+  // Back to one: the extra replicas go, the first stays.
+  ASSERT_EQ(run("scale " + name + " rest=1", &out), 0) << out;
+  EXPECT_EQ(sh("docker ps -q --filter label=com.docker.compose.project=" + name +
+               " --filter label=com.docker.compose.service=rest | wc -l"),
+            "1");
 }
 
 TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {

@@ -99,6 +99,8 @@ struct InstanceSpec {
   Ports ports;
   std::map<std::string, bool> services;  ///< optional services switched on or off
   KongSpec kong;
+  /// `scale.<service>`: replicas of a stateless service (kong has kong.replicas).
+  std::map<std::string, int> scale;
   AuthSpec auth;
   RestSpec rest;
   StorageSpec storage;
@@ -119,6 +121,13 @@ const std::vector<std::string>& all_services();
 
 /// Services that may be switched off or on (`services:` keys, `init --exclude/--enable`).
 const std::vector<std::string>& optional_services();
+
+/// Services that may run as several replicas behind one network alias: rest, auth,
+/// storage, functions, imgproxy, meta (scale.<service>) and kong (kong.replicas).
+const std::vector<std::string>& scalable_services();
+
+/// Why `service` must stay at one replica (empty when it may scale).
+std::string scale_refusal(std::string_view service);
 
 /// Whether optional `service` is on when instance.yaml does not say.
 bool default_enabled(std::string_view service);

@@ -129,6 +129,7 @@ TEST(Spec, FormatThenParseGivesTheSameSpec) {
   s.resources["db"] = Resources{.memory = "2g", .cpus = "1.5"};
   s.wait.timeout_s = 120;
   s.functions_verify_jwt = true;
+  s.scale["rest"] = 3;
   std::string text = format_spec(s);
   InstanceSpec back = parse_spec(text, "instance.yaml");
   EXPECT_EQ(format_spec(back), text);
@@ -138,6 +139,25 @@ TEST(Spec, FormatThenParseGivesTheSameSpec) {
   EXPECT_EQ(back.resources.at("db").cpus, "1.5");
   EXPECT_FALSE(back.enabled("imgproxy"));
   EXPECT_EQ(back.tls.email, "ops@example.com");
+  EXPECT_EQ(back.scale.at("rest"), 3);
+}
+
+TEST(Spec, ScaleAcceptsStatelessServicesAndRefusesStatefulOnesWithTheReason) {
+  InstanceSpec s = parse_spec(std::string(k_minimal) + "scale:\n  rest: 3\n  auth: 2\n", "instance.yaml");
+  EXPECT_EQ(s.scale.at("rest"), 3);
+  EXPECT_EQ(s.scale.at("auth"), 2);
+  std::string db = error_of(std::string(k_minimal) + "scale:\n  db: 2\n");
+  EXPECT_EQ(db.rfind("instance.yaml:6: scale.db: db holds the data on one volume", 0), 0u) << db;
+  EXPECT_EQ(error_of(std::string(k_minimal) + "scale:\n  rest: 40\n"),
+            "instance.yaml:6: scale.rest must be a number between 1 and 16");
+  EXPECT_EQ(error_of(std::string(k_minimal) + "scale:\n  kong: 2\n"),
+            "instance.yaml:6: scale.kong: kong's replicas are kong.replicas");
+  for (const char* stateful : {"db", "minio", "redis", "realtime", "caddy"}) {
+    EXPECT_FALSE(scale_refusal(stateful).empty()) << stateful;
+  }
+  for (const char* stateless : {"rest", "auth", "storage", "functions", "kong", "imgproxy", "meta"}) {
+    EXPECT_TRUE(scale_refusal(stateless).empty()) << stateless;
+  }
 }
 
 TEST(Home, FlagThenEnvironmentThenXdgThenHome) {
