@@ -30,6 +30,7 @@ void setup_down(CLI::App&, Globals&);
 void setup_status(CLI::App&, Globals&);
 void setup_logs(CLI::App&, Globals&);
 void setup_scale(CLI::App&, Globals&);
+void setup_secrets(CLI::App&, Globals&);
 void setup_backup(CLI::App&, Globals&);
 void setup_restore(CLI::App&, Globals&);
 void setup_psql(CLI::App&, Globals&);
@@ -47,6 +48,7 @@ const Command k_commands[] = {
     {"status", "Show the state and health of one instance or all", setup_status},
     {"logs", "Show or follow the logs of an instance's services", setup_logs},
     {"scale", "Set the replicas of stateless services (rest=3 ...) and converge", setup_scale},
+    {"secrets", "Rotate an instance's secrets (secrets rotate NAME --jwt|--postgres|--dashboard)", setup_secrets},
     {"doctor", "Show which Docker Engine is used, why, and its versions", setup_doctor},
     {"backup", "Back up an instance (database dump, storage files, spec) to one archive; ls, prune", setup_backup},
     {"restore", "Restore a backup into a new instance, or over one with --yes", setup_restore},

@@ -304,6 +304,74 @@ TEST_F(FullStackTest, ScaleRestToThreeGivesThreeHealthyReplicasThatAllReceiveReq
             "1");
 }
 
+std::string secret_of(const std::filesystem::path& file, const std::string& key) {
+  std::ifstream f(file);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return {};
+}
+
+TEST_F(FullStackTest, SecretsRotateChangesKeysAndPasswordsEverywhereAndKeepsTheOldFile) {
+  std::string name = init("h", "--exclude realtime,storage,imgproxy,meta,studio,functions");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  const auto env_file = dir(name) / "secrets.env";
+  const std::string old_jwt = secret_of(env_file, "JWT_SECRET");
+  const std::string old_anon = secret_of(env_file, "ANON_KEY");
+  const std::string old_pw = secret_of(env_file, "POSTGRES_PASSWORD");
+  const std::string old_dash = secret_of(env_file, "DASHBOARD_PASSWORD");
+  ASSERT_FALSE(old_jwt.empty());
+
+  EXPECT_EQ(run("secrets rotate " + name, &out), 2) << out;  // says what to add
+  EXPECT_NE(out.find("--jwt"), std::string::npos) << out;
+
+  ASSERT_EQ(run("secrets rotate " + name + " --jwt", &out), 0) << out;
+  const std::string new_jwt = secret_of(env_file, "JWT_SECRET");
+  const std::string new_anon = secret_of(env_file, "ANON_KEY");
+  EXPECT_NE(new_jwt, old_jwt);
+  EXPECT_NE(new_anon, old_anon);
+  EXPECT_EQ(secret_of(env_file, "POSTGRES_PASSWORD"), old_pw);
+  EXPECT_EQ(secret_of(env_file, "DASHBOARD_PASSWORD"), old_dash);
+  // The services got the new secret; Kong's entrypoint writes the new anon key into its consumers.
+  std::string env = sh("docker exec " + name + "-auth-1 curl -fsS http://127.0.0.1:9999/__standin/env");
+  auto j = nlohmann::json::parse(env, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << env;
+  EXPECT_EQ(j["env"].value("GOTRUE_JWT_SECRET", ""), new_jwt);
+  EXPECT_EQ(sh("docker exec " + name + "-kong-1 printenv SUPABASE_ANON_KEY"), new_anon);
+  // The old secret is gone from the rendered files and every container; only the kept copy has it.
+  EXPECT_EQ(sh("grep -rl '" + old_jwt + "' " + (dir(name) / "rendered").string()), "");
+  EXPECT_EQ(sh("docker ps -aq --filter label=com.docker.compose.project=" + name +
+               " | xargs docker inspect | grep -c '" + old_jwt + "'"),
+            "0");
+  std::string kept = sh("ls " + dir(name).string() + " | grep '^secrets.env.*bak$'");
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(sh("stat -c %a " + (dir(name) / kept).string()), "600");
+  EXPECT_EQ(secret_of(dir(name) / kept, "JWT_SECRET"), old_jwt);
+  int rc = 0;
+  status_json(name, &rc);
+  EXPECT_EQ(rc, 0);
+
+  // The database password changes in place: the new one logs in over the network, the old one not.
+  ASSERT_EQ(run("secrets rotate " + name + " --postgres", &out), 0) << out;
+  const std::string new_pw = secret_of(env_file, "POSTGRES_PASSWORD");
+  EXPECT_NE(new_pw, old_pw);
+  auto login = [&](const std::string& password, const std::string& user) {
+    int status = 0;
+    sh("docker exec -e PGPASSWORD=" + password + " " + name + "-db-1 psql -h 127.0.0.1 -U " + user +
+           " -d postgres -tAc 'select 1'",
+       &status);
+    return status;
+  };
+  EXPECT_EQ(login(new_pw, "authenticator"), 0);
+  EXPECT_EQ(login(new_pw, "postgres"), 0);
+  EXPECT_NE(login(old_pw, "authenticator"), 0);
+  EXPECT_EQ(sh("ls " + dir(name).string() + " | grep -c '^secrets.env.*bak$'"), "2");
+  status_json(name, &rc);
+  EXPECT_EQ(rc, 0);
+}
+
 TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {
   std::string name = init("f");
   std::string out;
