@@ -155,6 +155,14 @@ class HttpEngine : public Engine {
     if (r.body.find("already exists") != std::string::npos) {
       throw EngineError(ErrorKind::conflict, 409, fmt::format("create network {}: {}", spec.name, error_message_from_body(r.body)));
     }
+    // The Engine's default address pools hold about 30 networks; each instance uses three.
+    if (r.body.find("non-overlapping IPv4 address pool") != std::string::npos) {
+      throw EngineError(ErrorKind::server, static_cast<int>(r.status),
+                        fmt::format("create network {}: the Docker Engine has no free address pool left for networks",
+                                    spec.name),
+                        "give dockerd more: \"default-address-pools\": [{\"base\": \"10.213.0.0/16\", \"size\": 24}] "
+                        "in /etc/docker/daemon.json, restart dockerd (docs/DEPLOYMENT.md, several instances)");
+    }
     fail(r, "create network " + spec.name);
   }
   NetworkInfo inspect_network(const std::string& id) override {
@@ -336,11 +344,8 @@ class HttpEngine : public Engine {
   }
   ExecResult exec(const std::string& id, const ExecSpec& spec, const OutputSink& sink,
                   const std::optional<std::string>& stdin_data) override {
-    if (stdin_data) {
-      throw EngineError(ErrorKind::unsupported, 0, "exec with standard input is not supported by this Engine client yet",
-                        "copy the input into the container first (put_archive), then exec a command that reads the file");
-    }
-    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"Cmd", spec.cmd}, {"Tty", spec.tty}};
+    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", stdin_data.has_value()},
+                   {"Cmd", spec.cmd}, {"Tty", spec.tty}};
     if (!spec.env.empty()) create["Env"] = spec.env;
     if (!spec.user.empty()) create["User"] = spec.user;
     if (!spec.working_dir.empty()) create["WorkingDir"] = spec.working_dir;
@@ -354,10 +359,19 @@ class HttpEngine : public Engine {
       return true;
     });
     if (spec.tty) demux.force_raw();
-    HttpResponse s = m_transport.perform({.method = "POST", .path = v("/exec/" + exec_id + "/start"),
-                                          .body = json{{"Detach", false}, {"Tty", spec.tty}}.dump(),
-                                          .sink = [&](std::string_view c) { return demux.feed(c); }});
-    expect(s, {200, 101}, "start exec in " + id);
+    HttpRequest start{.method = "POST", .path = v("/exec/" + exec_id + "/start"),
+                      .body = json{{"Detach", false}, {"Tty", spec.tty}}.dump(),
+                      .sink = [&](std::string_view c) { return demux.feed(c); }};
+    if (stdin_data) {
+      // Standard input needs the connection upgraded to a raw stream.
+      long status = m_transport.hijack(start, *stdin_data, start.sink);
+      if (status != 101 && status != 200) {
+        throw EngineError(kind_for_status(status), static_cast<int>(status), fmt::format("start exec in {}: HTTP {}", id, status));
+      }
+    } else {
+      HttpResponse s = m_transport.perform(start);
+      expect(s, {200, 101}, "start exec in " + id);
+    }
     json info = get_json("/exec/" + exec_id + "/json", "inspect exec in " + id);
     result.exit_code = info.value("ExitCode", -1);
     return result;

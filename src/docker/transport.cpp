@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
@@ -126,18 +128,8 @@ Transport::~Transport() {
   }
 }
 
-HttpResponse Transport::perform(const HttpRequest& request) {
-  CURL*& curl = t_handles.handles[m_id];
-  if (curl == nullptr) {
-    curl = curl_easy_init();
-  } else {
-    curl_easy_reset(curl);  // keeps the live connection
-  }
-  ++m_requests;
-  HttpResponse response;
-  CallState st{.request = &request, .response = &response, .curl = curl, .stopped_by_sink = false, .upload = nullptr};
-
-  const std::string url = m_base_url + request.path;
+void Transport::configure_connection(void* handle, const std::string& url) const {
+  CURL* curl = static_cast<CURL*>(handle);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   if (!m_socket_path.empty()) curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_socket_path.c_str());
   if (m_base_url.rfind("https://", 0) == 0) {
@@ -153,6 +145,117 @@ HttpResponse Transport::perform(const HttpRequest& request) {
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+}
+
+namespace {
+
+/// Waits until `fd` is readable or (when `want_write`) writable; 200 ms at most, so Ctrl-C
+/// is noticed.
+void wait_socket(curl_socket_t fd, bool want_write) {
+  pollfd p{.fd = fd, .events = static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), .revents = 0};
+  ::poll(&p, 1, 200);
+}
+
+}  // namespace
+
+long Transport::hijack(const HttpRequest& request, std::string_view input, const ChunkSink& sink) {
+  if (m_base_url.rfind("https://", 0) == 0) {
+    throw EngineError(ErrorKind::unsupported, 0, "exec with standard input is not supported over TLS",
+                      "use the local Unix socket, or copy the input into the container first");
+  }
+  ++m_requests;
+  std::unique_ptr<CURL, void (*)(CURL*)> handle(curl_easy_init(), curl_easy_cleanup);
+  CURL* curl = handle.get();
+  configure_connection(curl, m_base_url + "/");
+  curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+  if (CURLcode rc = curl_easy_perform(curl); rc != CURLE_OK) {
+    throw EngineError(ErrorKind::connection, 0, fmt::format("cannot connect to the Docker Engine: {}", curl_easy_strerror(rc)));
+  }
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
+
+  // The upgrade request, by hand: the Engine answers 101 and the connection becomes a raw,
+  // two-way stream (stdin up, multiplexed stdout/stderr down).
+  std::string head = fmt::format(
+      "{} {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: supactl\r\nContent-Type: {}\r\n"
+      "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: {}\r\n\r\n",
+      request.method, request.path, request.content_type, request.body.size());
+  std::string out = head + request.body;
+  auto send_some = [&](std::string_view& pending) {
+    size_t sent = 0;
+    CURLcode rc = curl_easy_send(curl, pending.data(), pending.size(), &sent);
+    if (rc == CURLE_AGAIN) return;
+    if (rc != CURLE_OK) throw EngineError(ErrorKind::connection, 0, fmt::format("exec stream: {}", curl_easy_strerror(rc)));
+    pending.remove_prefix(sent);
+  };
+  std::string_view pending = out;
+  while (!pending.empty()) {
+    if (core::cancel_requested()) throw EngineError(ErrorKind::cancelled, 0, "interrupted");
+    send_some(pending);
+    if (!pending.empty()) wait_socket(fd, true);
+  }
+
+  // Status line and headers; anything after them is already stream data.
+  std::string buf;
+  char chunk[65536];
+  size_t header_end = std::string::npos;
+  while (header_end == std::string::npos) {
+    if (core::cancel_requested()) throw EngineError(ErrorKind::cancelled, 0, "interrupted");
+    size_t got = 0;
+    CURLcode rc = curl_easy_recv(curl, chunk, sizeof(chunk), &got);
+    if (rc == CURLE_AGAIN) {
+      wait_socket(fd, false);
+      continue;
+    }
+    if (rc != CURLE_OK || got == 0) {
+      throw EngineError(ErrorKind::server, 0, "the Docker Engine closed the exec stream before answering");
+    }
+    buf.append(chunk, got);
+    header_end = buf.find("\r\n\r\n");
+  }
+  long status = 0;
+  if (std::sscanf(buf.c_str(), "HTTP/%*s %ld", &status) != 1) status = 0;
+  std::string rest = buf.substr(header_end + 4);
+  if (status >= 400) return status;
+  bool open = true;
+  if (!rest.empty() && sink && !sink(rest)) open = false;
+
+  // Stdin up (then half-close, which the Engine passes on as EOF), output down, interleaved so
+  // neither side blocks the other.
+  pending = input;
+  bool write_closed = false;
+  while (open) {
+    if (core::cancel_requested()) throw EngineError(ErrorKind::cancelled, 0, "interrupted");
+    if (!pending.empty()) send_some(pending);
+    if (pending.empty() && !write_closed) {
+      ::shutdown(fd, SHUT_WR);
+      write_closed = true;
+    }
+    size_t got = 0;
+    CURLcode rc = curl_easy_recv(curl, chunk, sizeof(chunk), &got);
+    if (rc == CURLE_AGAIN) {
+      wait_socket(fd, !pending.empty());
+      continue;
+    }
+    if (rc != CURLE_OK || got == 0) break;  // the process ended and the Engine closed the stream
+    if (sink && !sink(std::string_view(chunk, got))) break;
+  }
+  return status;
+}
+
+HttpResponse Transport::perform(const HttpRequest& request) {
+  CURL*& curl = t_handles.handles[m_id];
+  if (curl == nullptr) {
+    curl = curl_easy_init();
+  } else {
+    curl_easy_reset(curl);  // keeps the live connection
+  }
+  ++m_requests;
+  HttpResponse response;
+  CallState st{.request = &request, .response = &response, .curl = curl, .stopped_by_sink = false, .upload = nullptr};
+
+  const std::string url = m_base_url + request.path;
+  configure_connection(curl, url);
   if (request.timeout_ms > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, request.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &st);

@@ -48,10 +48,18 @@ class Transport {
   /// no HTTP response could be had; HTTP error statuses are returned, not thrown.
   HttpResponse perform(const HttpRequest& request);
 
+  /// A request whose connection the Engine upgrades to a raw two-way stream (exec start with
+  /// standard input): sends `input` up, then half-closes (the process sees EOF), and passes
+  /// everything that comes down to `sink` until the Engine closes. Unix socket and plain TCP
+  /// only. Returns the HTTP status (101 or 200 on success).
+  long hijack(const HttpRequest& request, std::string_view input, const ChunkSink& sink);
+
   const Endpoint& endpoint() const { return m_endpoint; }
   uint64_t request_count() const { return m_requests.load(); }
 
  private:
+  void configure_connection(void* curl, const std::string& url) const;
+
   Endpoint m_endpoint;
   std::string m_base_url;     ///< "http://localhost" or "https://host:port"
   std::string m_socket_path;  ///< for unix://

@@ -203,6 +203,32 @@ TEST_F(EngineTest, ExecReturnsExitCodeAndSeparatedOutput) {
   EXPECT_EQ(env.out, "42\n");
 }
 
+TEST_F(EngineTest, ExecPipesStandardInputAndTheProcessSeesEndOfFile) {
+  ContainerSpec spec = sleeper("stdin");
+  engine->create_container(spec);
+  engine->start_container(spec.name);
+  ExecSpec cat{.cmd = {"sh", "-c", "cat; echo done >&2; exit 4"}, .env = {}, .user = {}, .working_dir = {}, .tty = false};
+  ExecResult r = engine->exec(spec.name, cat, {}, std::string("line one\nline two\n"));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out, "line one\nline two\n");
+  EXPECT_EQ(r.err, "done\n");
+
+  // A large input while the process writes as much back: neither side may block the other.
+  std::string big(3 * 1024 * 1024 + 17, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  ExecResult echo = engine->exec(spec.name, ExecSpec{.cmd = {"cat"}, .env = {}, .user = {}, .working_dir = {}, .tty = false},
+                                 {}, big);
+  EXPECT_EQ(echo.exit_code, 0);
+  EXPECT_EQ(echo.out.size(), big.size());
+  EXPECT_TRUE(echo.out == big);
+
+  // Empty input is an immediate end of file.
+  ExecResult wc = engine->exec(spec.name, ExecSpec{.cmd = {"wc", "-c"}, .env = {}, .user = {}, .working_dir = {}, .tty = false},
+                               {}, std::string());
+  EXPECT_EQ(wc.exit_code, 0);
+  EXPECT_NE(wc.out.find('0'), std::string::npos) << wc.out;
+}
+
 TEST_F(EngineTest, ArchiveRoundTrip) {
   ContainerSpec spec = sleeper("archive");
   engine->create_container(spec);

@@ -3,8 +3,9 @@
 
 // Postgres inside a stack's `db` container, driven only through the Engine: exec for psql,
 // pg_dump and pg_restore (output streamed through the exec stream, never a host file), and
-// put_archive to place input files (the Engine client has no exec standard input). Used by
-// `backup`, `restore`, `psql` and `db migrate`.
+// put_archive to place input files, so psql and pg_restore read them by name (errors carry
+// file:line, and pg_restore needs a seekable file). Used by `backup`, `restore`, `psql` and
+// `db migrate`.
 
 #include <supactl/docker/engine.hpp>
 #include <supactl/docker/tar.hpp>
