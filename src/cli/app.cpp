@@ -31,6 +31,8 @@ void setup_status(CLI::App&, Globals&);
 void setup_logs(CLI::App&, Globals&);
 void setup_scale(CLI::App&, Globals&);
 void setup_secrets(CLI::App&, Globals&);
+void setup_upgrade(CLI::App&, Globals&);
+void setup_functions(CLI::App&, Globals&);
 void setup_backup(CLI::App&, Globals&);
 void setup_restore(CLI::App&, Globals&);
 void setup_psql(CLI::App&, Globals&);
@@ -48,6 +50,8 @@ const Command k_commands[] = {
     {"status", "Show the state and health of one instance or all", setup_status},
     {"logs", "Show or follow the logs of an instance's services", setup_logs},
     {"scale", "Set the replicas of stateless services (rest=3 ...) and converge", setup_scale},
+    {"upgrade", "Move an instance to another release's images (backup first) and converge", setup_upgrade},
+    {"functions", "Deploy and list Edge Functions (functions deploy NAME DIR, functions ls NAME)", setup_functions},
     {"secrets", "Rotate an instance's secrets (secrets rotate NAME --jwt|--postgres|--dashboard)", setup_secrets},
     {"doctor", "Show which Docker Engine is used, why, and its versions", setup_doctor},
     {"backup", "Back up an instance (database dump, storage files, spec) to one archive; ls, prune", setup_backup},

@@ -372,6 +372,100 @@ TEST_F(FullStackTest, SecretsRotateChangesKeysAndPasswordsEverywhereAndKeepsTheO
   EXPECT_EQ(rc, 0);
 }
 
+TEST_F(FullStackTest, UpgradeToAnotherImageSetBacksUpRecreatesOnlyChangedServicesAndKeepsData) {
+  // A second release whose only change is rest's tag, served by the kit's registry.
+  test::TempDir templates;
+  std::filesystem::create_directories(templates.path() / "images");
+  std::string table = sh("cat " + std::string(SUPACTL_SOURCE_DIR) + "/templates/images/v0.8.1.yaml");
+  const std::string rest_old = "postgrest/postgrest:v14.17";
+  const std::string rest_new = "postgrest/postgrest:v14.17-kitnext";
+  ASSERT_NE(table.find(rest_old), std::string::npos);
+  table.replace(table.find(rest_old), rest_old.size(), rest_new);
+  table.replace(table.find("release: v0.8.1"), 15, "release: kitnext");
+  std::ofstream(templates.path() / "images" / "kitnext.yaml") << table << "\n";
+  ASSERT_EQ(sh(std::string("docker tag ") + k_registry + "/" + rest_old + " " + k_registry + "/" + rest_new +
+               " && docker push " + k_registry + "/" + rest_new + " >/dev/null && docker rmi " + k_registry + "/" +
+               rest_new + " >/dev/null && echo ok"),
+            "ok");
+  const std::string tpl = " --templates " + templates.path().string() + " ";
+
+  std::string name = init("i", "--exclude realtime,storage,imgproxy,meta,studio,functions");
+  std::string out;
+  ASSERT_EQ(run(tpl + "up " + name, &out), 0) << out;
+  int rc = 0;
+  psql(name, "create table public.survives (v text); insert into public.survives values ('kept')", &rc);
+  ASSERT_EQ(rc, 0);
+  auto before = containers(name);
+
+  EXPECT_EQ(run(tpl + "upgrade " + name + " --to nosuch", &out), 2) << out;
+  EXPECT_NE(out.find("kitnext"), std::string::npos) << "known releases not listed: " << out;
+
+  ASSERT_EQ(run(tpl + "upgrade " + name + " --to kitnext --dry-run", &out), 0) << out;
+  EXPECT_NE(out.find(rest_new), std::string::npos) << out;
+  EXPECT_EQ(containers(name), before);
+  EXPECT_EQ(sh("grep -c 'release: \"v0.8.1\"' " + (dir(name) / "instance.yaml").string()), "1");
+
+  ASSERT_EQ(run(tpl + "upgrade " + name + " --to kitnext", &out), 0) << out;
+  EXPECT_NE(out.find("rest"), std::string::npos) << out;
+  auto after = containers(name);
+  for (const auto& [service, id] : before) {
+    if (service == "rest") {
+      EXPECT_NE(after[service], id) << "rest kept its old container";
+    } else {
+      EXPECT_EQ(after[service], id) << service << " was recreated although its image did not change";
+    }
+  }
+  EXPECT_EQ(sh("docker inspect -f '{{.Config.Image}}' " + name + "-rest-1"), std::string(k_registry) + "/" + rest_new);
+  EXPECT_EQ(psql(name, "select v from public.survives"), "kept");
+  EXPECT_EQ(sh("grep -c 'release: \"kitnext\"' " + (dir(name) / "instance.yaml").string()), "1");
+  // The pre-upgrade backup is there and listed.
+  ASSERT_EQ(run("backup ls " + name, &out), 0) << out;
+  EXPECT_NE(out.find("before-kitnext"), std::string::npos) << out;
+  status_json(name, &rc);
+  EXPECT_EQ(rc, 0);
+  sh(std::string("docker rmi ") + k_registry + "/" + rest_new + " >/dev/null 2>&1");
+}
+
+TEST_F(FullStackTest, FunctionsDeployPutsTheFilesWhereTheFunctionsContainerReadsThem) {
+  std::string name = init("j", "--exclude realtime,storage,imgproxy,meta,studio");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  test::TempDir src;
+  std::filesystem::create_directories(src.path() / "greet");
+  std::filesystem::create_directories(src.path() / "_shared");
+  std::ofstream(src.path() / "greet" / "index.ts") << "Deno.serve(() => new Response('hi from greet'))\n";
+  std::ofstream(src.path() / "greet" / "old.ts") << "// goes away on the next deploy\n";
+  std::ofstream(src.path() / "_shared" / "cors.ts") << "export const cors = {}\n";
+
+  ASSERT_EQ(run("functions deploy " + name + " " + src.path().string(), &out), 0) << out;
+  const std::string c = name + "-functions-1";
+  EXPECT_EQ(sh("docker exec " + c + " cat /home/deno/functions/greet/index.ts"),
+            "Deno.serve(() => new Response('hi from greet'))");
+  EXPECT_EQ(sh("docker exec " + c + " test -f /home/deno/functions/_shared/cors.ts && echo yes"), "yes");
+  ASSERT_EQ(run("--output json functions ls " + name, &out), 0) << out;
+  auto j = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  std::set<std::string> names;
+  for (const auto& f : j["functions"]) names.insert(f["name"].get<std::string>());
+  EXPECT_TRUE(names.count("greet")) << out;
+  EXPECT_TRUE(names.count("main")) << out;
+
+  // A redeploy replaces the function whole; the files live in the volume across a recreate.
+  std::filesystem::remove(src.path() / "greet" / "old.ts");
+  ASSERT_EQ(run("functions deploy " + name + " " + src.path().string(), &out), 0) << out;
+  EXPECT_EQ(sh("docker exec " + c + " sh -c 'test -e /home/deno/functions/greet/old.ts && echo stale || echo gone'"),
+            "gone");
+  ASSERT_EQ(run("up " + name + " --force-recreate", &out), 0) << out;
+  EXPECT_EQ(sh("docker exec " + c + " test -f /home/deno/functions/greet/index.ts && echo yes"), "yes");
+
+  // Bad input is refused before anything is copied.
+  std::filesystem::create_directories(src.path() / "main");
+  std::ofstream(src.path() / "main" / "index.ts") << "x\n";
+  EXPECT_EQ(run("functions deploy " + name + " " + src.path().string(), &out), 2) << out;
+  EXPECT_NE(out.find("supactl's own"), std::string::npos) << out;
+  EXPECT_EQ(run("functions deploy " + name + " /nonexistent-dir", &out), 2) << out;
+}
+
 TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {
   std::string name = init("f");
   std::string out;
