@@ -4,9 +4,12 @@
 // running container of the instance through the Engine's exec API, print its output as it
 // arrives (stdout to stdout, stderr to stderr) and exit with its exit code.
 //
-// Non-interactive: no TTY is attached and the process gets no standard input. A script piped
-// into `supactl psql` is copied into the db container (put_archive, private folder) and run
-// with `psql -f`, so `supactl psql shop < schema.sql` works.
+// On a terminal (stdin and stdout both TTYs, and for psql no -c/-f), the command runs
+// interactively: a TTY is allocated in the container, our terminal goes into raw mode, and
+// keystrokes and output flow through the Engine's upgraded exec stream. Otherwise no TTY is
+// attached; a script piped into `supactl psql` is copied into the db container (put_archive,
+// private folder) and run with `psql -f`, so `supactl psql shop < schema.sql` works and its
+// errors name file and line.
 #include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
@@ -17,6 +20,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <iostream>
 #include <iterator>
 #include <unistd.h>
@@ -45,6 +51,52 @@ int exec_streamed(docker::Engine& engine, const std::string& container, const st
   return r.exit_code < 0 ? static_cast<int>(ExitCode::failure) : r.exit_code;
 }
 
+/// Raw mode on our terminal for the life of the object (restored on every way out).
+class RawTerminal {
+ public:
+  RawTerminal() {
+    if (::tcgetattr(STDIN_FILENO, &m_saved) == 0) {
+      termios raw = m_saved;
+      ::cfmakeraw(&raw);
+      m_active = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    }
+  }
+  ~RawTerminal() {
+    if (m_active) ::tcsetattr(STDIN_FILENO, TCSANOW, &m_saved);
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  termios m_saved{};
+  bool m_active = false;
+};
+
+bool interactive() { return ::isatty(STDIN_FILENO) != 0 && ::isatty(STDOUT_FILENO) != 0; }
+
+/// Runs `cmd` with a TTY, attached to our terminal; returns its exit code.
+int exec_on_terminal(docker::Engine& engine, const std::string& container, const std::vector<std::string>& cmd,
+                     const std::string& user = {}) {
+  winsize ws{};
+  ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+  const char* term = std::getenv("TERM");
+  docker::ExecSpec spec{.cmd = cmd, .env = {std::string("TERM=") + (term != nullptr ? term : "xterm")}, .user = user,
+                        .working_dir = {}, .tty = true};
+  std::fflush(stdout);
+  RawTerminal raw;
+  int code = engine.exec_attached(container, spec, STDIN_FILENO,
+                                  [](docker::StreamKind, std::string_view data) {
+                                    while (!data.empty()) {
+                                      ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
+                                      if (n <= 0) return false;
+                                      data.remove_prefix(static_cast<size_t>(n));
+                                    }
+                                    return true;
+                                  },
+                                  ws.ws_row, ws.ws_col);
+  return code < 0 ? static_cast<int>(ExitCode::failure) : code;
+}
+
 bool has_input_option(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
     if (a == "-c" || a == "-f" || a == "--command" || a == "--file" || a.rfind("--command=", 0) == 0 ||
@@ -65,8 +117,9 @@ int run_psql(const Globals& g, const ExecOptions& o) {
   std::vector<std::string> args = o.args;
   std::string staged;
   if (!has_input_option(args)) {
+    if (interactive()) return exec_on_terminal(*engine, target.container, stack::psql_argv(target, args));
     if (::isatty(STDIN_FILENO)) {
-      throw Error("interactive psql is not supported yet (supactl attaches no terminal)", ExitCode::usage,
+      throw Error("interactive psql needs a terminal on standard output too", ExitCode::usage,
                   fmt::format("pass SQL with `supactl psql {} -- -c 'select 1'` or pipe a script: `supactl psql {} < file.sql`",
                               inst.name, inst.name));
     }
@@ -91,6 +144,7 @@ int run_exec(const Globals& g, const ExecOptions& o) {
   }
   EngineHandle engine(g);
   const std::string container = stack::running_container(*engine, inst.name, o.service);
+  if (interactive()) return exec_on_terminal(*engine, container, o.args, o.user);
   return exec_streamed(*engine, container, o.args, o.user);
 }
 

@@ -376,6 +376,33 @@ class HttpEngine : public Engine {
     result.exit_code = info.value("ExitCode", -1);
     return result;
   }
+  int exec_attached(const std::string& id, const ExecSpec& spec, int input_fd, const OutputSink& sink, unsigned rows,
+                    unsigned cols) override {
+    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", true},
+                   {"Cmd", spec.cmd}, {"Tty", spec.tty}};
+    if (!spec.env.empty()) create["Env"] = spec.env;
+    if (!spec.user.empty()) create["User"] = spec.user;
+    if (!spec.working_dir.empty()) create["WorkingDir"] = spec.working_dir;
+    HttpResponse r = post("/containers/" + id + "/exec", create);
+    expect(r, {201}, "exec in " + id);
+    const std::string exec_id = json::parse(r.body).value("Id", "");
+    FrameDemuxer demux([&](StreamKind k, std::string_view data) { return sink ? sink(k, data) : true; });
+    if (spec.tty) demux.force_raw();
+    HttpRequest start{.method = "POST", .path = v("/exec/" + exec_id + "/start"),
+                      .body = json{{"Detach", false}, {"Tty", spec.tty}}.dump(),
+                      .sink = [&](std::string_view c) { return demux.feed(c); }};
+    auto resize = [&] {
+      if (!spec.tty || rows == 0 || cols == 0) return;
+      // Best effort: the process may already have ended.
+      m_transport.perform({.method = "POST", .path = v(fmt::format("/exec/{}/resize?h={}&w={}", exec_id, rows, cols))});
+    };
+    long status = m_transport.hijack(start, {}, input_fd, resize, start.sink);
+    if (status != 101 && status != 200) {
+      throw EngineError(kind_for_status(status), static_cast<int>(status), fmt::format("start exec in {}: HTTP {}", id, status));
+    }
+    json info = get_json("/exec/" + exec_id + "/json", "inspect exec in " + id);
+    return info.value("ExitCode", -1);
+  }
   void put_archive(const std::string& id, const std::string& path, const std::string& archive) override {
     HttpResponse r = m_transport.perform({.method = "PUT", .path = v("/containers/" + id + "/archive?path=" + url_encode(path)),
                                           .body = archive, .content_type = "application/x-tar"});

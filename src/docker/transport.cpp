@@ -158,7 +158,8 @@ void wait_socket(curl_socket_t fd, bool want_write) {
 
 }  // namespace
 
-long Transport::hijack(const HttpRequest& request, std::string_view input, const ChunkSink& sink) {
+long Transport::hijack(const HttpRequest& request, std::string_view input, int input_fd,
+                       const std::function<void()>& on_open, const ChunkSink& sink) {
   if (m_base_url.rfind("https://", 0) == 0) {
     throw EngineError(ErrorKind::unsupported, 0, "exec with standard input is not supported over TLS",
                       "use the local Unix socket, or copy the input into the container first");
@@ -217,24 +218,46 @@ long Transport::hijack(const HttpRequest& request, std::string_view input, const
   if (std::sscanf(buf.c_str(), "HTTP/%*s %ld", &status) != 1) status = 0;
   std::string rest = buf.substr(header_end + 4);
   if (status >= 400) return status;
+  if (on_open) on_open();
   bool open = true;
   if (!rest.empty() && sink && !sink(rest)) open = false;
 
   // Stdin up (then half-close, which the Engine passes on as EOF), output down, interleaved so
-  // neither side blocks the other.
+  // neither side blocks the other. With an input fd, its bytes follow `input` as they come.
+  std::string from_fd;
   pending = input;
+  bool fd_open = input_fd >= 0;
   bool write_closed = false;
   while (open) {
     if (core::cancel_requested()) throw EngineError(ErrorKind::cancelled, 0, "interrupted");
+    if (pending.empty() && fd_open) {
+      pollfd p{.fd = input_fd, .events = POLLIN, .revents = 0};
+      if (::poll(&p, 1, 0) > 0) {
+        char in[4096];
+        ssize_t n = ::read(input_fd, in, sizeof(in));
+        if (n > 0) {
+          from_fd.assign(in, static_cast<size_t>(n));
+          pending = from_fd;
+        } else {
+          fd_open = false;
+        }
+      }
+    }
     if (!pending.empty()) send_some(pending);
-    if (pending.empty() && !write_closed) {
+    if (pending.empty() && !fd_open && !write_closed) {
       ::shutdown(fd, SHUT_WR);
       write_closed = true;
     }
     size_t got = 0;
     CURLcode rc = curl_easy_recv(curl, chunk, sizeof(chunk), &got);
     if (rc == CURLE_AGAIN) {
-      wait_socket(fd, !pending.empty());
+      if (fd_open && pending.empty()) {
+        // Wait for either side: the Engine's output or the user's input.
+        pollfd both[2] = {{.fd = fd, .events = POLLIN, .revents = 0}, {.fd = input_fd, .events = POLLIN, .revents = 0}};
+        ::poll(both, 2, 200);
+      } else {
+        wait_socket(fd, !pending.empty());
+      }
       continue;
     }
     if (rc != CURLE_OK || got == 0) break;  // the process ended and the Engine closed the stream

@@ -52,7 +52,13 @@ class Transport {
   /// standard input): sends `input` up, then half-closes (the process sees EOF), and passes
   /// everything that comes down to `sink` until the Engine closes. Unix socket and plain TCP
   /// only. Returns the HTTP status (101 or 200 on success).
-  long hijack(const HttpRequest& request, std::string_view input, const ChunkSink& sink);
+  long hijack(const HttpRequest& request, std::string_view input, const ChunkSink& sink) {
+    return hijack(request, input, -1, {}, sink);
+  }
+  /// The same, with the input read from `input_fd` (after `input`) until it ends, and
+  /// `on_open` called once the stream is open (e.g. to size the exec's terminal).
+  long hijack(const HttpRequest& request, std::string_view input, int input_fd, const std::function<void()>& on_open,
+              const ChunkSink& sink);
 
   const Endpoint& endpoint() const { return m_endpoint; }
   uint64_t request_count() const { return m_requests.load(); }

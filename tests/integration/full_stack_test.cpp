@@ -466,6 +466,27 @@ TEST_F(FullStackTest, FunctionsDeployPutsTheFilesWhereTheFunctionsContainerReads
   EXPECT_EQ(run("functions deploy " + name + " /nonexistent-dir", &out), 2) << out;
 }
 
+TEST_F(FullStackTest, PsqlAndExecOnATerminalAreInteractive) {
+  std::string name = init("k", "--exclude realtime,storage,imgproxy,meta,studio,functions,auth,rest");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  // script(1) gives supactl a pseudo-terminal on stdin and stdout, as a user's shell would.
+  const std::string env = "SUPACTL_HOME=" + home.path().string() + " ";
+  int rc = 0;
+  out = sh("(printf 'select 40+2 as answer;\\n'; sleep 2; printf '\\\\q\\n') | timeout 60 script -qec \"" + env +
+               SUPACTL_BINARY + " psql " + name + "\" /dev/null",
+           &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("postgres=#"), std::string::npos) << "no interactive prompt: " << out;
+  EXPECT_NE(out.find("42"), std::string::npos) << out;
+
+  out = sh("printf 'typed\\n' | timeout 60 script -qec \"" + env + SUPACTL_BINARY + " exec " + name +
+               " db -- sh -c 'read x; echo got:\\$x; exit 5'\" /dev/null",
+           &rc);
+  EXPECT_EQ(rc, 5) << out;
+  EXPECT_NE(out.find("got:typed"), std::string::npos) << out;
+}
+
 TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {
   std::string name = init("f");
   std::string out;

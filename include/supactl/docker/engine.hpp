@@ -128,6 +128,14 @@ class Engine {
   virtual ExecResult exec(const std::string& id, const ExecSpec& spec,
                           const OutputSink& sink = {},
                           const std::optional<std::string>& stdin_data = std::nullopt) = 0;
+  /// Runs `spec` attached to the caller's terminal: bytes read from `input_fd` go to the
+  /// process, its output to `sink` (raw when spec.tty), the exec's terminal sized to
+  /// `rows` x `cols` when both are set. Returns the exit code.
+  virtual int exec_attached(const std::string& id, const ExecSpec& spec, int input_fd, const OutputSink& sink,
+                            unsigned rows, unsigned cols) {
+    (void)id, (void)spec, (void)input_fd, (void)sink, (void)rows, (void)cols;
+    throw EngineError(ErrorKind::unsupported, 0, "this Engine client cannot attach a terminal");
+  }
   /// `PUT /containers/{id}/archive?path=`: extracts the tar `archive` under `path`.
   virtual void put_archive(const std::string& id, const std::string& path,
                            const std::string& archive) = 0;
