@@ -342,16 +342,20 @@ class HttpEngine : public Engine {
                                           .sink = [&](std::string_view c) { return demux.feed(c); }});
     expect(r, {200}, "read logs of " + id);
   }
-  ExecResult exec(const std::string& id, const ExecSpec& spec, const OutputSink& sink,
-                  const std::optional<std::string>& stdin_data) override {
-    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", stdin_data.has_value()},
+  /// `POST /containers/{id}/exec`: returns the exec id.
+  std::string create_exec(const std::string& id, const ExecSpec& spec, bool attach_stdin) {
+    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", attach_stdin},
                    {"Cmd", spec.cmd}, {"Tty", spec.tty}};
     if (!spec.env.empty()) create["Env"] = spec.env;
     if (!spec.user.empty()) create["User"] = spec.user;
     if (!spec.working_dir.empty()) create["WorkingDir"] = spec.working_dir;
     HttpResponse r = post("/containers/" + id + "/exec", create);
     expect(r, {201}, "exec in " + id);
-    const std::string exec_id = json::parse(r.body).value("Id", "");
+    return json::parse(r.body).value("Id", "");
+  }
+  ExecResult exec(const std::string& id, const ExecSpec& spec, const OutputSink& sink,
+                  const std::optional<std::string>& stdin_data) override {
+    const std::string exec_id = create_exec(id, spec, stdin_data.has_value());
     ExecResult result;
     FrameDemuxer demux([&](StreamKind k, std::string_view data) {
       if (sink) return sink(k, data);
@@ -378,14 +382,7 @@ class HttpEngine : public Engine {
   }
   int exec_attached(const std::string& id, const ExecSpec& spec, int input_fd, const OutputSink& sink, unsigned rows,
                     unsigned cols) override {
-    json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", true},
-                   {"Cmd", spec.cmd}, {"Tty", spec.tty}};
-    if (!spec.env.empty()) create["Env"] = spec.env;
-    if (!spec.user.empty()) create["User"] = spec.user;
-    if (!spec.working_dir.empty()) create["WorkingDir"] = spec.working_dir;
-    HttpResponse r = post("/containers/" + id + "/exec", create);
-    expect(r, {201}, "exec in " + id);
-    const std::string exec_id = json::parse(r.body).value("Id", "");
+    const std::string exec_id = create_exec(id, spec, true);
     FrameDemuxer demux([&](StreamKind k, std::string_view data) { return sink ? sink(k, data) : true; });
     if (spec.tty) demux.force_raw();
     HttpRequest start{.method = "POST", .path = v("/exec/" + exec_id + "/start"),
