@@ -56,7 +56,7 @@ const Command k_commands[] = {
     {"doctor", "Show which Docker Engine is used, why, and its versions", setup_doctor},
     {"backup", "Back up an instance (database dump, storage files, spec) to one archive; ls, prune", setup_backup},
     {"restore", "Restore a backup into a new instance, or over one with --yes", setup_restore},
-    {"psql", "Run psql in an instance's db container (non-interactive)", setup_psql},
+    {"psql", "Run psql in an instance's db container (interactive on a terminal)", setup_psql},
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
 };
