@@ -144,18 +144,18 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
 
 stack::LoadReport restore_databases(docker::Engine& engine, const std::string& project, const Extracted& backup) {
   const stack::PgTarget db = db_target(engine, project);
-  std::vector<docker::TarFile> files;
+  // The dumps go in as files streamed from the extracted backup: never whole in memory.
+  std::vector<std::pair<std::string, fs::path>> files;
   const std::string roles_member = backup.manifest.value("roles_member", "db/roles.sql");
-  files.push_back({.path = "roles.sql", .content = core::read_file(backup.member(roles_member)), .mode = 0600});
+  files.emplace_back("roles.sql", backup.member(roles_member));
   std::map<std::string, std::string> by_db;
   for (const nlohmann::json& d : backup.manifest.at("databases")) {
     const std::string member = d.at("member").get<std::string>();
     const std::string file = fs::path(member).filename().string();
-    files.push_back({.path = file, .content = core::read_file(backup.member(member)), .mode = 0600});
+    files.emplace_back(file, backup.member(member));
     by_db[d.at("name").get<std::string>()] = file;
   }
-  const std::string dir = stack::stage_files(engine, db.container, files);
-  files.clear();
+  const std::string dir = stack::stage_host_files(engine, db.container, files, backup.dir);
   for (auto& [name, file] : by_db) file = dir + "/" + file;
   try {
     stack::LoadReport r = stack::load_dump(engine, db, dir + "/roles.sql", by_db);
@@ -198,7 +198,7 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
   // The Engine's tar holds the folder itself ("data/..."): extract it into the parent.
   const fs::path path = s.at("path").get<std::string>();
   const std::string parent = path.parent_path().empty() ? std::string("/") : path.parent_path().string();
-  engine.put_archive(cs.front().id, parent, core::read_file(backup.member(s.at("member").get<std::string>())));
+  engine.put_archive_file(cs.front().id, parent, backup.member(s.at("member").get<std::string>()));
 }
 
 Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,

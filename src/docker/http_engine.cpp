@@ -405,6 +405,11 @@ class HttpEngine : public Engine {
                                           .body = archive, .content_type = "application/x-tar"});
     expect(r, {200}, fmt::format("copy files into {}:{}", id, path));
   }
+  void put_archive_file(const std::string& id, const std::string& path, const std::filesystem::path& tar_file) override {
+    HttpResponse r = m_transport.perform({.method = "PUT", .path = v("/containers/" + id + "/archive?path=" + url_encode(path)),
+                                          .content_type = "application/x-tar", .upload_file = tar_file.string()});
+    expect(r, {200}, fmt::format("copy files into {}:{}", id, path));
+  }
   void get_archive(const std::string& id, const std::string& path, const std::function<void(std::string_view)>& out) override {
     HttpResponse r = m_transport.perform({.method = "GET", .path = v("/containers/" + id + "/archive?path=" + url_encode(path)),
                                           .sink = [&](std::string_view c) {

@@ -10,8 +10,12 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <ctime>
+#include <fcntl.h>
 #include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace supactl::docker {
 
@@ -43,6 +47,52 @@ std::string make_tar(const std::vector<TarFile>& files) {
   }
   archive_write_close(a.get());
   return out;
+}
+
+void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileRef>& files) {
+  std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(a.get());
+  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw Error(fmt::format("cannot write {}", out.string()));
+  if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
+    ::close(fd);
+    throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
+  }
+  const time_t now = std::time(nullptr);
+  std::string buf(1 << 20, '\0');
+  for (const TarFileRef& f : files) {
+    std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), archive_entry_free);
+    const bool dir = !f.path.empty() && f.path.back() == '/';
+    std::unique_ptr<FILE, int (*)(FILE*)> in(nullptr, std::fclose);
+    la_int64_t size = 0;
+    if (!dir) {
+      in.reset(std::fopen(f.source.c_str(), "rb"));
+      struct stat sb {};
+      if (!in || ::fstat(::fileno(in.get()), &sb) != 0) {
+        ::close(fd);
+        throw Error(fmt::format("cannot read {}", f.source.string()));
+      }
+      size = static_cast<la_int64_t>(sb.st_size);
+    }
+    archive_entry_set_pathname(e.get(), f.path.c_str());
+    archive_entry_set_filetype(e.get(), dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e.get(), static_cast<mode_t>(f.mode));
+    archive_entry_set_size(e.get(), size);
+    archive_entry_set_mtime(e.get(), now, 0);
+    bool ok = archive_write_header(a.get(), e.get()) == ARCHIVE_OK;
+    while (ok && !dir) {
+      const size_t n = std::fread(buf.data(), 1, buf.size(), in.get());
+      if (n == 0) break;
+      ok = archive_write_data(a.get(), buf.data(), n) >= 0;
+    }
+    if (!ok) {
+      ::close(fd);
+      throw Error(fmt::format("writing {} ({}): {}", out.string(), f.path, archive_error_string(a.get())));
+    }
+  }
+  const bool closed = archive_write_close(a.get()) == ARCHIVE_OK;
+  ::close(fd);
+  if (!closed) throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
 }
 
 }  // namespace supactl::docker

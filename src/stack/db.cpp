@@ -174,6 +174,28 @@ std::string stage_files(docker::Engine& engine, const std::string& container, co
   return "/tmp/" + name;
 }
 
+std::string stage_host_files(docker::Engine& engine, const std::string& container,
+                             const std::vector<std::pair<std::string, std::filesystem::path>>& files,
+                             const std::filesystem::path& scratch) {
+  std::random_device rd;
+  const std::string name = fmt::format("supactl-{:08x}{:08x}", rd(), rd());
+  std::vector<docker::TarFileRef> entries;
+  entries.push_back({.path = name + "/", .source = {}, .mode = 0700});
+  for (const auto& [file, source] : files) entries.push_back({.path = name + "/" + file, .source = source, .mode = 0600});
+  const std::filesystem::path tar = scratch / (name + ".tar");
+  docker::write_tar_file(tar, entries);
+  try {
+    engine.put_archive_file(container, "/tmp", tar);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tar, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::remove(tar, ec);
+  return "/tmp/" + name;
+}
+
 void remove_staged(docker::Engine& engine, const std::string& container, const std::string& dir) {
   try {
     exec(engine, container, {"rm", "-rf", "--", dir});

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,6 +140,8 @@ class Engine {
   /// `PUT /containers/{id}/archive?path=`: extracts the tar `archive` under `path`.
   virtual void put_archive(const std::string& id, const std::string& path,
                            const std::string& archive) = 0;
+  /// put_archive of the tar in host file `tar_file`, streamed from disk (never read whole).
+  virtual void put_archive_file(const std::string& id, const std::string& path, const std::filesystem::path& tar_file);
   /// `GET /containers/{id}/archive?path=`: a tar of `path`, streamed to `out`.
   virtual void get_archive(const std::string& id, const std::string& path,
                            const std::function<void(std::string_view)>& out) = 0;

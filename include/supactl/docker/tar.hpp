@@ -4,6 +4,7 @@
 // Small in-memory tar streams for the Engine's archive endpoints (`put_archive` takes a tar,
 // `get_archive` returns one). Files only; for whole trees use libarchive directly.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,16 @@ struct TarFile {
 /// A ustar/pax tar holding `files` (parent folders are created 0700 by the Engine as needed;
 /// pass a folder entry explicitly by ending `path` with '/'). Throws supactl::Error.
 std::string make_tar(const std::vector<TarFile>& files);
+
+/// One host file to put in a tar written by write_tar_file, read in chunks (never whole).
+struct TarFileRef {
+  std::string path;               ///< relative path inside the tar; ending in '/' = a folder
+  std::filesystem::path source;   ///< host file (unused for folders)
+  int mode = 0600;
+};
+
+/// Writes a tar of `files` to `out` (created 0600), streaming each source file, so archives
+/// far larger than memory can be built. Throws supactl::Error.
+void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileRef>& files);
 
 }  // namespace supactl::docker

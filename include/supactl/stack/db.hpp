@@ -11,6 +11,7 @@
 #include <supactl/docker/tar.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -59,6 +60,11 @@ void dump_database(docker::Engine& engine, const PgTarget& target, const std::st
 /// returns the folder. Remove it with remove_staged.
 std::string stage_files(docker::Engine& engine, const std::string& container,
                         const std::vector<docker::TarFile>& files);
+/// stage_files for host files of any size: writes the tar into `scratch` (a private host
+/// folder) and streams it to the Engine. `files` maps a name in the folder to a host file.
+std::string stage_host_files(docker::Engine& engine, const std::string& container,
+                             const std::vector<std::pair<std::string, std::filesystem::path>>& files,
+                             const std::filesystem::path& scratch);
 /// Removes a folder made by stage_files (best effort).
 void remove_staged(docker::Engine& engine, const std::string& container, const std::string& dir);
 
