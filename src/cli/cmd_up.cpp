@@ -100,7 +100,8 @@ int run_up(const Globals& g, const UpOptions& o) {
     }
     std::fprintf(stderr, "supactl: hint: see `supactl logs %s SERVICE`; data volumes were kept; `supactl up %s` retries\n",
                  inst.name.c_str(), inst.name.c_str());
-    return static_cast<int>(core::cancel_requested() ? ExitCode::interrupted : ExitCode::unhealthy);
+    if (core::cancel_requested()) return static_cast<int>(ExitCode::interrupted);
+    return static_cast<int>(r.engine_unavailable ? ExitCode::engine_unavailable : ExitCode::unhealthy);
   }
   if (!g.json()) {
     if (result.plan.write_count() == 0) {

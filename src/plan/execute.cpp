@@ -111,13 +111,18 @@ class Executor {
     std::string error;
     double start = ms_since(m_t0);
     m_progress.op_started(op);
+    bool engine_gone = false;
     try {
       error = perform(op);
+    } catch (const docker::EngineError& e) {
+      error = e.what();
+      engine_gone = e.kind() == docker::ErrorKind::connection || e.kind() == docker::ErrorKind::permission;
     } catch (const std::exception& e) {
       error = e.what();
     }
     double end = ms_since(m_t0);
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (engine_gone) m_report.engine_unavailable = true;
     m_report.timings.push_back(OpTiming{.id = id, .start_ms = start, .end_ms = end});
     if (error.empty()) {
       m_progress.op_finished(op, end - start);

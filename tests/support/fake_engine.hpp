@@ -20,6 +20,8 @@ class FakeEngine : public docker::Engine {
   std::map<std::string, int> exit_on_start;
   /// Images that fail to pull.
   std::set<std::string> missing_images;
+  /// When set, every pull fails as if the Engine's socket went away.
+  bool engine_gone = false;
 
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -115,6 +117,7 @@ class FakeEngine : public docker::Engine {
   }
   void pull_image(const std::string& ref, const docker::PullSink& sink) override {
     record("pull_image " + ref);
+    if (engine_gone) throw docker::EngineError(docker::ErrorKind::connection, 0, "no Docker Engine socket");
     if (missing_images.count(ref) != 0) {
       throw docker::EngineError(docker::ErrorKind::not_found, 404, "pull access denied for " + ref);
     }

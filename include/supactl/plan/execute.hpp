@@ -56,6 +56,9 @@ struct ExecutionReport {
   std::vector<OpTiming> timings;    ///< of the operations that ran
   std::vector<int> skipped;         ///< not run because an earlier operation failed
   double wall_ms = 0;
+  /// An operation failed because the Engine could not be reached (it stopped, or the socket
+  /// went away): the caller exits with engine_unavailable rather than unhealthy.
+  bool engine_unavailable = false;
   /// Names of containers created by this run (for --rollback).
   std::vector<std::string> created;
 };

@@ -92,6 +92,24 @@ TEST(Execute, MissingImageFailsBeforeAnyContainerIsCreated) {
   EXPECT_TRUE(engine.calls_of("create_container").empty());
 }
 
+TEST(Execute, AnEngineThatGoesAwayIsReportedAsSuch) {
+  compose::Project p = test::make_project();
+  Plan plan = reconcile_up(p, ObservedState{}, UpOptions{});
+  test::FakeEngine engine;
+  engine.engine_gone = true;
+  NullProgress progress;
+  ExecutionReport report = execute(engine, plan, progress);
+  EXPECT_FALSE(report.ok);
+  EXPECT_TRUE(report.engine_unavailable);
+
+  // A service that fails on its own is not the Engine going away.
+  test::FakeEngine engine2;
+  engine2.exit_on_start["shop-db-1"] = 1;
+  ExecutionReport crash = execute(engine2, plan, progress);
+  EXPECT_FALSE(crash.ok);
+  EXPECT_FALSE(crash.engine_unavailable);
+}
+
 TEST(Execute, FailedJobStopsItsDependents) {
   compose::Project p = test::make_project();
   UpOptions options;
