@@ -158,7 +158,9 @@ TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
 }
 
 TEST_F(EngineTest, LogsAreDemultiplexedIntoStdoutAndStderr) {
-  ContainerSpec spec = sleeper("logs", {"sh", "-c", "echo to-out; echo to-err >&2; echo more-out"});
+  // stdout and stderr reach the log through separate pipes, so their order is not fixed; the
+  // pause makes more-out the last line, which `tail 1` relies on (Docker's tail counts both).
+  ContainerSpec spec = sleeper("logs", {"sh", "-c", "echo to-out; echo to-err >&2; sleep 0.3; echo more-out"});
   engine->create_container(spec);
   engine->start_container(spec.name);
   EXPECT_EQ(engine->wait_container(spec.name, WaitCondition::not_running), 0);
