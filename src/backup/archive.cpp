@@ -10,7 +10,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -24,29 +23,6 @@
 
 namespace supactl::backup {
 namespace fs = std::filesystem;
-
-// --- Sha256 -----------------------------------------------------------------------------------
-
-struct Sha256::Impl {
-  EVP_MD_CTX* ctx = nullptr;
-};
-
-Sha256::Sha256() : m_impl(std::make_unique<Impl>()) {
-  m_impl->ctx = EVP_MD_CTX_new();
-  if (m_impl->ctx == nullptr || EVP_DigestInit_ex(m_impl->ctx, EVP_sha256(), nullptr) != 1) {
-    throw Error("sha256: OpenSSL could not initialise a digest");
-  }
-}
-Sha256::~Sha256() { EVP_MD_CTX_free(m_impl->ctx); }
-void Sha256::update(std::string_view data) { EVP_DigestUpdate(m_impl->ctx, data.data(), data.size()); }
-std::string Sha256::hex() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(m_impl->ctx, md, &n);
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
-}
 
 // --- TempDir ----------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@
 #include <supactl/core/fs.hpp>
 #include <supactl/core/lock.hpp>
 #include <supactl/docker/tar.hpp>
+#include <supactl/plan/readiness.hpp>
 #include <supactl/render/render.hpp>
 #include <supactl/stack/stack.hpp>
 
@@ -23,12 +24,10 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 namespace supactl::cli {
 namespace {
@@ -54,10 +53,9 @@ std::map<std::string, std::vector<docker::TarFile>> collect(const fs::path& dir)
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (!entry.is_directory()) continue;
     const std::string fn = entry.path().filename().string();
-    if (fn.front() == '.' || fn == "_shared") {
-      // _shared: imported by the functions, deployed with them.
-      if (fn != "_shared") continue;
-    } else if (!std::regex_match(fn, k_name)) {
+    if (fn.front() == '.') continue;
+    const bool shared = fn == "_shared";  // imported by the functions, deployed with them
+    if (!shared && !std::regex_match(fn, k_name)) {
       throw Error(fmt::format("functions deploy: `{}` is not a function name", fn), ExitCode::usage,
                   "use letters, digits, '-' and '_'");
     }
@@ -65,7 +63,7 @@ std::map<std::string, std::vector<docker::TarFile>> collect(const fs::path& dir)
       throw Error(fmt::format("functions deploy: `{}` is supactl's own function (mounted read-only)", fn),
                   ExitCode::usage, "rename your function");
     }
-    bool has_index = fn == "_shared";
+    bool has_index = shared;
     std::vector<docker::TarFile> files;
     for (const auto& f : fs::recursive_directory_iterator(entry.path())) {
       if (!f.is_regular_file()) continue;
@@ -106,39 +104,6 @@ std::vector<docker::ContainerSummary> functions_containers(docker::Engine& engin
   return out;
 }
 
-/// Polls the container's own health test until it passes (30 s at most).
-void wait_healthy(docker::Engine& engine, const std::string& id, const std::string& name) {
-  docker::ContainerInfo info = engine.inspect_container(id);
-  std::vector<std::string> cmd;
-  if (info.healthcheck && info.healthcheck->test.size() >= 2) {
-    const auto& t = info.healthcheck->test;
-    if (t[0] == "CMD-SHELL") {
-      cmd = {"/bin/sh", "-c", t[1]};
-    } else if (t[0] == "CMD") {
-      cmd.assign(t.begin() + 1, t.end());
-    }
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    info = engine.inspect_container(id);
-    if (info.state.running) {
-      if (cmd.empty()) return;
-      docker::ExecSpec spec;
-      spec.cmd = cmd;
-      try {
-        if (engine.exec(id, spec).exit_code == 0) return;
-      } catch (const std::exception&) {
-        // not ready yet
-      }
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw Error(fmt::format("{} did not become healthy within 30 s after the deploy", name), ExitCode::unhealthy,
-                  fmt::format("see `supactl logs {} functions`", name.substr(0, name.find("-functions"))));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
 int run_deploy(const Globals& g, const FunctionsOptions& o) {
   const fs::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
@@ -166,7 +131,14 @@ int run_deploy(const Globals& g, const FunctionsOptions& o) {
   engine->put_archive(target, k_functions_dir, docker::make_tar(files));
 
   for (const auto& c : containers) engine->restart_container(c.id, 10);
-  for (const auto& c : containers) wait_healthy(*engine, c.id, c.name);
+  for (const auto& c : containers) {
+    plan::ReadyResult ready =
+        plan::wait_ready(*engine, nullptr, c.name, engine->inspect_container(c.id).healthcheck, 30, 200);
+    if (!ready.ready) {
+      throw Error(fmt::format("{} is not healthy after the deploy: {} {}", c.name, ready.reason, ready.last_output),
+                  ExitCode::unhealthy, fmt::format("see `supactl logs {} functions`", inst.name));
+    }
+  }
 
   if (g.json()) {
     print_json({{"instance", inst.name}, {"deployed", names}, {"files", files.size()}, {"restarted", containers.size()}});

@@ -59,7 +59,7 @@ int run_scale(const Globals& g, ScaleOptions& o) {
   }
   o.up.name = o.name;
   const bool dry_run = o.up.dry_run;
-  o.up.edit_spec = [wanted, dry_run](config::Instance& inst) {
+  o.up.edit_spec = [wanted, dry_run](config::Instance& inst, docker::Engine&) {
     for (const auto& [service, n] : wanted) {
       if (!inst.spec.enabled(service)) {
         throw Error(fmt::format("scale: {} is not enabled in instance {}", service, inst.name), ExitCode::usage,
@@ -85,10 +85,7 @@ void setup_scale(CLI::App& sub, Globals& g) {
   sub.add_option("name", o->name, "Instance name")->required();
   sub.add_option("targets", o->targets, "SERVICE=N pairs, e.g. rest=3 auth=2")->required();
   sub.add_flag("--dry-run", o->up.dry_run, "Print the plan and change nothing (instance.yaml included)");
-  sub.add_option("--wait-timeout", o->up.wait_timeout, "Seconds each service may take to become ready")
-      ->check(CLI::Range(1, 86400));
-  sub.add_option("--lock-timeout", o->up.lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_wait_options(sub, o->up);
   set_action(sub, g, [&g, o]() { return run_scale(g, *o); });
 }
 

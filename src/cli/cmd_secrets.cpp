@@ -5,7 +5,6 @@
 // new password travels in the exec environment, never on a command line the Engine's events
 // show), the old secrets.env kept as a timestamped 0600 copy, then the `up` flow re-renders
 // and recreates exactly the services whose configuration read a rotated value.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 #include "cli/up_flow.hpp"
 
@@ -42,9 +41,8 @@ constexpr const char* k_password_roles[] = {"postgres",           "supabase_admi
                                             "supabase_storage_admin"};
 
 /// Sets the password of every role above that exists, in one transaction, in the running db.
-void set_role_passwords(const Globals& g, const std::string& instance, const std::string& password) {
-  EngineHandle engine(g);
-  const std::string db = stack::running_container(*engine, instance, "db");
+void set_role_passwords(docker::Engine& engine, const std::string& instance, const std::string& password) {
+  const std::string db = stack::running_container(engine, instance, "db");
   std::string sql = "BEGIN;\n";
   for (const char* role : k_password_roles) {
     sql += fmt::format("SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n", role);
@@ -55,7 +53,7 @@ void set_role_passwords(const Globals& g, const std::string& instance, const std
               "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 -v pw=\"$SUPACTL_NEW_PASSWORD\" "
               "-h /var/run/postgresql -U supabase_admin -d postgres >/dev/null"};
   spec.env = {"SUPACTL_SQL=" + sql, "SUPACTL_NEW_PASSWORD=" + password};
-  docker::ExecResult r = engine->exec(db, spec);
+  docker::ExecResult r = engine.exec(db, spec);
   if (r.exit_code != 0) {
     std::string why = r.err.empty() ? r.out : r.err;
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
@@ -70,7 +68,7 @@ int run_rotate(const Globals& g, RotateOptions& o) {
     throw Error("secrets rotate: say what to rotate", ExitCode::usage, "add --jwt, --postgres, --dashboard or --all");
   }
   o.up.name = o.name;
-  o.up.edit_spec = [&g, &o](config::Instance& inst) {
+  o.up.edit_spec = [&o](config::Instance& inst, docker::Engine& engine) {
     const auto now = std::chrono::system_clock::now();
     const std::int64_t epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     secrets::Secrets fresh = secrets::generate_secrets(epoch);
@@ -89,7 +87,7 @@ int run_rotate(const Globals& g, RotateOptions& o) {
     if (o.dashboard) take("DASHBOARD_PASSWORD");
 
     // The database first: when it refuses, secrets.env is untouched.
-    if (o.postgres) set_role_passwords(g, inst.name, next.at("POSTGRES_PASSWORD").reveal());
+    if (o.postgres) set_role_passwords(engine, inst.name, next.at("POSTGRES_PASSWORD").reveal());
 
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     std::tm utc{};
@@ -118,10 +116,7 @@ void setup_secrets(CLI::App& sub, Globals& g) {
   rotate->add_flag("--postgres", o->postgres, "New POSTGRES_PASSWORD, changed in the database for every service role");
   rotate->add_flag("--dashboard", o->dashboard, "New DASHBOARD_PASSWORD for Studio's login");
   rotate->add_flag("--all", o->all, "All of the above");
-  rotate->add_option("--wait-timeout", o->up.wait_timeout, "Seconds each service may take to become ready")
-      ->check(CLI::Range(1, 86400));
-  rotate->add_option("--lock-timeout", o->up.lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_wait_options(*rotate, o->up);
   set_action(*rotate, g, [&g, o]() { return run_rotate(g, *o); });
 }
 

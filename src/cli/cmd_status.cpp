@@ -11,6 +11,7 @@
 #include <supactl/compose/model.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
+#include <supactl/plan/readiness.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/render/render.hpp>
 #include <supactl/stack/stack.hpp>
@@ -83,14 +84,9 @@ void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary
     auto e = by_instance.find(inst->second);
     if (e == by_instance.end()) continue;
     auto h = e->second.health.find(svc->second);
-    if (h == e->second.health.end() || h->second.test.size() < 2) continue;
-    std::vector<std::string> cmd;
-    if (h->second.test[0] == "CMD-SHELL") {
-      cmd = {"/bin/sh", "-c", h->second.test[1]};
-    } else {
-      cmd.assign(h->second.test.begin() + 1, h->second.test.end());
-    }
-    probes.push_back({&c, std::move(cmd)});
+    if (h == e->second.health.end()) continue;
+    std::vector<std::string> cmd = plan::probe_command(h->second);
+    if (!cmd.empty()) probes.push_back({&c, std::move(cmd)});
   }
   constexpr size_t k_parallel = 8;
   for (size_t first = 0; first < probes.size(); first += k_parallel) {

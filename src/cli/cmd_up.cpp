@@ -33,8 +33,10 @@ int run_up(const Globals& g, const UpOptions& o) {
   // 2. One `up`/`down` at a time per instance.
   core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
 
-  // 2b. A command built on `up` (scale) changes the spec now, under the lock.
-  if (o.edit_spec) o.edit_spec(inst);
+  // 2b. One Engine connection for the whole run; a command built on `up` (scale, upgrade,
+  // secrets rotate) changes the spec or secrets now, under the lock, through it.
+  EngineHandle engine(g);
+  if (o.edit_spec) o.edit_spec(inst, *engine);
 
   // 3. Render the stack's files.
   render::RenderResult rendered;
@@ -58,7 +60,6 @@ int run_up(const Globals& g, const UpOptions& o) {
   req.dry_run = o.dry_run;
   req.rollback = o.rollback;
 
-  EngineHandle engine(g);
   std::unique_ptr<plan::Progress> progress = make_progress(g);
   stack::UpResult result = stack::up(*engine, req, *progress);
 
@@ -119,6 +120,13 @@ int run_up(const Globals& g, const UpOptions& o) {
 }
 
 
+void add_wait_options(CLI::App& sub, UpOptions& o) {
+  sub.add_option("--wait-timeout", o.wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
+      ->check(CLI::Range(1, 86400));
+  sub.add_option("--lock-timeout", o.lock_timeout, "Seconds to wait for another supactl working on this instance")
+      ->check(CLI::Range(0, 86400));
+}
+
 void setup_up(CLI::App& sub, Globals& g) {
   auto o = std::make_shared<UpOptions>();
   sub.add_option("name", o->name, "Instance name")->required();
@@ -127,10 +135,7 @@ void setup_up(CLI::App& sub, Globals& g) {
   sub.add_flag("--no-recreate", o->no_recreate, "Never recreate existing containers")->excludes("--force-recreate");
   sub.add_flag("--remove-orphans", o->remove_orphans, "Remove containers of services no longer in the stack");
   sub.add_flag("--rollback", o->rollback, "On failure, remove the containers this run created");
-  sub.add_option("--wait-timeout", o->wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
-      ->check(CLI::Range(1, 86400));
-  sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_wait_options(sub, *o);
   sub.add_option("--parallel", o->parallel, "Engine calls in flight at once")->check(CLI::Range(1, 64));
   sub.add_option("--registry", o->registry, "Pull through this registry mirror (HOST[:PORT]) for this run")
       ->envname("SUPACTL_REGISTRY");

@@ -6,7 +6,6 @@
 // flow, which pulls before creating anything and recreates only the services whose image or
 // configuration changed, in dependency order, waiting for health. On failure it says how to go
 // back: restore the pre-upgrade backup.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 #include "cli/up_flow.hpp"
 
@@ -41,7 +40,7 @@ struct Outcome {
 int run_upgrade(const Globals& g, UpgradeOptions& o) {
   auto outcome = std::make_shared<Outcome>();
   o.up.name = o.name;
-  o.up.edit_spec = [&g, &o, outcome](config::Instance& inst) {
+  o.up.edit_spec = [&g, &o, outcome](config::Instance& inst, docker::Engine& engine) {
     // Throws a usage error listing the known releases when `to` is unknown.
     render::release_images(o.to, g.templates_dir);
     config::InstanceSpec next = inst.spec;
@@ -68,9 +67,8 @@ int run_upgrade(const Globals& g, UpgradeOptions& o) {
       const std::filesystem::path home = config::home_dir(g.home);
       std::filesystem::path out = backup::backup_dir(home, inst.name) /
                                   fmt::format("{}-{}-before-{}.tar.gz", inst.name, backup::utc_stamp(now), o.to);
-      EngineHandle engine(g);
       try {
-        backup::create_backup(*engine, inst,
+        backup::create_backup(engine, inst,
                               backup::BackupOptions{.out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION},
                               now);
       } catch (const Error& e) {
@@ -107,10 +105,7 @@ void setup_upgrade(CLI::App& sub, Globals& g) {
       ->capture_default_str();
   sub.add_flag("--no-backup", o->no_backup, "Do not take a backup before changing images");
   sub.add_flag("--dry-run", o->up.dry_run, "Print the image diff and the plan; change nothing");
-  sub.add_option("--wait-timeout", o->up.wait_timeout, "Seconds each service may take to become ready")
-      ->check(CLI::Range(1, 86400));
-  sub.add_option("--lock-timeout", o->up.lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_wait_options(sub, o->up);
   set_action(sub, g, [&g, o]() { return run_upgrade(g, *o); });
 }
 

@@ -6,6 +6,7 @@
 #include "cli/globals.hpp"
 
 #include <supactl/config/instance.hpp>
+#include <supactl/docker/engine.hpp>
 
 #include <functional>
 #include <string>
@@ -23,11 +24,15 @@ struct UpOptions {
   int lock_timeout = 0;
   int parallel = 8;
   std::string registry;
-  /// Runs after the instance lock is taken and before rendering (scale edits the spec here).
-  std::function<void(config::Instance&)> edit_spec;
+  /// Runs after the instance lock is taken and before rendering, with the run's Engine
+  /// connection (scale, upgrade and secrets rotate change the spec or secrets here).
+  std::function<void(config::Instance&, docker::Engine&)> edit_spec;
 };
 
 /// Loads, locks, renders and converges instance `o.name`; prints the result. Returns the exit code.
 int run_up(const Globals& g, const UpOptions& o);
+
+/// --wait-timeout and --lock-timeout, as every converging command takes them.
+void add_wait_options(CLI::App& sub, UpOptions& o);
 
 }  // namespace supactl::cli

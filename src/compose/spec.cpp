@@ -7,10 +7,10 @@
 // on every run and for any ordering of the input, and it leaves out replicas, depends_on and
 // profiles so that scaling or rewiring dependencies never recreates a container.
 
+#include <supactl/core/sha256.hpp>
 #include <supactl/compose/model.hpp>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <fmt/format.h>
 
@@ -101,20 +101,6 @@ nlohmann::json canonical(const Service& service) {
   };
 }
 
-std::string sha256_hex(const std::string& data) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-    throw std::runtime_error("sha256 failed");
-  }
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
 docker::Labels object_labels(const Project& project, const docker::Labels& user, const char* key_label,
                              const std::string& key) {
   docker::Labels labels = user;
@@ -144,7 +130,7 @@ const char* to_string(DependsCondition condition) {
   }
 }
 
-std::string config_hash(const Service& service) { return sha256_hex(canonical(service).dump()); }
+std::string config_hash(const Service& service) { return core::sha256_hex(canonical(service).dump()); }
 
 docker::ContainerSpec container_spec(const Project& project, const Service& service, int number) {
   docker::ContainerSpec spec = service.spec;

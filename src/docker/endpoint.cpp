@@ -3,13 +3,13 @@
 // Where the Engine is, decided the way the docker CLI decides it, plus the sockets people
 // actually have: --host → DOCKER_HOST → DOCKER_CONTEXT → currentContext in the docker config
 // → rootless socket → default socket → Podman. Only the environment and files are read.
+#include <supactl/core/sha256.hpp>
 #include <supactl/docker/engine.hpp>
 
 #include <supactl/core/fs.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <filesystem>
 #include <unistd.h>
@@ -18,15 +18,6 @@ namespace supactl::docker {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
-}
 
 fs::path docker_config_dir() {
   std::string dir = core::env_or("DOCKER_CONFIG");
@@ -47,7 +38,7 @@ void apply_tls_env(Endpoint& e) {
 /// Endpoint of docker context `name`, from its metadata file.
 Endpoint from_context(const std::string& name, const std::string& why) {
   const fs::path base = docker_config_dir() / "contexts";
-  const std::string id = sha256_hex(name);
+  const std::string id = core::sha256_hex(name);
   const fs::path meta = base / "meta" / id / "meta.json";
   if (!fs::exists(meta)) {
     throw Error(fmt::format("docker context `{}` ({}) not found: no {}", name, why, meta.string()), ExitCode::usage,

@@ -17,10 +17,6 @@
 #include <ctime>
 
 namespace supactl::plan {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
 std::vector<std::string> probe_command(const docker::Healthcheck& h) {
   if (h.test.empty()) return {};
   if (h.test.front() == "CMD-SHELL") {
@@ -32,6 +28,10 @@ std::vector<std::string> probe_command(const docker::Healthcheck& h) {
   if (h.test.front() == "NONE") return {};
   return h.test;  // a bare list is taken as CMD
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 std::string last_line(const std::string& text) {
   std::string t = text;

@@ -21,7 +21,7 @@
 namespace supactl {
 namespace {
 
-constexpr const char* k_registry = "127.0.0.1:5000";
+constexpr const char* k_registry = test::k_kit_registry;
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -33,11 +33,7 @@ class Day2Test : public ::testing::Test {
   void SetUp() override {
     SUPACTL_REQUIRE_ENGINE(e);
     (void)e;
-    if (test::run_shell(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_registry + "/v2/") != 0) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << "no image kit registry on " << k_registry;
-      GTEST_SKIP() << "no image kit on " << k_registry << " (run tests/images/kit up)";
-    }
+    SUPACTL_REQUIRE_KIT();
     name = "d2" + std::to_string(::getpid() % 100000);
     std::string out;
     ASSERT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(test::free_port()) +

@@ -22,12 +22,13 @@
 #include <unistd.h>
 
 #include "support/docker_env.hpp"
+#include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
 
 namespace supactl {
 namespace {
 
-constexpr const char* k_registry = "127.0.0.1:5000";
+constexpr const char* k_registry = test::k_kit_registry;
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -41,33 +42,12 @@ std::string sh(const std::string& command, int* status = nullptr) {
   return trim(out);
 }
 
-/// A loopback port nobody listens on right now.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_ANY);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class FullStackTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SUPACTL_REQUIRE_ENGINE(e);
     (void)e;
-    int rc = 0;
-    sh(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_registry + "/v2/", &rc);
-    if (rc != 0) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "the image kit's registry does not answer on " << k_registry << "; run tests/images/kit up";
-      }
-      GTEST_SKIP() << "no image kit on " << k_registry << " (run tests/images/kit up)";
-    }
+    SUPACTL_REQUIRE_KIT();
     base = "fs" + std::to_string(::getpid() % 100000);
   }
   void TearDown() override {
@@ -84,8 +64,8 @@ class FullStackTest : public ::testing::Test {
   std::string init(const std::string& suffix, std::string extra = "") {
     std::string name = base + suffix;
     std::string out;
-    EXPECT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(free_port()) +
-                      " --https-port " + std::to_string(free_port()) + " " + extra,
+    EXPECT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(test::free_port()) +
+                      " --https-port " + std::to_string(test::free_port()) + " " + extra,
                   &out),
               0)
         << out;

@@ -19,12 +19,7 @@
 namespace supactl {
 namespace {
 
-constexpr const char* k_registry = "127.0.0.1:5000";
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+constexpr const char* k_registry = test::k_kit_registry;
 
 std::string sh(const std::string& command, int* status = nullptr) {
   std::string out;
@@ -57,12 +52,7 @@ class KitTest : public ::testing::Test {
   void SetUp() override {
     SUPACTL_REQUIRE_ENGINE(e);
     engine = e;
-    int rc = 0;
-    sh(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_registry + "/v2/", &rc);
-    if (rc != 0) {
-      if (in_ci()) FAIL() << "the image kit's registry does not answer on " << k_registry << "; run tests/images/kit up";
-      GTEST_SKIP() << "no image kit on " << k_registry << " (run tests/images/kit up)";
-    }
+    SUPACTL_REQUIRE_KIT();
     prefix = test::unique_name("kit");
   }
   void TearDown() override {

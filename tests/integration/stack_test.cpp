@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "support/docker_env.hpp"
+#include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
 
 namespace supactl::stack {
@@ -64,18 +65,6 @@ volumes:
   data: {}
 )";
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class StackTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -84,7 +73,7 @@ class StackTest : public ::testing::Test {
     test::ensure_test_image();
     compose_file = dir.path() / "compose.yml";
     std::ofstream(compose_file) << k_compose;
-    port = free_port();
+    port = static_cast<uint16_t>(test::free_port());
   }
   void TearDown() override { test::remove_test_objects(test::unique_name("")); }
 
@@ -177,7 +166,7 @@ TEST_F(StackTest, TwoProjectsSideBySideAndDownOfOneLeavesTheOther) {
   const std::string b = test::unique_name("side-b");
   up_ok(request(a));
   UpRequest rb = request(b);
-  uint16_t other = free_port();
+  uint16_t other = static_cast<uint16_t>(test::free_port());
   rb.compose.variables["PORT"] = std::to_string(other);
   up_ok(rb);
   plan::NullProgress progress;

@@ -42,6 +42,10 @@ int run_shell(const std::string& command, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool kit_registry_answers() {
+  return run_shell(std::string("curl -fsS --max-time 3 -o /dev/null http://") + k_kit_registry + "/v2/") == 0;
+}
+
 void ensure_test_image() {
   docker::Engine* engine = shared_engine();
   if (engine == nullptr) throw std::runtime_error("no Engine");

@@ -30,6 +30,12 @@ std::string unique_name(const std::string& suffix);
 /// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
 int run_shell(const std::string& command, std::string* out = nullptr);
 
+/// The offline image kit's registry (tests/images/kit up).
+inline constexpr const char* k_kit_registry = "127.0.0.1:5000";
+
+/// Whether the kit's registry answers.
+bool kit_registry_answers();
+
 /// Removes every container, network and volume labelled k_test_label or whose compose
 /// project starts with `project_prefix` (best effort).
 void remove_test_objects(const std::string& project_prefix);
@@ -46,4 +52,15 @@ void remove_test_objects(const std::string& project_prefix);
       FAIL() << "no Docker Engine in CI: " << supactl_why_;                                \
     }                                                                                      \
     GTEST_SKIP() << "no Docker Engine: " << supactl_why_;                                  \
+  }
+
+/// In SetUp, after SUPACTL_REQUIRE_ENGINE: skip without the image kit (fail when CI=true).
+#define SUPACTL_REQUIRE_KIT()                                                                       \
+  if (!::supactl::test::kit_registry_answers()) {                                                   \
+    const char* ci_ = std::getenv("CI");                                                            \
+    if (ci_ != nullptr && std::string(ci_) == "true") {                                             \
+      FAIL() << "the image kit's registry does not answer on " << ::supactl::test::k_kit_registry   \
+             << "; run tests/images/kit up";                                                        \
+    }                                                                                               \
+    GTEST_SKIP() << "no image kit on " << ::supactl::test::k_kit_registry << " (run tests/images/kit up)"; \
   }

@@ -7,6 +7,8 @@
 // member against the manifest while extracting into a private folder, so a corrupt or
 // truncated archive is refused before its contents are used anywhere.
 
+#include <supactl/core/sha256.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -31,21 +33,7 @@ struct Member {
   std::string sha256;  ///< lower-case hex
 };
 
-/// Incremental SHA-256 (OpenSSL).
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(std::string_view data);
-  /// The hex digest; the object may not be updated afterwards.
-  std::string hex();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> m_impl;
-};
+using core::Sha256;
 
 /// A private folder (mkdtemp, 0700) under `parent`, removed with its contents on destruction.
 class TempDir {

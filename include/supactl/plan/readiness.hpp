@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace supactl::plan {
 
@@ -44,6 +45,10 @@ class EventWatcher {
   std::map<std::string, std::string> m_last_action;  ///< container name -> action
   std::thread m_thread;
 };
+
+/// The command that runs health test `h` by exec (CMD-SHELL through /bin/sh -c); empty for
+/// NONE or no test.
+std::vector<std::string> probe_command(const docker::Healthcheck& h);
 
 struct ReadyResult {
   bool ready = false;

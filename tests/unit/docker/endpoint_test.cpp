@@ -3,11 +3,10 @@
 // $DOCKER_CONFIG/config.json → rootless socket → default socket, with a temporary DOCKER_CONFIG
 // and environment restored after each test.
 #include <supactl/core/error.hpp>
+#include <supactl/core/sha256.hpp>
 #include <supactl/docker/engine.hpp>
 
 #include <gtest/gtest.h>
-
-#include <openssl/evp.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -24,19 +23,6 @@ namespace supactl::docker {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
 
 class EndpointTest : public ::testing::Test {
  protected:
@@ -60,12 +46,12 @@ class EndpointTest : public ::testing::Test {
   }
 
   void write_context(const std::string& name, const std::string& host, bool with_tls) {
-    fs::path meta = config.path() / "contexts" / "meta" / sha256_hex(name);
+    fs::path meta = config.path() / "contexts" / "meta" / core::sha256_hex(name);
     fs::create_directories(meta);
     std::ofstream(meta / "meta.json") << R"({"Name":")" << name << R"(","Endpoints":{"docker":{"Host":")" << host
                                       << R"(","SkipTLSVerify":false}}})";
     if (with_tls) {
-      fs::path tls = config.path() / "contexts" / "tls" / sha256_hex(name) / "docker";
+      fs::path tls = config.path() / "contexts" / "tls" / core::sha256_hex(name) / "docker";
       fs::create_directories(tls);
       for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) std::ofstream(tls / f) << "x";
     }
@@ -103,7 +89,7 @@ TEST_F(EndpointTest, DockerContextReadsTheMetadataByTheHashOfItsName) {
   EXPECT_EQ(e.host, "tcp://127.0.0.1:2376");
   EXPECT_NE(e.source.find("remote"), std::string::npos) << e.source;
   EXPECT_TRUE(e.tls);
-  EXPECT_EQ(e.cert_path, (config.path() / "contexts" / "tls" / sha256_hex("remote") / "docker").string());
+  EXPECT_EQ(e.cert_path, (config.path() / "contexts" / "tls" / core::sha256_hex("remote") / "docker").string());
 }
 
 TEST_F(EndpointTest, CurrentContextInConfigJsonIsUsedWhenNothingIsSet) {
