@@ -41,7 +41,7 @@ int run_upgrade(const Globals& g, UpgradeOptions& o) {
   auto outcome = std::make_shared<Outcome>();
   o.up.name = o.name;
   o.up.edit_spec = [&g, &o, outcome](config::Instance& inst, docker::Engine& engine) {
-    // Throws a usage error listing the known releases when `to` is unknown.
+    // A usage error listing the known releases when --to names none of them.
     render::release_images(o.to, g.templates_dir);
     config::InstanceSpec next = inst.spec;
     next.release = o.to;

@@ -59,7 +59,7 @@ std::map<std::string, std::string> release_images(const std::string& release,
       }
     }
     throw Error(fmt::format("unknown release `{}`", release), ExitCode::usage,
-                fmt::format("set `release:` in instance.yaml to one of: {}", fmt::join(known, ", ")));
+                fmt::format("known releases: {} (tables in templates/images/)", fmt::join(known, ", ")));
   }
   std::map<std::string, std::string> images;
   try {
