@@ -38,6 +38,7 @@ void setup_restore(CLI::App&, Globals&);
 void setup_psql(CLI::App&, Globals&);
 void setup_exec(CLI::App&, Globals&);
 void setup_db(CLI::App&, Globals&);
+void setup_ca(CLI::App&, Globals&);
 
 namespace {
 
@@ -59,6 +60,7 @@ const Command k_commands[] = {
     {"psql", "Run psql in an instance's db container (interactive on a terminal)", setup_psql},
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
+    {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
 };
 
 size_t edit_distance(const std::string& a, const std::string& b) {

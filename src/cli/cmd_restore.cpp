@@ -18,6 +18,7 @@
 #include <supactl/core/fs.hpp>
 #include <supactl/core/lock.hpp>
 #include <supactl/render/render.hpp>
+#include <supactl/stack/db.hpp>
 #include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
@@ -152,6 +153,8 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   // 5. Roles and databases, then the storage files.
   stack::LoadReport load = backup::restore_databases(*engine, inst.name, ex);
   backup::restore_storage(*engine, inst.name, ex);
+  // A dump made by an older supactl may bring the JWT secret back as a database setting.
+  stack::reset_jwt_secret_setting(*engine, stack::PgTarget{.container = stack::running_container(*engine, inst.name, "db")});
 
   // 6. Up again: starts what was stopped and waits for health.
   converge(g, *engine, inst);

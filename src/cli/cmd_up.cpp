@@ -12,10 +12,14 @@
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/cancel.hpp>
+#include <supactl/core/fs.hpp>
 #include <supactl/core/lock.hpp>
 #include <supactl/core/log.hpp>
 #include <supactl/render/render.hpp>
+#include <supactl/stack/db.hpp>
 #include <supactl/stack/stack.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
 
@@ -23,6 +27,27 @@
 #include <iostream>
 
 namespace supactl::cli {
+
+namespace {
+
+/// Data made by an older supactl (or restored from its backups) may still hold the JWT secret
+/// as a database setting: removed once, after the first healthy `up`, then remembered.
+void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) {
+  const std::filesystem::path marker = inst.dir / stack::k_jwt_setting_marker;
+  std::error_code ec;
+  if (!inst.spec.enabled("db") || std::filesystem::exists(marker, ec)) return;
+  try {
+    stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db")};
+    for (const std::string& db : stack::reset_jwt_secret_setting(engine, target)) {
+      spdlog::info("removed the JWT secret from the settings of database {}", db);
+    }
+    core::write_file_atomic(marker, "app.settings.jwt_secret is not stored in the database\n", 0644);
+  } catch (const Error& e) {
+    spdlog::warn("could not check the database for a stored JWT secret (next `up` retries): {}", e.what());
+  }
+}
+
+}  // namespace
 
 int run_up(const Globals& g, const UpOptions& o) {
   // 1. The instance: spec and secrets.
@@ -104,6 +129,7 @@ int run_up(const Globals& g, const UpOptions& o) {
     if (core::cancel_requested()) return static_cast<int>(ExitCode::interrupted);
     return static_cast<int>(r.engine_unavailable ? ExitCode::engine_unavailable : ExitCode::unhealthy);
   }
+  unpublish_jwt_secret(*engine, inst);
   if (!g.json()) {
     if (result.plan.write_count() == 0) {
       std::cout << fmt::format("{} is up to date and healthy\n", inst.name);

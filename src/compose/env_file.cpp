@@ -6,6 +6,7 @@
 // both of which may span lines. No variable expansion happens here.
 
 #include <supactl/compose/model.hpp>
+#include <supactl/core/env_value.hpp>
 #include <supactl/core/error.hpp>
 
 #include <fmt/format.h>
@@ -84,14 +85,7 @@ class EnvParser {
       char c = m_text[m_at];
       if (c == '\n') ++m_line;
       if (quote == '"' && c == '\\' && m_at + 1 < m_text.size()) {
-        char next = m_text[++m_at];
-        switch (next) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case '"': case '\\': case '$': out += next; break;
-          default: out += '\\'; out += next; break;
-        }
+        core::append_env_escape(m_text[++m_at], out);
         continue;
       }
       out += c;

@@ -144,7 +144,8 @@ ports::ReservedPorts reserved_ports(const fs::path& home, const std::string& exc
     try {
       InstanceSpec spec = parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"),
                                      name + "/instance.yaml");
-      for (int port : {spec.ports.http, spec.ports.https, spec.ports.db}) {
+      for (int port : {spec.ports.http, spec.ports.https, spec.ports.db, spec.ports.pooler_session,
+                       spec.ports.pooler_transaction}) {
         if (port != 0) out.emplace(port, name);
       }
     } catch (const Error& e) {
@@ -168,6 +169,10 @@ Instance create_instance(const fs::path& home, const std::string& name,
   InstanceSpec spec;
   spec.name = name;
   if (!options.domain.empty()) spec.domain = options.domain;
+  // Without a domain the instance is for this host: plain http://localhost:PORT on loopback,
+  // which browsers, supabase-js and e-mail links accept without a private CA (tls.mode
+  // internal brings that back on request). With a domain: HTTPS as before.
+  spec.tls.mode = options.domain.empty() ? TlsMode::off : TlsMode::internal;
   spec.registry = options.registry;
   for (const std::string& s : options.enable) spec.services[s] = true;
   for (const std::string& s : options.exclude) spec.services[s] = false;
@@ -202,9 +207,15 @@ Instance create_instance(const fs::path& home, const std::string& name,
     }
 
     // 3. Ports, secrets, then the files, written aside and moved into place in one rename.
+    ports::PortRequest request = options.ports;
+    request.want_pooler = spec.enabled("supavisor");
     ports::PortAssignment assigned =
-        ports::allocate_ports(options.ports, reserved_ports(home, name), range, probe);
-    spec.ports = Ports{.http = assigned.http, .https = assigned.https, .db = assigned.db};
+        ports::allocate_ports(request, reserved_ports(home, name), range, probe);
+    spec.ports = Ports{.http = assigned.http,
+                       .https = assigned.https,
+                       .db = assigned.db,
+                       .pooler_session = assigned.pooler_session,
+                       .pooler_transaction = assigned.pooler_transaction};
     Instance inst{.name = name, .dir = dir, .spec = spec, .secrets = secrets::generate_secrets(now)};
 
     std::string pattern = (instances / ("." + name + ".new-XXXXXX")).string();

@@ -46,6 +46,9 @@ std::string format_spec(const InstanceSpec& spec) {
   line(fmt::format("  https: {}", spec.ports.https));
   line("  # Postgres on 127.0.0.1 of the host; 0 = not published.");
   line(fmt::format("  db: {}", spec.ports.db));
+  line("  # Supavisor (services.supavisor) on 127.0.0.1: session and transaction mode; 0 = not published.");
+  line(fmt::format("  pooler_session: {}", spec.ports.pooler_session));
+  line(fmt::format("  pooler_transaction: {}", spec.ports.pooler_transaction));
   line("services:");
   for (const std::string& s : optional_services()) line(fmt::format("  {}: {}", s, b(spec.enabled(s))));
   line("kong:");

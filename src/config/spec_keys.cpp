@@ -25,6 +25,8 @@ const std::vector<std::string>& spec_key_paths() {
       "ports.http",
       "ports.https",
       "ports.db",
+      "ports.pooler_session",
+      "ports.pooler_transaction",
       "services.<service>",
       "kong.replicas",
       "scale.<service>",

@@ -70,7 +70,20 @@ class Reader {
       problem(node, fmt::format("{} must be a string", path));
       return;
     }
+    if (!printable(node, path)) return;
     out = node.Scalar();
+  }
+
+  /// Control characters (line breaks, tabs, escapes) have no meaning in any value of
+  /// instance.yaml and could start a new line in a rendered file: refused.
+  bool printable(const YAML::Node& node, const std::string& path) {
+    for (unsigned char c : node.Scalar()) {
+      if (c < 0x20 || c == 0x7f) {
+        problem(node, fmt::format("{} must not contain control characters (line breaks, tabs)", path));
+        return false;
+      }
+    }
+    return true;
   }
 
   void integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max,
@@ -113,6 +126,7 @@ class Reader {
         problem(item, fmt::format("{} must be a list of strings", path));
         continue;
       }
+      if (!printable(item, path)) continue;
       out.push_back(item.Scalar());
     }
   }
@@ -140,6 +154,17 @@ void read_ports(Reader& r, const YAML::Node& root, Ports& ports) {
   r.integer(node["http"], "ports.http", 1, 65535, ports.http);
   r.integer(node["https"], "ports.https", 1, 65535, ports.https);
   r.integer(node["db"], "ports.db", 0, 65535, ports.db);
+  r.integer(node["pooler_session"], "ports.pooler_session", 0, 65535, ports.pooler_session);
+  r.integer(node["pooler_transaction"], "ports.pooler_transaction", 0, 65535, ports.pooler_transaction);
+  for (const char* key : {"pooler_session", "pooler_transaction"}) {
+    int port = std::string(key) == "pooler_session" ? ports.pooler_session : ports.pooler_transaction;
+    if (port != 0 && (port == ports.http || port == ports.https || port == ports.db)) {
+      r.problem(node[key], fmt::format("ports.{} must differ from the other ports", key));
+    }
+  }
+  if (ports.pooler_session != 0 && ports.pooler_session == ports.pooler_transaction) {
+    r.problem(node["pooler_transaction"], "ports.pooler_transaction must differ from ports.pooler_session");
+  }
   if (!node["http"] || !node["https"]) r.problem_key(root, "ports", "ports.http and ports.https are required");
   if (ports.http != 0 && ports.http == ports.https) r.problem(node["https"], "ports.https must differ from ports.http");
   if (ports.db != 0 && (ports.db == ports.http || ports.db == ports.https)) {
@@ -244,6 +269,11 @@ void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string
   std::string mode = to_string(tls.mode);
   r.string(node["mode"], "tls.mode", mode);
   r.string(node["email"], "tls.email", tls.email);
+  // It is written into the Caddyfile as one token.
+  static const std::regex k_email(R"(^[^\s"'{}#@]+@[A-Za-z0-9.-]+$)");
+  if (!tls.email.empty() && !std::regex_match(tls.email, k_email)) {
+    r.problem(node["email"], "tls.email must be an e-mail address like ops@example.com");
+  }
   if (mode == "internal") {
     tls.mode = TlsMode::internal;
   } else if (mode == "acme") {

@@ -95,4 +95,21 @@ void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileR
   if (!closed) throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
 }
 
+std::string first_file_in_tar(const std::string& archive) {
+  constexpr std::size_t k_block = 512;
+  std::size_t at = 0;
+  while (at + k_block <= archive.size()) {
+    const char* h = archive.data() + at;
+    if (h[0] == '\0') break;  // the end blocks
+    std::size_t size = 0;
+    for (int i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; ++i) size = size * 8 + static_cast<std::size_t>(h[i] - '0');
+    const char type = h[156];
+    const std::size_t data = at + k_block;
+    if (data + size > archive.size()) throw Error("the tar from the Engine is cut short");
+    if (type == '0' || type == '\0') return archive.substr(data, size);
+    at = data + (size + k_block - 1) / k_block * k_block;  // pax headers, folders: skip
+  }
+  throw Error("the tar from the Engine holds no file");
+}
+
 }  // namespace supactl::docker

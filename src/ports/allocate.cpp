@@ -93,6 +93,10 @@ PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& r
   if (out.http == 0) out.http = claim_free("HTTP port");
   if (out.https == 0) out.https = claim_free("HTTPS port");
   if (out.db == 0 && request.want_db) out.db = claim_free("DB port");
+  if (request.want_pooler) {
+    out.pooler_session = claim_free("pooler session port");
+    out.pooler_transaction = claim_free("pooler transaction port");
+  }
   return out;
 }
 

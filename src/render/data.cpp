@@ -81,6 +81,13 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("http_port", std::to_string(spec.ports.http));
   d.set("https_port", std::to_string(spec.ports.https));
   if (spec.ports.db != 0) d.set("db_port", std::to_string(spec.ports.db));
+  d.set("bind_prefix", loopback_only(spec) ? std::string("127.0.0.1:") : std::string());
+  if (spec.enabled("supavisor") && spec.ports.pooler_session != 0 && spec.ports.pooler_transaction != 0) {
+    Data pooler;
+    pooler.set("session", std::to_string(spec.ports.pooler_session));
+    pooler.set("transaction", std::to_string(spec.ports.pooler_transaction));
+    d.set("pooler_ports", pooler);
+  }
 
   d.set("public_url", endpoints.api_url);
   d.set("api_url", endpoints.api_url);

@@ -9,6 +9,7 @@
 
 #include "render/data.hpp"
 
+#include <supactl/core/env_value.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
@@ -101,10 +102,36 @@ std::string standalone_sections(const std::string& text) {
   return out;
 }
 
+/// Encodes a value for the inside of a YAML double-quoted scalar in a compose file: `\` and
+/// `"` escaped, control characters as \uXXXX, and `$` doubled so that compose interpolation
+/// leaves it as it is. Compose templates put every value from instance.yaml between double
+/// quotes, so no value can end its scalar or start a new key.
+std::string compose_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '$') {
+      out += "$$";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 std::string render_text(const std::string& path, const std::string& text,
                         const kainjow::mustache::data& data) {
   kainjow::mustache::mustache tmpl(standalone_sections(text));
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  if (path.rfind("compose", 0) == 0) {
+    tmpl.set_custom_escape(compose_escape);
+  } else {
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+  }
   std::string out = tmpl.is_valid() ? tmpl.render(data) : std::string();
   if (!tmpl.is_valid()) {
     throw Error(fmt::format("template {}: {}", path, tmpl.error_message()), ExitCode::failure,
@@ -117,7 +144,7 @@ std::string format_env(const secrets::Secrets& secrets) {
   std::string out =
       "# Rendered by supactl: compose interpolation variables (the instance's secrets).\n"
       "# Mode 0600. Edit secrets.env instead, then render again.\n";
-  for (const auto& [name, value] : secrets) out += fmt::format("{}={}\n", name, value.reveal());
+  for (const auto& [name, value] : secrets) out += fmt::format("{}={}\n", name, core::env_quote(value.reveal()));
   return out;
 }
 
@@ -133,6 +160,11 @@ std::set<std::string> read_manifest(const fs::path& dir) {
 }
 
 }  // namespace
+
+bool loopback_only(const config::InstanceSpec& spec) {
+  const std::string& d = spec.domain;
+  return d == "localhost" || ends_with(d, ".localhost");
+}
 
 Endpoints instance_endpoints(const config::InstanceSpec& spec) {
   Endpoints e;

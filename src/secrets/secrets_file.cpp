@@ -5,6 +5,7 @@
 // names so the file reads like a Supabase self-hosting .env and feeds rendered/.env as is.
 #include <supactl/secrets/secrets_file.hpp>
 
+#include <supactl/core/env_value.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/secrets/jwt.hpp>
@@ -95,14 +96,6 @@ std::string generate_one(const Generator& g, const Secrets& so_far, std::int64_t
   return {};
 }
 
-std::string unquote(std::string value) {
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-      value.back() == value.front()) {
-    return value.substr(1, value.size() - 2);
-  }
-  return value;
-}
-
 }  // namespace
 
 const std::vector<SecretRule>& secret_rules() {
@@ -175,11 +168,11 @@ std::string format_secrets_env(const Secrets& secrets) {
   for (const Generator& g : generators()) {
     auto it = secrets.find(g.rule.name);
     if (it == secrets.end()) continue;
-    out += fmt::format("# {}\n{}={}\n", g.rule.description, it->first, it->second.reveal());
+    out += fmt::format("# {}\n{}={}\n", g.rule.description, it->first, core::env_quote(it->second.reveal()));
     written.insert(it->first);
   }
   for (const auto& [name, value] : secrets) {
-    if (written.count(name) == 0) out += fmt::format("{}={}\n", name, value.reveal());
+    if (written.count(name) == 0) out += fmt::format("{}={}\n", name, core::env_quote(value.reveal()));
   }
   return out;
 }
@@ -204,7 +197,7 @@ Secrets parse_secrets_env(const std::string& content, const std::string& label) 
       throw Error(fmt::format("{}:{}: expected KEY=value", label, number), ExitCode::usage,
                   fmt::format("fix or remove line {} of {}", number, label));
     }
-    out[key] = Secret(unquote(line.substr(eq + 1)));
+    out[key] = Secret(core::env_unquote(line.substr(eq + 1)));
   }
   return out;
 }

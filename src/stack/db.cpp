@@ -116,6 +116,21 @@ std::string query(docker::Engine& engine, const PgTarget& target, const std::str
   return r.out;
 }
 
+std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const PgTarget& target) {
+  const std::string out = query(engine, target,
+                                "SELECT d.datname FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                                "WHERE s.setrole = 0 AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c "
+                                "WHERE c LIKE 'app.settings.jwt\\_secret=%') ORDER BY 1");
+  std::vector<std::string> reset;
+  std::istringstream lines(out);
+  for (std::string name; std::getline(lines, name);) {
+    if (name.empty()) continue;
+    query(engine, target, fmt::format("ALTER DATABASE {} RESET \"app.settings.jwt_secret\"", quote_ident(name)));
+    reset.push_back(name);
+  }
+  return reset;
+}
+
 std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& target) {
   std::string out =
       query(engine, target, "select datname from pg_database where not datistemplate and datallowconn order by 1");

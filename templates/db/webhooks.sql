@@ -42,10 +42,16 @@ CREATE INDEX IF NOT EXISTS supabase_functions_hooks_h_table_id_h_name_idx
   ON supabase_functions.hooks USING btree (hook_table_id, hook_name);
 COMMENT ON TABLE supabase_functions.hooks IS 'Audit trail of fired database webhooks.';
 
--- Calls into pg_net go through EXECUTE so the function compiles without it.
+-- Calls into pg_net go through EXECUTE so the function compiles without it. It runs as its
+-- owner (SECURITY DEFINER) with a fixed search_path: a hook fired by a write of
+-- supabase_auth_admin (auth.users) or supabase_storage_admin (storage.objects), which have no
+-- rights on net, still sends its request instead of failing the write, and no caller's
+-- search_path can substitute objects it calls.
 CREATE OR REPLACE FUNCTION supabase_functions.http_request()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = supabase_functions, pg_temp
 AS $fn$
 DECLARE
   target_url text := TG_ARGV[0];

@@ -32,4 +32,8 @@ struct TarFileRef {
 /// far larger than memory can be built. Throws supactl::Error.
 void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileRef>& files);
 
+/// The content of the first regular file in the tar `archive` (as get_archive returns for a
+/// file path). Throws supactl::Error when there is none or the tar is cut short.
+std::string first_file_in_tar(const std::string& archive);
+
 }  // namespace supactl::docker

@@ -49,6 +49,7 @@ struct PortRequest {
   std::optional<int> https;
   std::optional<int> db;
   bool want_db = false;  ///< allocate a DB port automatically when `db` is not given
+  bool want_pooler = false;  ///< allocate Supavisor's session and transaction ports
 };
 
 /// The result; 0 means "none" (only `db` may be 0).
@@ -56,6 +57,8 @@ struct PortAssignment {
   int http = 0;
   int https = 0;
   int db = 0;
+  int pooler_session = 0;
+  int pooler_transaction = 0;
 };
 
 /// Picks the instance's host ports. Explicit ports must be in 1..65535, distinct, not

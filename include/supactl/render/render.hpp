@@ -60,4 +60,8 @@ std::string render_template(const config::Instance& instance, const std::string&
 /// The instance's public addresses (see Endpoints).
 Endpoints instance_endpoints(const config::InstanceSpec& spec);
 
+/// Whether the instance is for this host only (no domain: `localhost` or a name under
+/// `.localhost`): then Caddy's ports are published on 127.0.0.1, never on every address.
+bool loopback_only(const config::InstanceSpec& spec);
+
 }  // namespace supactl::render

@@ -39,6 +39,15 @@ std::vector<std::string> psql_argv(const PgTarget& target, const std::vector<std
 /// separated by a tab. Throws supactl::Error carrying Postgres' own error line.
 std::string query(docker::Engine& engine, const PgTarget& target, const std::string& sql);
 
+/// Removes the database setting `app.settings.jwt_secret` wherever it is stored (supactl
+/// before 2026-11-29 and upstream before v0.8 published the JWT signing secret there, where
+/// every role can read it). Returns the databases it was removed from.
+std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const PgTarget& target);
+
+/// The instance-folder marker that says reset_jwt_secret_setting ran for this instance's
+/// data; `restore` removes it, since a restored dump may bring the setting back.
+inline constexpr const char* k_jwt_setting_marker = ".jwt-setting-reset";
+
 /// Databases that take connections and are not templates, sorted.
 std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& target);
 

@@ -121,4 +121,12 @@ void logs(docker::Engine& engine, const LogsRequest& request,
 /// (30s, 10m, 2h, 1d). Throws supactl::Error(usage) naming the accepted forms.
 int64_t parse_since(const std::string& text, int64_t now);
 
+/// Where Caddy keeps the root certificate of its internal CA (`tls internal`), inside the
+/// caddy container (XDG_DATA_HOME=/data, the caddy-data volume).
+inline constexpr const char* k_caddy_root_ca = "/data/caddy/pki/authorities/local/root.crt";
+
+/// The PEM root certificate of the internal CA of `project`'s running Caddy. Throws
+/// supactl::Error(not_found) when Caddy does not run or has not made its CA yet.
+std::string caddy_root_ca(docker::Engine& engine, const std::string& project);
+
 }  // namespace supactl::stack

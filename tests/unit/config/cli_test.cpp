@@ -50,7 +50,8 @@ TEST(Cli, InitPrintsUrlsAndPortsAndJson) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("created instance shop"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("http 21500"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("https://localhost:21000"), std::string::npos) << text.out;
+  // No domain: plain HTTP on the HTTP port (bound to 127.0.0.1).
+  EXPECT_NE(text.out.find("API      http://localhost:21500\n"), std::string::npos) << text.out;
 
   CommandResult json = supactl(home.path(), "--output json init two --db --exclude studio,meta");
   ASSERT_EQ(json.exit_code, 0) << json.err;

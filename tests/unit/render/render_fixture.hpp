@@ -43,6 +43,7 @@ inline config::Instance default_instance(const std::filesystem::path& dir) {
   inst.dir = dir;
   inst.spec.name = "shop";
   inst.spec.ports = config::Ports{.http = 8000, .https = 8443, .db = 0};
+  inst.spec.tls.mode = config::TlsMode::off;  // what `init` writes without --domain
   inst.secrets = fixed_secrets();
   return inst;
 }
@@ -54,7 +55,7 @@ inline config::Instance full_instance(const std::filesystem::path& dir) {
   inst.name = inst.spec.name = "full";
   inst.spec.domain = "api.example.com";
   inst.spec.registry = "127.0.0.1:5000";
-  inst.spec.ports = config::Ports{.http = 80, .https = 443, .db = 5433};
+  inst.spec.ports = config::Ports{.http = 80, .https = 443, .db = 5433, .pooler_session = 5434, .pooler_transaction = 6543};
   for (const char* s : {"analytics", "vector", "supavisor"}) inst.spec.services[s] = true;
   inst.spec.kong.replicas = 3;
   inst.spec.kong.rate_limit.per_second = 0;

@@ -68,13 +68,11 @@ TEST(Render, SecretsAppearOnlyInDotEnvWhichIsPrivate) {
 const std::map<std::string, std::vector<std::string>>& upstream_env() {
   static const std::map<std::string, std::vector<std::string>> env = {
       {"db", {"POSTGRES_HOST", "PGPORT", "POSTGRES_PORT", "PGPASSWORD", "POSTGRES_PASSWORD", "PGDATABASE",
-              "POSTGRES_DB", "JWT_SECRET", "JWT_EXP"}},
+              "POSTGRES_DB", "JWT_EXP"}},
       {"kong", {"KONG_DATABASE", "KONG_DECLARATIVE_CONFIG", "KONG_ROUTER_FLAVOR", "KONG_DNS_ORDER",
                 "KONG_DNS_NOT_FOUND_TTL", "KONG_DNS_VALID_TTL", "KONG_PLUGINS",
                 "KONG_NGINX_PROXY_PROXY_BUFFER_SIZE", "KONG_NGINX_PROXY_PROXY_BUFFERS", "KONG_PROXY_ACCESS_LOG",
-                "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "SUPABASE_PUBLISHABLE_KEY", "SUPABASE_SECRET_KEY",
-                "ANON_KEY_ASYMMETRIC", "SERVICE_ROLE_KEY_ASYMMETRIC", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD",
-                "JWT_ISSUER"}},
+                "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD"}},
       {"auth", {"GOTRUE_API_HOST", "GOTRUE_API_PORT", "API_EXTERNAL_URL", "GOTRUE_DB_DRIVER",
                 "GOTRUE_DB_DATABASE_URL", "GOTRUE_SITE_URL", "GOTRUE_URI_ALLOW_LIST", "GOTRUE_DISABLE_SIGNUP",
                 "GOTRUE_JWT_ADMIN_ROLES", "GOTRUE_JWT_AUD", "GOTRUE_JWT_DEFAULT_GROUP_NAME", "GOTRUE_JWT_EXP",
@@ -86,7 +84,7 @@ const std::map<std::string, std::vector<std::string>>& upstream_env() {
                 "GOTRUE_EXTERNAL_PHONE_ENABLED", "GOTRUE_SMS_AUTOCONFIRM"}},
       {"rest", {"PGRST_DB_URI", "PGRST_DB_SCHEMAS", "PGRST_DB_MAX_ROWS", "PGRST_DB_EXTRA_SEARCH_PATH",
                 "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET", "PGRST_DB_USE_LEGACY_GUCS",
-                "PGRST_APP_SETTINGS_JWT_SECRET", "PGRST_APP_SETTINGS_JWT_EXP", "PGRST_ADMIN_SERVER_PORT",
+                "PGRST_APP_SETTINGS_JWT_EXP", "PGRST_ADMIN_SERVER_PORT",
                 "PGRST_ADMIN_SERVER_HOST"}},
       {"realtime", {"PORT", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "DB_AFTER_CONNECT_QUERY",
                     "DB_ENC_KEY", "API_JWT_SECRET", "SECRET_KEY_BASE", "METRICS_JWT_SECRET", "ERL_AFLAGS",
@@ -104,11 +102,11 @@ const std::map<std::string, std::vector<std::string>>& upstream_env() {
                   "POSTGRES_PASSWORD", "POSTGRES_USER_READ_WRITE", "PG_META_CRYPTO_KEY", "PGRST_DB_SCHEMAS",
                   "PGRST_DB_MAX_ROWS", "PGRST_DB_EXTRA_SEARCH_PATH", "DEFAULT_ORGANIZATION_NAME",
                   "DEFAULT_PROJECT_NAME", "OPENAI_API_KEY", "SUPABASE_URL", "SUPABASE_PUBLIC_URL",
-                  "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "AUTH_JWT_SECRET", "SUPABASE_PUBLISHABLE_KEY",
-                  "SUPABASE_SECRET_KEY", "ENABLED_FEATURES_LOGS_ALL", "SNIPPETS_MANAGEMENT_FOLDER",
+                  "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "AUTH_JWT_SECRET",
+                  "ENABLED_FEATURES_LOGS_ALL", "SNIPPETS_MANAGEMENT_FOLDER",
                   "EDGE_FUNCTIONS_MANAGEMENT_FOLDER"}},
       {"functions", {"JWT_SECRET", "SUPABASE_URL", "SUPABASE_PUBLIC_URL", "SUPABASE_ANON_KEY",
-                     "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS",
+                     "SUPABASE_SERVICE_ROLE_KEY",
                      "SUPABASE_DB_URL", "VERIFY_JWT"}},
       {"minio", {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}},
       {"minio-init", {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}},
@@ -150,10 +148,22 @@ void expect_upstream_env(const config::Instance& inst) {
       EXPECT_TRUE(s["environment"][var]) << service << " lacks " << var;
     }
   }
-  // Only Caddy publishes ports, plus Postgres on loopback when asked.
+  // Only Caddy publishes ports (on loopback without a domain), plus Postgres and Supavisor on
+  // loopback when asked.
   for (const auto& kv : services) {
     std::string name = kv.first.Scalar();
-    if (name == "caddy") continue;
+    if (name == "caddy") {
+      const std::string bind = loopback_only(inst.spec) ? "127.0.0.1:" : "";
+      EXPECT_EQ(kv.second["ports"][0].as<std::string>(),
+                bind + std::to_string(inst.spec.ports.http) + ":" + std::to_string(inst.spec.ports.http));
+      continue;
+    }
+    if (name == "supavisor" && inst.spec.ports.pooler_session != 0) {
+      EXPECT_EQ(kv.second["ports"][0].as<std::string>(), "127.0.0.1:" + std::to_string(inst.spec.ports.pooler_session) + ":5432");
+      EXPECT_EQ(kv.second["ports"][1].as<std::string>(), "127.0.0.1:" + std::to_string(inst.spec.ports.pooler_transaction) + ":6543");
+      EXPECT_TRUE(kv.second["networks"]["egress"]) << "a published port needs a network that is not internal";
+      continue;
+    }
     if (name == "db" && inst.spec.ports.db != 0) {
       EXPECT_EQ(kv.second["ports"][0].as<std::string>(), "127.0.0.1:" + std::to_string(inst.spec.ports.db) + ":5432");
       continue;

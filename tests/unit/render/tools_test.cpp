@@ -9,6 +9,9 @@
 #include "unit/render/render_fixture.hpp"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -75,12 +78,13 @@ TEST(RenderTools, CaddyValidatesTheCaddyfileInEveryTlsMode) {
   }
 }
 
-TEST(RenderTools, KongEntrypointFillsPlaceholdersVerbatim) {
+TEST(RenderTools, KongEntrypointFillsPlaceholdersAsYamlStringsAndTrustsOnlyTheEdgeNetwork) {
   SUPACTL_REQUIRE_TOOL("awk");
   test::TempDir dir;
   RenderResult r = render_instance(test::default_instance(dir.path()), dir.path() / "r", "");
-  // Run the rendered script's substitution against the rendered kong.yml, with Kong's exec
-  // replaced by `true` and its paths pointed into the temp folder.
+  // Run the rendered script against the rendered kong.yml, with Kong's exec replaced by a
+  // print of the trusted range, and /proc/net/route replaced by a table of a container on two
+  // networks: eth0 = backend (internal, no default route), eth1 = edge (default route).
   std::string script = core::read_file(r.dir / "kong-entrypoint.sh");
   auto replace = [&](const std::string& from, const std::string& to) {
     std::size_t at = script.find(from);
@@ -88,17 +92,41 @@ TEST(RenderTools, KongEntrypointFillsPlaceholdersVerbatim) {
     script.replace(at, from.size(), to);
   };
   replace("template=/home/kong/temp.yml", "template='" + (r.dir / "kong.yml").string() + "'");
-  replace("exec /docker-entrypoint.sh kong docker-start", "exit 0");
+  replace("exec /entrypoint.sh kong docker-start", "echo \"trusted=$KONG_TRUSTED_IPS\"");
+  for (std::size_t at; (at = script.find("/proc/net/route")) != std::string::npos;) {
+    script.replace(at, 15, (dir.path() / "route").string());
+  }
+  core::write_file_atomic(dir.path() / "route",
+                          "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                          "eth1\t00000000\t0100C90A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+                          "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n"
+                          "eth1\t0000C90A\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0\n");
   core::write_file_atomic(dir.path() / "entry.sh", script);
   std::string output;
-  std::string env = "SUPABASE_ANON_KEY='a&b\\1|x' SUPABASE_SERVICE_KEY=svc DASHBOARD_USERNAME=supabase "
-                    "DASHBOARD_PASSWORD='p$w\"d' KONG_DECLARATIVE_CONFIG='" + (dir.path() / "kong.out").string() + "'";
+  // Values with every character that matters to YAML, the shell or awk's substitution.
+  const std::string anon = "a&b\\1|x";
+  const std::string password = "p$w\"d \\ : # x";
+  std::string env = "SUPABASE_ANON_KEY='" + anon + "' SUPABASE_SERVICE_KEY=svc DASHBOARD_USERNAME='us er:#' "
+                    "DASHBOARD_PASSWORD='" + password + "' KONG_DECLARATIVE_CONFIG='" + (dir.path() / "kong.out").string() + "'";
   ASSERT_EQ(run_in(dir.path(), env + " sh entry.sh", output), 0) << output;
-  std::string kong = core::read_file(dir.path() / "kong.out");
-  EXPECT_NE(kong.find("- key: a&b\\1|x\n"), std::string::npos) << kong;
-  EXPECT_NE(kong.find("- key: svc\n"), std::string::npos);
-  EXPECT_NE(kong.find("password: \"p$w\"d\""), std::string::npos);
-  EXPECT_EQ(kong.find("$SUPABASE_ANON_KEY"), std::string::npos);
+  // 10.201.0.0/20: the edge network's range, read from the route of the default gateway.
+  EXPECT_NE(output.find("trusted=10.201.0.0/20"), std::string::npos) << output;
+  YAML::Node kong = YAML::LoadFile((dir.path() / "kong.out").string());
+  std::map<std::string, std::string> keys;
+  for (const YAML::Node& c : kong["consumers"]) {
+    if (c["keyauth_credentials"]) keys[c["username"].as<std::string>()] = c["keyauth_credentials"][0]["key"].as<std::string>();
+  }
+  EXPECT_EQ(keys["anon"], anon);
+  EXPECT_EQ(keys["service_role"], "svc");
+  EXPECT_EQ(kong["basicauth_credentials"][0]["username"].as<std::string>(), "us er:#");
+  EXPECT_EQ(kong["basicauth_credentials"][0]["password"].as<std::string>(), password);
+  EXPECT_EQ(core::read_file(dir.path() / "kong.out").find("$SUPABASE_ANON_KEY"), std::string::npos);
+
+  // Without a default route (no edge network) nobody is trusted.
+  core::write_file_atomic(dir.path() / "route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                                                "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n");
+  ASSERT_EQ(run_in(dir.path(), env + " sh entry.sh", output), 0) << output;
+  EXPECT_NE(output.find("trusted=127.0.0.1"), std::string::npos) << output;
 }
 
 }  // namespace
