@@ -56,7 +56,11 @@ int run_init(const Globals& g, const InitOptions& o) {
     print_json({{"name", inst.name},
                 {"dir", inst.dir.string()},
                 {"domain", inst.spec.domain},
-                {"ports", {{"http", inst.spec.ports.http}, {"https", inst.spec.ports.https}, {"db", port_json(inst.spec.ports.db)}}},
+                {"ports", {{"http", inst.spec.ports.http},
+                           {"https", inst.spec.ports.https},
+                           {"db", port_json(inst.spec.ports.db)},
+                           {"pooler_session", port_json(inst.spec.ports.pooler_session)},
+                           {"pooler_transaction", port_json(inst.spec.ports.pooler_transaction)}}},
                 {"services", inst.spec.enabled_services()},
                 {"api_url", e.api_url},
                 {"studio_url", e.studio_url},
@@ -72,6 +76,10 @@ int run_init(const Globals& g, const InitOptions& o) {
                            inst.spec.ports.https,
                            inst.spec.ports.db == 0 ? std::string("not published")
                                                    : fmt::format("127.0.0.1:{}", inst.spec.ports.db));
+  if (inst.spec.ports.pooler_session != 0) {
+    std::cout << fmt::format("  pooler   127.0.0.1:{} (session), 127.0.0.1:{} (transaction)\n",
+                             inst.spec.ports.pooler_session, inst.spec.ports.pooler_transaction);
+  }
   std::cout << fmt::format("next: supactl up {}\n", inst.name);
   return 0;
 }

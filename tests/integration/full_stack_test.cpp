@@ -126,7 +126,7 @@ TEST_F(FullStackTest, InitUpIsHealthyDataSurvivesDownUpAndASecondUpWritesNothing
     EXPECT_EQ(image.rfind(std::string(k_registry) + "/", 0), 0u) << service << ": " << image;
   }
   // The wiring reaches the services: the auth stand-in got the instance's JWT secret and db URL.
-  std::string env = sh("docker exec " + name + "-auth-1 curl -fsS http://127.0.0.1:9999/__standin/env");
+  std::string env = sh("docker exec " + name + "-auth-1 /.standin/get http://127.0.0.1:9999/__standin/env");
   auto j = nlohmann::json::parse(env, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << env;
   std::string secrets;
@@ -271,7 +271,7 @@ TEST_F(FullStackTest, ScaleRestToThreeGivesThreeHealthyReplicasThatAllReceiveReq
   // Kong reaches the replicas by the one alias `rest`: Docker's DNS spreads the requests.
   std::set<std::string> hosts;
   for (int i = 0; i < 60 && hosts.size() < 3; ++i) {
-    std::string env = sh("docker exec " + name + "-kong-1 curl -fsS http://rest:3000/__standin/env");
+    std::string env = sh("docker exec " + name + "-kong-1 /.standin/get http://rest:3000/__standin/env");
     auto j = nlohmann::json::parse(env, nullptr, false);
     if (!j.is_discarded()) hosts.insert(j["env"].value("HOSTNAME", ""));
   }
@@ -315,7 +315,7 @@ TEST_F(FullStackTest, SecretsRotateChangesKeysAndPasswordsEverywhereAndKeepsTheO
   EXPECT_EQ(secret_of(env_file, "POSTGRES_PASSWORD"), old_pw);
   EXPECT_EQ(secret_of(env_file, "DASHBOARD_PASSWORD"), old_dash);
   // The services got the new secret; Kong's entrypoint writes the new anon key into its consumers.
-  std::string env = sh("docker exec " + name + "-auth-1 curl -fsS http://127.0.0.1:9999/__standin/env");
+  std::string env = sh("docker exec " + name + "-auth-1 /.standin/get http://127.0.0.1:9999/__standin/env");
   auto j = nlohmann::json::parse(env, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << env;
   EXPECT_EQ(j["env"].value("GOTRUE_JWT_SECRET", ""), new_jwt);
@@ -490,6 +490,97 @@ TEST_F(FullStackTest, ATakenHostPortFailsBeforeAnyContainerIsCreated) {
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find(std::to_string(http)), std::string::npos) << out;
   EXPECT_TRUE(containers(name).empty()) << out;
+}
+
+TEST_F(FullStackTest, DefaultInstanceIsPlainHttpOnLoopbackTrustsOnlyItsEdgeAndStoresNoJwtSecret) {
+  std::string name = init("h");
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  auto ids = containers(name);
+
+  // Caddy publishes on 127.0.0.1 only, and the printed URL is plain http on localhost.
+  std::string bindings = sh("docker inspect -f '{{json .HostConfig.PortBindings}}' " + ids["caddy"]);
+  nlohmann::json b = nlohmann::json::parse(bindings);
+  ASSERT_FALSE(b.empty()) << bindings;
+  for (auto& [port, list] : b.items()) {
+    for (auto& binding : list) EXPECT_EQ(binding["HostIp"], "127.0.0.1") << port << " " << bindings;
+  }
+  std::string spec = sh("cat " + (dir(name) / "instance.yaml").string());
+  std::string http = spec.substr(spec.find("  http: ") + 8);
+  http = http.substr(0, http.find('\n'));
+  EXPECT_NE(out.find("API      http://localhost:" + http + "\n"), std::string::npos) << out;
+  // A stock client on the printed URL, with the anon key, no -k.
+  std::string anon = sh("grep '^ANON_KEY=' " + (dir(name) / "secrets.env").string() + " | cut -d= -f2-");
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' -H 'apikey: " + anon + "' http://localhost:" + http + "/rest/v1/"),
+            "200");
+
+  // Kong believes X-Forwarded-For only from the instance's edge network.
+  std::string subnet = sh("docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' " + name + "_edge");
+  ASSERT_FALSE(subnet.empty());
+  std::string env = sh("docker exec " + ids["kong"] + " /.standin/get http://127.0.0.1:8000/__standin/env");
+  nlohmann::json kong = nlohmann::json::parse(env, nullptr, false);
+  ASSERT_TRUE(kong.is_object()) << env;
+  EXPECT_EQ(kong["env"].value("KONG_TRUSTED_IPS", ""), subnet) << env;
+
+  // No JWT secret in any database setting, nor in the db or rest environment.
+  auto stored = [&] {
+    return sh("docker exec " + name + "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -tAc "
+              "\"select count(*) from pg_db_role_setting where array_to_string(setconfig, ',') like '%jwt_secret%'\"");
+  };
+  EXPECT_EQ(stored(), "0");
+  for (const char* service : {"db", "rest"}) {
+    std::string e = sh("docker inspect -f '{{json .Config.Env}}' " + ids[service]);
+    std::string secret = sh("grep '^JWT_SECRET=' " + (dir(name) / "secrets.env").string() + " | cut -d= -f2-");
+    EXPECT_EQ(e.find("JWT_SECRET=" + secret), service == std::string("rest") ? e.find("PGRST_JWT_SECRET=" + secret) + 5
+                                                                                 : std::string::npos)
+        << service << ": " << e;
+    EXPECT_EQ(e.find("APP_SETTINGS_JWT_SECRET"), std::string::npos) << service;
+  }
+  // Data made by an older supactl: the setting is there and the marker is not. `up` removes it once.
+  psql(name, "select 1");
+  sh("docker exec " + name + "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -c "
+     "\"ALTER DATABASE postgres SET \\\"app.settings.jwt_secret\\\" TO 'old-secret'\"");
+  ASSERT_EQ(stored(), "1");
+  std::filesystem::remove(dir(name) / ".jwt-setting-reset");
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_EQ(stored(), "0");
+  EXPECT_TRUE(std::filesystem::exists(dir(name) / ".jwt-setting-reset"));
+}
+
+TEST_F(FullStackTest, TlsInternalInstanceExportsItsRootCaAndCurlVerifiesAgainstIt) {
+  std::string name = init("t");
+  std::string domain = name + ".localhost";
+  // From http (the default) to the private CA: domain and tls.mode in instance.yaml.
+  std::filesystem::path spec = dir(name) / "instance.yaml";
+  sh("sed -i 's/^domain: .*/domain: " + domain + "/; s/^  mode: off /  mode: internal /' " + spec.string());
+  std::string out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  std::string https = sh("grep '^  https: ' " + spec.string() + " | awk '{print $2}'");
+  EXPECT_NE(out.find("API      https://" + domain + ":" + https + "\n"), std::string::npos) << out;
+
+  std::filesystem::path pem = home.path() / "ca.pem";
+  ASSERT_EQ(run("ca " + name + " > " + pem.string(), &out), 0) << out;
+  std::string cert = sh("cat " + pem.string());
+  EXPECT_EQ(cert.rfind("-----BEGIN CERTIFICATE-----", 0), 0u) << cert;
+  EXPECT_EQ(sh("openssl x509 -noout -subject -in " + pem.string() + " | grep -c 'Caddy Local Authority'"), "1");
+  // TLS verified against the exported root (no -k), SNI = the instance's domain.
+  std::string code;
+  for (int i = 0; i < 50; ++i) {
+    code = sh("curl -s -o /dev/null -w '%{http_code}' --cacert " + pem.string() + " --resolve " + domain + ":" + https +
+              ":127.0.0.1 https://" + domain + ":" + https + "/rest/v1/");
+    if (code == "200") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(code, "200");
+  // Without the root the same request fails verification.
+  EXPECT_NE(sh("curl -s -o /dev/null -w '%{http_code}' --resolve " + domain + ":" + https + ":127.0.0.1 https://" +
+               domain + ":" + https + "/rest/v1/"),
+            "200");
+
+  // An instance without the private CA says how to get one, exit 2, before asking the Engine.
+  std::string plain = init("p");
+  EXPECT_EQ(run("ca " + plain, &out), 2) << out;
+  EXPECT_NE(out.find("tls.mode: internal"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -64,6 +64,27 @@ TEST(Cli, InitPrintsUrlsAndPortsAndJson) {
   EXPECT_EQ(std::find(j["services"].begin(), j["services"].end(), "studio"), j["services"].end());
 }
 
+TEST(Cli, InitWithSupavisorPicksTwoLoopbackPoolerPortsAndADomainMeansHttps) {
+  test::TempDir home;
+  CommandResult r = supactl(home.path(), "--output json init pool --enable supavisor --http-port 21500 --https-port 21501");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string spec = core::read_file(home.path() / "instances/pool/instance.yaml");
+  // The lowest free ports of the range after the two given ones.
+  EXPECT_NE(spec.find("  pooler_session: 21000\n"), std::string::npos) << spec;
+  EXPECT_NE(spec.find("  pooler_transaction: 21001\n"), std::string::npos) << spec;
+  EXPECT_NE(spec.find("  mode: off  #"), std::string::npos) << spec;
+  // A third instance must not get the ports the pooler holds.
+  CommandResult next = supactl(home.path(), "--output json init next");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  nlohmann::json j = nlohmann::json::parse(next.out);
+  EXPECT_EQ(j["ports"]["http"], 21002);
+  // With a domain: HTTPS from Caddy's private CA, as before.
+  CommandResult dom = supactl(home.path(), "--output json init dom --domain dom.example.com");
+  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  EXPECT_EQ(nlohmann::json::parse(dom.out)["api_url"], "https://dom.example.com:21005");
+  EXPECT_NE(core::read_file(home.path() / "instances/dom/instance.yaml").find("  mode: internal  #"), std::string::npos);
+}
+
 TEST(Cli, InitOverAnExistingInstanceFailsAndKeepsSecretsByteIdentical) {
   test::TempDir home;
   ASSERT_EQ(supactl(home.path(), "init shop").exit_code, 0);
