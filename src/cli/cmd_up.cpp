@@ -9,6 +9,7 @@
 #include "cli/progress.hpp"
 #include "cli/up_flow.hpp"
 
+#include <supactl/backup/archive.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/cancel.hpp>
@@ -56,24 +57,30 @@ int run_up(const Globals& g, const UpOptions& o) {
   if (!o.registry.empty()) inst.spec.registry = o.registry;
 
   // 2. One `up`/`down` at a time per instance.
-  core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
+  // A dry run only reads: it takes no lock (and so creates no lock file).
+  std::unique_ptr<core::FileLock> lock;
+  if (!o.dry_run) lock = std::make_unique<core::FileLock>(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
 
   // 2b. One Engine connection for the whole run; a command built on `up` (scale, upgrade,
   // secrets rotate) changes the spec or secrets now, under the lock, through it.
   EngineHandle engine(g);
   if (o.edit_spec) o.edit_spec(inst, *engine);
 
-  // 3. Render the stack's files.
+  // 3. Render the stack's files. A dry run renders into a scratch folder that stands for
+  // rendered/ (same paths in the plan), so it writes nothing in the instance's folder.
   render::RenderResult rendered;
+  std::unique_ptr<backup::TempDir> scratch;
+  if (o.dry_run) scratch = std::make_unique<backup::TempDir>(std::filesystem::temp_directory_path(), "supactl-dry-run-");
   {
     core::PhaseTimer t("render");
-    rendered = render::render_instance(inst, inst.rendered_dir(), g.templates_dir);
+    rendered = render::render_instance(inst, scratch ? scratch->path() : inst.rendered_dir(), g.templates_dir);
   }
 
   // 4. Converge.
   stack::UpRequest req;
   req.compose.project_name = inst.name;
   req.compose.files = {rendered.compose_file};
+  if (scratch) req.compose.stands_for = inst.rendered_dir();
   if (std::filesystem::exists(inst.override_file())) req.compose.files.push_back(inst.override_file());
   req.compose.variables = rendered.variables;
   req.up.recreate = o.force_recreate ? plan::Recreate::force

@@ -13,6 +13,7 @@
 #include <supactl/compose/model.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/core/sha256.hpp>
 
 #include <fmt/format.h>
 
@@ -198,6 +199,45 @@ void validate(Project& project, std::map<std::string, detail::ReadService>& read
   }
 }
 
+/// sha256 of a file's bytes, or of every regular file below a folder (relative path and
+/// bytes, in name order); "" when `path` is neither.
+std::string content_digest(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return core::sha256_hex(core::read_file(path));
+  if (!fs::is_directory(path, ec)) return {};
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const fs::path& f : files) {
+    all += fs::relative(f, path, ec).string() + '\0' + core::sha256_hex(core::read_file(f)) + '\n';
+  }
+  return core::sha256_hex(all);
+}
+
+/// Every bind mount gets the digest of what it mounts; with `stands_for`, sources below the
+/// working folder move there.
+void record_bind_contents(Project& project, const std::filesystem::path& stands_for) {
+  const std::string from = project.working_dir.string() + "/";
+  for (auto& [name, service] : project.services) {
+    for (docker::Mount& m : service.spec.mounts) {
+      if (m.type != docker::Mount::Type::bind) continue;
+      m.content_digest = content_digest(m.source);
+      if (!stands_for.empty() && m.source.rfind(from, 0) == 0) {
+        m.source = (stands_for / m.source.substr(from.size())).lexically_normal().string();
+      }
+    }
+  }
+  if (stands_for.empty()) return;
+  for (std::filesystem::path& f : project.config_files) {
+    if (f.string().rfind(from, 0) == 0) f = stands_for / f.string().substr(from.size());
+  }
+  project.working_dir = stands_for;
+}
+
 }  // namespace
 
 Project load(const LoadOptions& options) {
@@ -258,6 +298,7 @@ Project load(const LoadOptions& options) {
   }
 
   diagnostics.throw_if_errors();
+  record_bind_contents(project, options.stands_for);
   project.warnings = diagnostics.warnings();
   return project;
 }

@@ -50,8 +50,10 @@ nlohmann::json canonical(const Service& service) {
   }
   std::vector<nlohmann::json> mounts;
   for (const docker::Mount& m : spec.mounts) {
-    mounts.push_back({{"type", mount_type_name(m.type)}, {"source", m.source}, {"target", m.target},
-                      {"read_only", m.read_only}});
+    nlohmann::json mount = {{"type", mount_type_name(m.type)}, {"source", m.source}, {"target", m.target},
+                            {"read_only", m.read_only}};
+    if (!m.content_digest.empty()) mount["content"] = m.content_digest;
+    mounts.push_back(std::move(mount));
   }
   std::vector<nlohmann::json> networks;
   for (const ServiceNetwork& n : service.networks) {

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -45,6 +46,8 @@ services:
         condition: service_healthy
     ports:
       - "127.0.0.1:{{http_port}}:8080"
+    volumes:
+      - ./note.txt:/note.txt:ro
     networks: [backend, edge]
 networks:
   backend:
@@ -61,6 +64,7 @@ class CliTest : public ::testing::Test {
     engine = e;
     test::ensure_test_image();
     std::ofstream(templates.path() / "compose.yml.mustache") << k_template;
+    std::ofstream(templates.path() / "note.txt.mustache") << "served for {{domain}}\n";
     name = "it" + std::to_string(::getpid() % 100000);
   }
   void TearDown() override {
@@ -156,6 +160,67 @@ TEST_F(CliTest, JsonOutputOfUpIsOneObjectPerLineEndingWithTheSummary) {
   EXPECT_GT(summary.value("wall_ms", 0.0), 0.0) << summary.dump();
   EXPECT_GT(summary.value("floor_ms", 0.0), 0.0) << summary.dump();
   EXPECT_TRUE(summary.contains("endpoints")) << summary.dump();
+}
+
+/// Every file below `dir` with its mode and bytes.
+std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    std::string rel = std::filesystem::relative(entry.path(), dir).string();
+    auto perms = static_cast<unsigned>(entry.symlink_status().permissions());
+    std::string content;
+    if (entry.is_regular_file()) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    out[rel] = std::to_string(perms) + (entry.is_directory() ? " dir" : " file ") + content;
+  }
+  return out;
+}
+
+TEST_F(CliTest, DryRunsWriteNothingInTheInstanceFolderAndAChangedMountedFileRecreatesItsService) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  const std::filesystem::path dir = home.path() / "instances" / name;
+  auto before = snapshot(dir);
+  EXPECT_EQ(before.count("rendered"), 0u);
+  ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
+  EXPECT_NE(out.find("create"), std::string::npos) << out;
+  run("scale " + name + " rest=2 --dry-run", &out);
+  run("upgrade " + name + " --to v0.8.1 --dry-run", &out);
+  EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  before = snapshot(dir);
+  ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
+  // Converged: at most waits for health, no write.
+  EXPECT_EQ(out.find("Container "), std::string::npos) << out;
+  run("scale " + name + " rest=2 --dry-run", &out);
+  run("upgrade " + name + " --to v0.8.1 --dry-run", &out);
+  EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+
+  // A new domain changes only the bind-mounted note.txt of `web`: the dry run shows web's
+  // recreation (the file's content is part of its config hash) and writes nothing; the real
+  // run recreates web alone, which then serves the new file.
+  std::string spec = (dir / "instance.yaml").string();
+  ASSERT_EQ(test::run_shell("sed -i 's/^domain: .*/domain: \"changed.localhost\"/' " + spec), 0);
+  before = snapshot(dir);
+  ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
+  EXPECT_NE(out.find("CreateContainer service:web:1"), std::string::npos) << out;
+  EXPECT_EQ(out.find("CreateContainer service:db"), std::string::npos) << out;
+  EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+  std::string web_before;
+  test::run_shell("docker inspect -f '{{.Id}}' " + name + "-web-1", &web_before);
+  std::string db_before;
+  test::run_shell("docker inspect -f '{{.Id}}' " + name + "-db-1", &db_before);
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  std::string web_after, db_after, note;
+  test::run_shell("docker inspect -f '{{.Id}}' " + name + "-web-1", &web_after);
+  test::run_shell("docker inspect -f '{{.Id}}' " + name + "-db-1", &db_after);
+  EXPECT_NE(web_before, web_after);
+  EXPECT_EQ(db_before, db_after);
+  test::run_shell("docker exec " + name + "-web-1 cat /note.txt", &note);
+  EXPECT_EQ(note, "served for changed.localhost\n");
 }
 
 TEST_F(CliTest, SecondUpWhileOneHoldsTheLockFailsClearly) {

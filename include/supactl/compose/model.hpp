@@ -104,6 +104,10 @@ struct LoadOptions {
   /// Active profiles. A service listing `profiles` is left out unless one of them is active
   /// (compose's rule; supabase's templates use `profiles: [disabled]` to switch a service off).
   std::vector<std::string> profiles;
+  /// When set, the files were written to a scratch folder (the first file's) but stand for
+  /// this one (`up --dry-run` renders aside): bind sources below the scratch folder are
+  /// recorded below `stands_for`, their content digests read from where they are.
+  std::filesystem::path stands_for;
 };
 
 /// Parses, interpolates, merges and validates. Throws supactl::Error (ExitCode::usage) listing

@@ -117,6 +117,10 @@ struct Mount {
   std::string source;  ///< volume name or absolute host path; empty for tmpfs
   std::string target;
   bool read_only = false;
+  /// Bind mounts: sha256 of the host file's bytes (of every file below it, for a folder), so
+  /// that a changed kong.yml or Caddyfile changes the service's config hash and the container
+  /// is recreated. Never sent to the Engine.
+  std::string content_digest;
 };
 
 /// Durations in nanoseconds, as the Engine wants them.
