@@ -156,8 +156,14 @@ int run(int argc, char** argv) {
     if (argc > 1) {
       std::string first;
       for (int i = 1; i < argc; ++i) {
-        if (argv[i][0] != '-') {
-          first = argv[i];
+        const std::string arg = argv[i];
+        if (arg == "-o" || arg == "--output" || arg == "--home" || arg == "--templates" || arg == "-H" ||
+            arg == "--host") {
+          ++i;  // a global option's value is not the command
+          continue;
+        }
+        if (arg[0] != '-') {
+          first = arg;
           break;
         }
       }

@@ -97,8 +97,21 @@ int exec_on_terminal(docker::Engine& engine, const std::string& container, const
   return code < 0 ? static_cast<int>(ExitCode::failure) : code;
 }
 
+/// Whether a cluster of short options (`-tAc`, as psql's getopt reads it) holds -c, -f, -l or
+/// -V. An option that takes a value (-d, -U, -v, ...) ends the cluster: the rest is its value.
+bool short_cluster_has_input(const std::string& a) {
+  if (a.size() < 3 || a[0] != '-' || a[1] == '-') return false;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    const char c = a[i];
+    if (c == 'c' || c == 'f' || c == 'l' || c == 'V') return true;
+    if (std::string_view("dhLoOpPRTUvF").find(c) != std::string_view::npos) return false;
+  }
+  return false;
+}
+
 bool has_input_option(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
+    if (short_cluster_has_input(a)) return true;
     if (a == "-c" || a == "-f" || a == "--command" || a == "--file" || a.rfind("--command=", 0) == 0 ||
         a.rfind("--file=", 0) == 0 || a == "-l" || a == "--list" || a == "--version" || a == "-V" || a == "--help") {
       return true;

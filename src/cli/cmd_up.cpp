@@ -26,6 +26,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 namespace supactl::cli {
 
@@ -126,7 +127,11 @@ int run_up(const Globals& g, const UpOptions& o) {
     std::cout << summary.dump() << std::endl;
   }
   if (!r.ok) {
-    for (const std::string& err : r.errors) std::fprintf(stderr, "supactl: error: %s\n", err.c_str());
+    // Parallel operations stopped by one cause (Ctrl-C, a lost Engine) report it once.
+    std::set<std::string> printed;
+    for (const std::string& err : r.errors) {
+      if (printed.insert(err).second) std::fprintf(stderr, "supactl: error: %s\n", err.c_str());
+    }
     if (result.rolled_back) {
       std::fprintf(stderr, "supactl: rolled back: removed the %zu containers this run created; volumes kept\n",
                    r.created.size());

@@ -59,4 +59,21 @@ void validate_name(const std::string& name) {
   }
 }
 
+void validate_new_name(const std::string& name) {
+  validate_name(name);
+  const std::string hint = "choose another name, e.g. `shop` or `shop-staging`";
+  // Names that read as a command (`supactl up ls`) or stand for a folder of the home. Only
+  // new instances are held to this: an existing one keeps working under its name.
+  static const char* const k_reserved[] = {"init", "ls", "render", "up", "down", "status", "logs", "scale",
+                                           "upgrade", "functions", "secrets", "doctor", "backup", "backups",
+                                           "restore", "psql", "exec", "db", "ca", "instances", "help", "edge",
+                                           "metrics", "config", "rm", "completion", "inspect", "gen"};
+  for (const char* reserved : k_reserved) {
+    if (name == reserved) {
+      throw Error(fmt::format("instance name `{}` is reserved (a supactl command or a folder of its home)", name),
+                  ExitCode::usage, hint);
+    }
+  }
+}
+
 }  // namespace supactl::config

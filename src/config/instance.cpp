@@ -163,7 +163,7 @@ Instance create_instance(const fs::path& home, const std::string& name,
                          const CreateOptions& options, const ports::PortRange& range,
                          const ports::PortProbe& probe, std::int64_t now) {
   // 1. Everything that needs no disk access: the name, the options, the spec they make.
-  validate_name(name);
+  validate_new_name(name);
   check_service_names(options.exclude, "--exclude");
   check_service_names(options.enable, "--enable");
   InstanceSpec spec;

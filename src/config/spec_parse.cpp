@@ -18,6 +18,16 @@ namespace supactl::config {
 
 namespace {
 
+/// A value as an error message shows it: at most 80 characters (a long one is cut, with an
+/// ellipsis), non-ASCII left as it is.
+std::string shown(const std::string& value) {
+  if (value.size() <= 80) return value;
+  std::size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return value.substr(0, cut) + "…";
+}
+
+
 /// Collects problems with the line they come from.
 class Reader {
  public:
@@ -58,7 +68,7 @@ class Reader {
     for (const auto& it : node) {
       std::string key = it.first.Scalar();
       if (known.size() != 0 && std::find(known.begin(), known.end(), key) == known.end()) {
-        problem(it.first, fmt::format("unknown key `{}{}`", path.empty() ? "" : path + ".", key));
+        problem(it.first, fmt::format("unknown key `{}{}`", path.empty() ? "" : path + ".", shown(key)));
       }
     }
     return true;
@@ -251,7 +261,7 @@ void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
   } else if (backend == "file") {
     storage.backend = StorageBackend::file;
   } else {
-    r.problem(node["backend"], fmt::format("storage.backend must be minio or file (not `{}`)", backend));
+    r.problem(node["backend"], fmt::format("storage.backend must be minio or file (not `{}`)", shown(backend)));
   }
   r.string(node["bucket"], "storage.bucket", storage.bucket);
   static const std::regex k_bucket(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
@@ -285,7 +295,7 @@ void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string
   } else if (mode == "off") {
     tls.mode = TlsMode::off;
   } else {
-    r.problem(node["mode"], fmt::format("tls.mode must be internal, acme or off (not `{}`)", mode));
+    r.problem(node["mode"], fmt::format("tls.mode must be internal, acme or off (not `{}`)", shown(mode)));
   }
 }
 
@@ -297,7 +307,7 @@ void read_resources(Reader& r, const YAML::Node& node, std::map<std::string, Res
     std::string service = it.first.Scalar();
     std::string path = "resources." + service;
     if (!is_known(all_services(), service)) {
-      r.problem(it.first, fmt::format("{}: `{}` is not a service", path, service));
+      r.problem(it.first, fmt::format("{}: `{}` is not a service", path, shown(service)));
       continue;
     }
     if (!r.mapping(it.second, path, spec_child_keys("resources.<service>"))) continue;
@@ -338,7 +348,7 @@ void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::s
   for (const auto& it : node) {
     std::string service = it.first.Scalar();
     if (!is_known(all_services(), service)) {
-      r.problem(it.first, fmt::format("images.{}: `{}` is not a service", service, service));
+      r.problem(it.first, fmt::format("images.{}: `{}` is not a service", shown(service), shown(service)));
       continue;
     }
     std::string image;
@@ -365,6 +375,12 @@ void check_services(Reader& r, const YAML::Node& root, const InstanceSpec& spec)
 }  // namespace
 
 InstanceSpec parse_spec(const std::string& text, const std::string& label) {
+  // An instance.yaml is a few kilobytes; a huge one is a mistake or an attack (YAML bombs).
+  constexpr std::size_t k_max_spec_bytes = 1 << 20;
+  if (text.size() > k_max_spec_bytes) {
+    throw Error(fmt::format("{} is {} bytes; an instance.yaml may be at most 1 MiB", label, text.size()), ExitCode::usage,
+                fmt::format("remove what does not belong in {} (supactl writes a few kilobytes)", label));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -386,7 +402,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   if (spec.release.empty()) r.problem(root["release"], "release must not be empty");
   r.string(root["domain"], "domain", spec.domain);
   if (!valid_hostname(spec.domain)) {
-    r.problem(root["domain"], fmt::format("domain `{}` must be a lower-case host name", spec.domain));
+    r.problem(root["domain"], fmt::format("domain `{}` must be a lower-case host name", shown(spec.domain)));
   }
   r.string(root["registry"], "registry", spec.registry);
   static const std::regex k_registry(R"(^[a-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._/-]+)?$)");

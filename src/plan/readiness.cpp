@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <set>
 
 namespace supactl::plan {
 std::vector<std::string> probe_command(const docker::Healthcheck& h) {
@@ -90,6 +91,11 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   const std::vector<std::string> probe = health ? probe_command(*health) : std::vector<std::string>{};
   ReadyResult result;
+  // Starts seen (StartedAt values): a container its restart policy keeps restarting is in a
+  // loop, and waiting longer will not help.
+  std::set<std::string> starts;
+  constexpr std::size_t k_restart_loop = 3;
+  bool docker_says_unhealthy = false;
   while (true) {
     if (core::cancel_requested()) {
       result.reason = "interrupted";
@@ -106,15 +112,22 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
                                   st.oom_killed ? " (out of memory)" : "");
       return result;
     }
+    if (!st.started_at.empty()) starts.insert(st.started_at);
+    if (starts.size() >= k_restart_loop) {
+      result.reason = fmt::format("restart loop: started {} times, last exit code {}", starts.size(), st.exit_code);
+      return result;
+    }
     if (st.running) {
       if (st.health == "healthy" || probe.empty()) {
         result.ready = true;
         return result;
       }
+      // Docker's verdict "unhealthy" can come from a slow start on a loaded host (its retries
+      // ran out before the service was up). A running container is given until the deadline:
+      // our own probe below decides, and the last health output is kept for the report.
       if (st.health == "unhealthy") {
-        result.reason = "unhealthy";
+        docker_says_unhealthy = true;
         if (!st.health_log.empty()) result.last_output = last_line(st.health_log.back().output);
-        return result;
       }
       docker::ExecResult r = engine.exec(name, docker::ExecSpec{.cmd = probe, .env = {}, .user = {},
                                                                 .working_dir = {}, .tty = false});
@@ -125,7 +138,7 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
       result.last_output = last_line(r.out.empty() ? r.err : r.out + r.err);
     }
     if (Clock::now() >= deadline) {
-      result.reason = fmt::format("not ready after {} s", timeout_s);
+      result.reason = fmt::format("{} after {} s", docker_says_unhealthy ? "unhealthy" : "not ready", timeout_s);
       return result;
     }
     if (events != nullptr) {

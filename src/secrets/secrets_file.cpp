@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace supactl::secrets {
 
@@ -211,6 +212,13 @@ Secrets read_secrets_file(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec)) {
     throw Error(fmt::format("{} is missing", path.string()), ExitCode::not_found,
                 "restore it from a backup; a new one would not match the existing database");
+  }
+  // Like ssh with a private key: a secrets file others may read is refused, not used.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    throw Error(fmt::format("{} is readable by other users (mode {:04o}); its secrets may have leaked", path.string(),
+                            st.st_mode & 07777),
+                ExitCode::usage, fmt::format("chmod 600 {} (and rotate what others may have read)", path.string()));
   }
   return parse_secrets_env(core::read_file(path), path.filename().string());
 }

@@ -531,7 +531,7 @@ TEST_F(FullStackTest, DefaultInstanceIsPlainHttpOnLoopbackTrustsOnlyItsEdgeAndSt
   for (const char* service : {"db", "rest"}) {
     std::string e = sh("docker inspect -f '{{json .Config.Env}}' " + ids[service]);
     std::string secret = sh("grep '^JWT_SECRET=' " + (dir(name) / "secrets.env").string() + " | cut -d= -f2-");
-    EXPECT_EQ(e.find("JWT_SECRET=" + secret), service == std::string("rest") ? e.find("PGRST_JWT_SECRET=" + secret) + 5
+    EXPECT_EQ(e.find("JWT_SECRET=" + secret), service == std::string("rest") ? e.find("PGRST_JWT_SECRET=" + secret) + 6
                                                                                  : std::string::npos)
         << service << ": " << e;
     EXPECT_EQ(e.find("APP_SETTINGS_JWT_SECRET"), std::string::npos) << service;

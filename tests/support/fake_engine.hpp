@@ -22,6 +22,15 @@ class FakeEngine : public docker::Engine {
   std::set<std::string> missing_images;
   /// When set, every pull fails as if the Engine's socket went away.
   bool engine_gone = false;
+  /// Called on a container's stored state at each inspect, before it is returned (to play a
+  /// container whose health or starts change over time).
+  std::map<std::string, std::function<void(docker::ContainerState&)>> on_inspect;
+
+  /// Adds a container as it would be after create and start.
+  void put_container(const docker::ContainerInfo& info) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_containers[info.name] = info;
+  }
 
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -195,6 +204,7 @@ class FakeEngine : public docker::Engine {
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_containers.find(id);
     if (it == m_containers.end()) throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
+    if (auto hook = on_inspect.find(id); hook != on_inspect.end()) hook->second(it->second.state);
     return it->second;
   }
   std::vector<docker::ContainerSummary> list_containers(const docker::Filters& f, bool) override {

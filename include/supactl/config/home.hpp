@@ -19,4 +19,8 @@ std::filesystem::path instance_dir(const std::filesystem::path& home, const std:
 /// Throws supactl::Error(ExitCode::usage) whose message states the rule that was broken.
 void validate_name(const std::string& name);
 
+/// validate_name, and the name is not one of supactl's commands or home folders (`ls`, `up`,
+/// `backups`, `instances`, ...). For instances about to be created.
+void validate_new_name(const std::string& name);
+
 }  // namespace supactl::config

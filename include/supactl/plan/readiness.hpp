@@ -57,8 +57,10 @@ struct ReadyResult {
 };
 
 /// Waits until container `name` runs and passes `health` (its own health test, run by exec
-/// every `interval_ms`), or fails fast when it exits or Docker marks it unhealthy. Gives up
-/// (reason "aborted") as soon as `*abort` becomes true.
+/// every `interval_ms`), until `timeout_s`. Fails early only when the container exits or its
+/// restart policy keeps restarting it (3 starts seen); Docker's own "unhealthy" verdict on a
+/// running container is not final (a slow start on a loaded host), it is only reported if the
+/// deadline passes. Gives up (reason "aborted") as soon as `*abort` becomes true.
 /// A container without a health test is ready once running.
 ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::string& name,
                        const std::optional<docker::Healthcheck>& health, int timeout_s,

@@ -85,6 +85,13 @@ TEST(Cli, InitWithSupavisorPicksTwoLoopbackPoolerPortsAndADomainMeansHttps) {
   EXPECT_NE(core::read_file(home.path() / "instances/dom/instance.yaml").find("  mode: internal  #"), std::string::npos);
 }
 
+TEST(Cli, LogsRefusesANegativeTail) {
+  test::TempDir home;
+  CommandResult r = supactl(home.path(), "logs shop -n -3");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("number of lines"), std::string::npos) << r.err;
+}
+
 TEST(Cli, InitOverAnExistingInstanceFailsAndKeepsSecretsByteIdentical) {
   test::TempDir home;
   ASSERT_EQ(supactl(home.path(), "init shop").exit_code, 0);

@@ -163,5 +163,60 @@ TEST(Instance, LoadReportsSpecProblemsWithLinesAndAMismatchedName) {
   EXPECT_THROW(load_instance(home.path(), "shop"), Error);
 }
 
+TEST(Instance, ASecretsFileOthersCanReadIsRefusedWithTheChmodThatFixesIt) {
+  test::TempDir home;
+  NoPortTaken probe;
+  Instance made = create_instance(home.path(), "shop", CreateOptions{}, ports::PortRange{}, probe, k_now);
+  const std::string before = core::read_file(made.secrets_file());
+  ASSERT_EQ(::chmod(made.secrets_file().c_str(), 0644), 0);
+  try {
+    load_instance(home.path(), "shop");
+    FAIL() << "a world-readable secrets.env was used";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("readable by other users (mode 0644)"), std::string::npos) << e.what();
+    EXPECT_EQ(e.hint().rfind("chmod 600 " + made.secrets_file().string(), 0), 0u) << e.hint();
+  }
+  EXPECT_EQ(core::read_file(made.secrets_file()), before);  // refused, not "fixed" behind the user's back
+  ASSERT_EQ(::chmod(made.secrets_file().c_str(), 0600), 0);
+  EXPECT_NO_THROW(load_instance(home.path(), "shop"));
+}
+
+TEST(Instance, NamesOfCommandsAndHomeFoldersAreRefusedForNewInstances) {
+  test::TempDir home;
+  NoPortTaken probe;
+  for (const char* name : {"ls", "init", "backups", "instances", "up"}) {
+    try {
+      create_instance(home.path(), name, CreateOptions{}, ports::PortRange{}, probe, k_now);
+      FAIL() << name << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage);
+      EXPECT_NE(std::string(e.what()).find("is reserved"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(list_instances(home.path()).empty());
+  EXPECT_NO_THROW(validate_name("ls"));  // an existing instance of that name still loads
+}
+
+TEST(Instance, AHugeInstanceYamlIsRefusedAndLongValuesAreCutInMessages) {
+  std::string big = "name: shop\n# " + std::string((1 << 20) + 10, 'x') + "\n";
+  try {
+    parse_spec(big, "instance.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 1 MiB"), std::string::npos) << e.what();
+  }
+  std::string long_key = "ünï" + std::string(200, 'k');
+  try {
+    parse_spec("name: shop\nports: {http: 1, https: 2}\n" + long_key + ": 1\n", "instance.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("unknown key `ünï"), std::string::npos) << m;  // non-ASCII shown as it is
+    EXPECT_NE(m.find("…`"), std::string::npos) << m;
+    EXPECT_LT(m.size(), 200u) << m;
+  }
+}
+
 }  // namespace
 }  // namespace supactl::config
