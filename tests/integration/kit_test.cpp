@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/docker_env.hpp"
+#include "support/kit_standins.hpp"
 
 namespace supactl {
 namespace {
@@ -205,9 +206,19 @@ TEST_F(KitTest, MetaAnswersHealthAndListsTheTablesOfTheDbOverTheNetwork) {
                              "-net -e PG_META_PORT=8080 -e PG_META_DB_HOST=db -e PG_META_DB_PORT=5432 "
                              "-e PG_META_DB_NAME=postgres -e PG_META_DB_USER=supabase_admin -e PG_META_DB_PASSWORD=pw");
   std::string out;
-  ASSERT_TRUE(eventually("docker exec " + meta + " curl -fsS http://127.0.0.1:8080/health", std::chrono::seconds(60), &out))
-      << sh("docker logs " + meta + " 2>&1 | tail -10");
-  out = exec(meta, "curl -fsS \"http://127.0.0.1:8080/tables?included_schemas=public\"", &rc);
+  // The real image has no curl or wget: node's fetch, as its own HEALTHCHECK does.
+  auto fetch = [&](const std::string& url, int* status) {
+    return sh("docker exec " + meta + " node -e \"fetch('" + url +
+                  "').then(async (r) => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) })"
+                  ".catch(() => process.exit(7))\"",
+              status);
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (fetch("http://127.0.0.1:8080/health", &rc), rc != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(rc, 0) << sh("docker logs " + meta + " 2>&1 | tail -10");
+  out = fetch("http://127.0.0.1:8080/tables?included_schemas=public", &rc);
   ASSERT_EQ(rc, 0) << out;
   auto tables = nlohmann::json::parse(out);
   bool found = false;
@@ -216,6 +227,16 @@ TEST_F(KitTest, MetaAnswersHealthAndListsTheTablesOfTheDbOverTheNetwork) {
 }
 
 TEST_F(KitTest, EveryStandInAnswersItsHealthPathAndReportsItsEnvironment) {
+  // Each stand-in starts only as its real image does (required variables, a db answering on
+  // TCP where the real one migrates at boot): tests/support/kit_standins.hpp has the good run
+  // of each; kit_contract_test.cpp proves the refusals. No curl in the images: the stand-ins'
+  // off-PATH client /.standin/get probes from inside.
+  ASSERT_EQ(sh("docker network create " + prefix + "-net >/dev/null && echo ok"), "ok");
+  run("db", kit_ref("redis"), "--network " + prefix + "-net --network-alias db",
+      "redis-server --port 5432 --protected-mode no --save ''");
+  std::string files = sh("mktemp -d");
+  test::write_kit_files(files);
+  auto table = test::kit_standins();
   auto images = render::release_images(config::k_default_release, "");
   int checked = 0;
   for (const auto& [service, ref] : images) {
@@ -223,26 +244,35 @@ TEST_F(KitTest, EveryStandInAnswersItsHealthPathAndReportsItsEnvironment) {
     auto info = engine->inspect_image(image);
     ASSERT_TRUE(info.has_value()) << image;
     if (info->labels["dev.supactl.kit"] != "stand-in") continue;
+    ASSERT_TRUE(table.count(service)) << service << " has a stand-in but no known-good run in kit_standins.hpp";
+    const auto& how = table.at(service);
+    if (how.health.empty()) continue;  // not a server (mc): kit_contract_test runs it
     ++checked;
-    std::string c = run("s-" + service, image, "-e KIT_PROBE=" + service);
+    std::string c = run("s-" + service, image,
+                        "--network " + prefix + "-net -e KIT_PROBE=" + service + " " + test::with_files(how.args, files),
+                        how.cmd);
+    std::string base = "http://127.0.0.1:" + std::to_string(how.port);
+    std::string get = "docker exec " + c + " /.standin/get " + (how.header.empty() ? "" : "-H '" + how.header + "' ");
     std::string out;
-    // The health path each service is probed on, on its first port, from inside the container.
-    EXPECT_TRUE(eventually("docker exec " + c +
-                               " sh -c 'curl -fsS -o /dev/null http://127.0.0.1:${STANDIN_PORTS%%,*}$STANDIN_HEALTH_PATH'",
-                           std::chrono::seconds(30), &out))
+    EXPECT_TRUE(eventually(get + base + how.health, std::chrono::seconds(30), &out))
         << service << ": " << out << sh(" ; docker logs " + c + " 2>&1 | tail -5");
-    std::string env = exec(c, "curl -fsS http://127.0.0.1:${STANDIN_PORTS%%,*}/__standin/env");
+    std::string env = sh("docker exec " + c + " /.standin/get " + base + "/__standin/env");
     auto j = nlohmann::json::parse(env, nullptr, false);
-    ASSERT_FALSE(j.is_discarded()) << env;
+    ASSERT_FALSE(j.is_discarded()) << service << ": " << env;
     EXPECT_EQ(j["env"].value("KIT_PROBE", ""), service);
-    // Unhealthy on demand: the health path fails while the marker exists.
+    // Unhealthy on demand: the health path answers 500 while the marker exists, 2xx after.
     int rc = 0;
-    exec(c, "touch /tmp/standin-unhealthy && curl -fsS -o /dev/null http://127.0.0.1:${STANDIN_PORTS%%,*}$STANDIN_HEALTH_PATH",
-         &rc);
-    EXPECT_NE(rc, 0) << service;
+    sh("docker exec " + c + " /.standin/unhealthy on", &rc);
+    ASSERT_EQ(rc, 0) << service;
+    std::string status = "docker exec " + c + " /.standin/get --status " +
+                         (how.header.empty() ? "" : "-H '" + how.header + "' ") + base + how.health;
+    EXPECT_EQ(sh(status), "500") << service;
+    sh("docker exec " + c + " /.standin/unhealthy off");
+    EXPECT_EQ(sh(status).substr(0, 1), "2") << service;
     sh("docker rm -fv " + c + " >/dev/null");
   }
-  EXPECT_GE(checked, 10);
+  sh("rm -rf " + files);
+  EXPECT_GE(checked, 12);
 }
 
 }  // namespace
