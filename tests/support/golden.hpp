@@ -2,7 +2,9 @@
 #pragma once
 
 // Golden-file comparison: `expect_golden("plan/fresh.txt", text)` compares with
-// tests/golden/plan/fresh.txt; with SUPACTL_UPDATE_GOLDEN=1 it rewrites the file instead.
+// tests/golden/plan/fresh.txt. Rewriting the golden files is a separate, explicit command,
+// scripts/update-golden (it sets SUPACTL_UPDATE_GOLDEN=1); scripts/test unsets that variable
+// and fails when a run changed anything under tests/golden.
 
 #include <gtest/gtest.h>
 
