@@ -138,11 +138,12 @@ Plan reconcile_up(const compose::Project& project, const ObservedState& observed
     }
   }
 
-  // Observed containers of this project, by service and replica number.
-  std::map<std::string, std::map<int, const docker::ContainerSummary*>> existing;
+  // Observed containers of this project, by service and replica number. Normally one each;
+  // an interrupted recreate can leave a second one under its temporary name.
+  std::map<std::string, std::map<int, std::vector<const docker::ContainerSummary*>>> existing;
   for (const docker::ContainerSummary& c : observed.containers) {
     if (!is_ours(c.labels, project.name) || is_oneoff(c.labels)) continue;
-    existing[label_or(c.labels, compose::k_label_service)][container_number(c)] = &c;
+    existing[label_or(c.labels, compose::k_label_service)][container_number(c)].push_back(&c);
   }
 
   // 3. Containers, dependencies first.
@@ -207,24 +208,47 @@ Plan reconcile_up(const compose::Project& project, const ObservedState& observed
       return plan.add(std::move(op));
     };
 
+    // Removes a container of this service (stopping it first when it runs); returns the
+    // removal's op id.
+    auto remove_one = [&](const docker::ContainerSummary& c, const std::string& cause, int number) {
+      std::vector<int> deps;
+      if (c.state == "running" || c.state == "restarting") {
+        deps.push_back(add_container_op(OpType::stop_container, c.name, {}, cause, number));
+      }
+      return add_container_op(OpType::remove_container, c.name, std::move(deps), cause, number);
+    };
+
     for (int n = 1; n <= s.replicas; ++n) {
       docker::ContainerSpec spec = compose::container_spec(project, s, n);
       const std::string cname = spec.name;
-      auto it = have.find(n);
-      if (it == have.end()) {
+      // The replica under its own name; any other container of this replica is what an
+      // interrupted recreate left behind (its new container, not yet renamed): it goes, and
+      // only then is a container created, so a recreate's temporary name is free again.
+      const docker::ContainerSummary* current = nullptr;
+      std::vector<int> cleared = infra;
+      if (auto found = have.find(n); found != have.end()) {
+        for (const docker::ContainerSummary* c : found->second) {
+          if (c->name == cname && current == nullptr) {
+            current = c;
+          } else {
+            cleared.push_back(remove_one(*c, "left by an interrupted recreate", n));
+          }
+        }
+      }
+      if (current == nullptr) {
         Operation create;
         create.type = OpType::create_container;
         create.service = name;
         create.number = n;
         create.target = cname;
-        create.deps = infra;
+        create.deps = cleared;
         create.cause = "no existing container";
         create.container = std::move(spec);
         int id = plan.add(std::move(create));
         add_start(cname, {id}, "created", n);
         continue;
       }
-      const docker::ContainerSummary& c = *it->second;
+      const docker::ContainerSummary& c = *current;
       std::string why = recreate_cause(s, hash, c, observed, options.recreate);
       if (!why.empty()) {
         const std::string tmp = c.id.substr(0, 12) + "_" + cname;
@@ -234,7 +258,7 @@ Plan reconcile_up(const compose::Project& project, const ObservedState& observed
         create.service = name;
         create.number = n;
         create.target = tmp;
-        create.deps = infra;
+        create.deps = cleared;
         create.cause = why;
         create.container = std::move(spec);
         int created = plan.add(std::move(create));
@@ -270,9 +294,10 @@ Plan reconcile_up(const compose::Project& project, const ObservedState& observed
     // Scale down: the highest numbers go first.
     for (auto it = have.rbegin(); it != have.rend(); ++it) {
       if (it->first <= s.replicas) continue;
-      const docker::ContainerSummary& c = *it->second;
-      int stopped = add_container_op(OpType::stop_container, c.name, {}, "scale down", it->first);
-      add_container_op(OpType::remove_container, c.name, {stopped}, "scale down", it->first);
+      for (const docker::ContainerSummary* c : it->second) {
+        int stopped = add_container_op(OpType::stop_container, c->name, {}, "scale down", it->first);
+        add_container_op(OpType::remove_container, c->name, {stopped}, "scale down", it->first);
+      }
     }
   }
 

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "support/golden.hpp"
 #include "unit/plan/plan_fixture.hpp"
 
@@ -69,6 +72,63 @@ TEST(Reconcile, ChangedEnvRecreatesOnlyThatService) {
   for (const Operation& op : plan.ops) EXPECT_EQ(op.service, "rest") << plan.to_string();
   EXPECT_EQ(plan.count(OpType::create_container), 1u);
   EXPECT_EQ(plan.count(OpType::rename_container), 1u);
+}
+
+/// The container of `service` replica 1 in `observed`.
+docker::ContainerSummary& replica(ObservedState& observed, const std::string& service) {
+  for (docker::ContainerSummary& c : observed.containers) {
+    if (c.name == "shop-" + service + "-1") return c;
+  }
+  throw std::runtime_error("no " + service);
+}
+
+TEST(Reconcile, ARecreateInterruptedAfterItsCreateRemovesTheLeftoverBeforeRecreatingAgain) {
+  compose::Project p = make_project();
+  ObservedState observed = converged(p);
+  p.services["rest"].spec.env.push_back("PGRST_DB_MAX_ROWS=500");
+  // Killed after the new container was created under its temporary name: the old one runs on.
+  docker::ContainerSummary left = replica(observed, "rest");
+  left.name = left.id.substr(0, 12) + "_shop-rest-1";
+  left.id = "feedfacecafe";
+  left.state = "created";
+  left.status = "Created";
+  observed.containers.push_back(left);
+  Plan plan = reconcile_up(p, observed, UpOptions{});
+  // The leftover goes first, then the recreate (whose temporary name is the leftover's).
+  int removed = -1;
+  for (const Operation& op : plan.ops) {
+    if (op.type == OpType::remove_container && op.target == left.name) removed = op.id;
+  }
+  ASSERT_GE(removed, 0) << plan.to_string();
+  bool create_after = false;
+  for (const Operation& op : plan.ops) {
+    if (op.type != OpType::create_container) continue;
+    EXPECT_EQ(op.target, left.name) << "the same temporary name, free again";
+    create_after = std::find(op.deps.begin(), op.deps.end(), removed) != op.deps.end();
+  }
+  EXPECT_TRUE(create_after) << plan.to_string();
+  EXPECT_EQ(plan.count(OpType::create_container), 1u);
+  EXPECT_EQ(plan.count(OpType::rename_container), 1u);
+}
+
+TEST(Reconcile, ARecreateInterruptedAfterTheOldContainerWentCreatesTheReplicaUnderItsName) {
+  compose::Project p = make_project();
+  ObservedState observed = converged(p);
+  // Killed after the old container was removed, before the rename: only the temporary is left.
+  docker::ContainerSummary& c = replica(observed, "rest");
+  c.name = c.id.substr(0, 12) + "_shop-rest-1";
+  c.state = "created";
+  c.status = "Created";
+  const std::string left = c.name;
+  Plan plan = reconcile_up(p, observed, UpOptions{});
+  EXPECT_EQ(plan.count(OpType::remove_container), 1u) << plan.to_string();
+  EXPECT_EQ(plan.count(OpType::create_container), 1u) << plan.to_string();
+  for (const Operation& op : plan.ops) {
+    if (op.type == OpType::remove_container) EXPECT_EQ(op.target, left);
+    if (op.type == OpType::create_container) EXPECT_EQ(op.target, "shop-rest-1");
+    if (op.type == OpType::start_container) EXPECT_EQ(op.target, "shop-rest-1");
+    EXPECT_EQ(op.service, "rest") << plan.to_string();
+  }
 }
 
 TEST(Reconcile, ForceRecreateReplacesEveryContainer) {
