@@ -45,7 +45,13 @@ void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) 
     }
     core::write_file_atomic(marker, "app.settings.jwt_secret is not stored in the database\n", 0644);
   } catch (const Error& e) {
-    spdlog::warn("could not check the database for a stored JWT secret (next `up` retries): {}", e.what());
+    // A stack from --templates whose db is not Postgres has no psql: nothing to check there.
+    const bool no_psql = std::string(e.what()).find("executable file not found") != std::string::npos;
+    if (no_psql) {
+      spdlog::debug("no psql in the db container; the JWT setting check is skipped");
+    } else {
+      spdlog::warn("could not check the database for a stored JWT secret (next `up` retries): {}", e.what());
+    }
   }
 }
 
