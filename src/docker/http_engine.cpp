@@ -28,6 +28,14 @@
 namespace supactl::docker {
 namespace {
 
+/// How long the first request (`/_ping`) may take: SUPACTL_ENGINE_TIMEOUT seconds, default 10.
+/// An Engine that accepts connections but does not answer (frozen, overloaded) fails here.
+long ping_timeout_ms() {
+  const std::string text = core::env_or("SUPACTL_ENGINE_TIMEOUT");
+  long seconds = text.empty() ? 10 : std::atol(text.c_str());
+  return (seconds > 0 ? seconds : 10) * 1000;
+}
+
 using nlohmann::json;
 
 std::string base64url(const std::string& in) {
@@ -123,7 +131,7 @@ class HttpEngine : public Engine {
 
   // --- system
   PingInfo ping() override {
-    HttpResponse r = m_transport.perform({.method = "GET", .path = "/_ping", .timeout_ms = 10000});
+    HttpResponse r = m_transport.perform({.method = "GET", .path = "/_ping", .timeout_ms = ping_timeout_ms()});
     if (r.status != 200) fail(r, "ping the Docker Engine");
     return {header(r, "api-version"), header(r, "ostype"), header(r, "swarm")};
   }
@@ -432,7 +440,7 @@ class HttpEngine : public Engine {
     return f.empty() ? std::string() : std::string(sep) + "filters=" + url_encode(encode_filters(f));
   }
 
-  HttpResponse get(const std::string& path) { return m_transport.perform({.method = "GET", .path = v(path), .timeout_ms = 60000}); }
+  HttpResponse get(const std::string& path) { return m_transport.perform({.method = "GET", .path = v(path), .timeout_ms = 30000}); }
   HttpResponse del(const std::string& path) {
     return m_transport.perform({.method = "DELETE", .path = v(path), .timeout_ms = 120000});
   }

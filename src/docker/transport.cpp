@@ -330,7 +330,13 @@ HttpResponse Transport::perform(const HttpRequest& request) {
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && st.stopped_by_sink)) return response;
   if (rc == CURLE_ABORTED_BY_CALLBACK) throw EngineError(ErrorKind::cancelled, 0, "interrupted");
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    throw EngineError(ErrorKind::timeout, 0, fmt::format("the Docker Engine did not answer {} {} in time", request.method, request.path));
+    // Connected, but no answer in time: an Engine that hangs is as unavailable as one that is
+    // gone (exit code 5), whatever the request was.
+    throw EngineError(ErrorKind::connection, 0,
+                      fmt::format("the Docker Engine did not answer {} {} within {} s", request.method, request.path,
+                                  request.timeout_ms / 1000),
+                      "check that dockerd runs and is not frozen or overloaded (`supactl doctor`); "
+                      "SUPACTL_ENGINE_TIMEOUT sets how long the first request may take");
   }
   if (rc == CURLE_GOT_NOTHING && response.status != 0) return response;
   // No HTTP exchange: say why, and what to do.

@@ -6,7 +6,13 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 
 #include <cstdlib>
 
@@ -83,6 +89,30 @@ TEST(Cli, InitWithSupavisorPicksTwoLoopbackPoolerPortsAndADomainMeansHttps) {
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   EXPECT_EQ(nlohmann::json::parse(dom.out)["api_url"], "https://dom.example.com:21005");
   EXPECT_NE(core::read_file(home.path() / "instances/dom/instance.yaml").find("  mode: internal  #"), std::string::npos);
+}
+
+TEST(Cli, AnEngineThatAcceptsButNeverAnswersExitsFiveInTime) {
+  test::TempDir home;
+  // A socket that listens and never accepts: connects succeed (the backlog), nothing answers,
+  // like a frozen dockerd.
+  const std::string path = (home.path() / "frozen.sock").string();
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  ::setenv("SUPACTL_ENGINE_TIMEOUT", "1", 1);
+  const auto start = std::chrono::steady_clock::now();
+  CommandResult r = supactl(home.path(), "--host unix://" + path + " doctor");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::unsetenv("SUPACTL_ENGINE_TIMEOUT");
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("did not answer GET /_ping within"), std::string::npos) << r.out << r.err;
+  // The contract: well inside 30 s (SUPACTL_ENGINE_TIMEOUT=1 here).
+  EXPECT_LT(took, std::chrono::seconds(30));
 }
 
 TEST(Cli, LogsRefusesANegativeTail) {
