@@ -117,9 +117,16 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   config::InstanceSpec spec =
       config::parse_spec(core::read_file(ex.member("instance/instance.yaml")), "backup instance.yaml");
 
-  // 2. The instance: a new one, or an existing one only with --yes.
+  // 2. The instance: a new one, or an existing one only with --yes (or when a restore of this
+  // same archive was interrupted there: running it again finishes it).
   const bool exists = std::filesystem::exists(config::instance_dir(home, o.name) / "instance.yaml");
-  if (exists && !o.yes) {
+  const std::string archive = std::filesystem::absolute(o.file).lexically_normal().string();
+  bool resume = false;
+  if (exists) {
+    config::Instance there{.name = o.name, .dir = config::instance_dir(home, o.name), .spec = {}, .secrets = {}};
+    resume = config::restoring_from(there) == archive;
+  }
+  if (exists && !o.yes && !resume) {
     throw Error(fmt::format("instance {} exists; restoring replaces its database and storage files; nothing was changed", o.name),
                 ExitCode::conflict,
                 fmt::format("add --yes to restore over it, or restore into a new instance: `supactl restore NEWNAME {}`", o.file));
@@ -141,6 +148,9 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
     inst = create_from_backup(home, o.name, spec, ex, &secrets_from);
     lock = std::make_unique<core::FileLock>(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
   }
+
+  // Until the data is verified (step 7), the instance is "restoring".
+  core::write_file_atomic(inst.restoring_file(), archive + "\n", 0600);
 
   // 3. Up, so the db (and storage) containers run.
   EngineHandle engine(g);
@@ -186,12 +196,15 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
     for (const std::string& d : cmp.row_diffs) std::cout << fmt::format("  differs: {}\n", d);
   }
   for (const std::string& m : load.messages) spdlog::warn("restore: {}", m);
+  if (cmp.ok()) std::filesystem::remove(inst.restoring_file());
   if (!cmp.ok()) {
     std::fprintf(stderr, "supactl: error: the restored %s does not match the backup's manifest%s\n", inst.name.c_str(),
                  cmp.files_expected != cmp.files_now ? " (storage file count)" : " (row counts)");
     std::fprintf(stderr,
                  "supactl: hint: counts are taken just before the dump, so a busy instance can differ slightly; "
-                 "check the tables listed above\n");
+                 "check the tables listed above, then `supactl restore %s %s --yes` again (the instance stays "
+                 "marked as restoring until a restore verifies)\n",
+                 inst.name.c_str(), o.file.c_str());
     return static_cast<int>(ExitCode::failure);
   }
   return 0;

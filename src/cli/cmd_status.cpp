@@ -147,6 +147,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
   std::vector<stack::InstanceStatus> all = stack::summarize(containers, {{inst.name, e.services}}, e.jobs);
   const stack::InstanceStatus& s = all.front();
   render::Endpoints ep = render::instance_endpoints(inst.spec);
+  // A restore that has not verified its data: whatever runs, the instance is not usable yet.
+  const std::string restoring = config::restoring_from(inst);
 
   if (g.json()) {
     nlohmann::json services = nlohmann::json::array();
@@ -160,8 +162,9 @@ int run_one(const Globals& g, const StatusOptions& o) {
                           {"ok", svc.ok}, {"containers", cs}});
     }
     nlohmann::json j = {{"instance", inst.name},
-                        {"state", state_of(s)},
-                        {"healthy", s.healthy},
+                        {"state", restoring.empty() ? state_of(s) : "restoring"},
+                        {"healthy", s.healthy && restoring.empty()},
+                        {"restoring_from", restoring.empty() ? nlohmann::json(nullptr) : nlohmann::json(restoring)},
                         {"endpoints", {{"api", ep.api_url}, {"studio", ep.studio_url}, {"db", ep.db_url}}},
                         {"services", services},
                         {"missing", s.missing}};
@@ -175,7 +178,11 @@ int run_one(const Globals& g, const StatusOptions& o) {
     }
     print_json(j);
   } else {
-    std::cout << fmt::format("{}: {}\n", inst.name, state_of(s));
+    std::cout << fmt::format("{}: {}\n", inst.name, restoring.empty() ? state_of(s) : "restoring");
+    if (!restoring.empty()) {
+      std::cout << fmt::format("  a restore from {} has not finished: `supactl restore {} {} --yes` finishes it\n",
+                               restoring, inst.name, restoring);
+    }
     std::cout << fmt::format("  API      {}\n", ep.api_url);
     if (!ep.studio_url.empty()) std::cout << fmt::format("  Studio   {}\n", ep.studio_url);
     if (!ep.db_url.empty()) std::cout << fmt::format("  DB       {}\n", ep.db_url);
@@ -197,6 +204,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
       }
     }
   }
+  if (!restoring.empty()) return static_cast<int>(ExitCode::conflict);
   return s.healthy ? 0 : static_cast<int>(ExitCode::unhealthy);
 }
 

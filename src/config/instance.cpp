@@ -242,4 +242,12 @@ Instance create_instance(const fs::path& home, const std::string& name,
   }
 }
 
+std::string restoring_from(const Instance& inst) {
+  std::error_code ec;
+  if (!fs::exists(inst.restoring_file(), ec)) return {};
+  std::string text = core::read_file(inst.restoring_file());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text.empty() ? std::string("an unknown archive") : text;
+}
+
 }  // namespace supactl::config

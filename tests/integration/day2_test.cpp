@@ -66,10 +66,16 @@ class Day2Test : public ::testing::Test {
   /// md5 of the whole content of public.todos, in id order.
   std::string todos_checksum() { return sql("select md5(string_agg(t::text, ',' order by id)) from public.todos t"); }
 
-  /// sha256 of every file under MinIO's /data, as `sha256sum` lists them.
+  /// sha256 of every file under MinIO's /data, as `sha256sum` lists them. The files are
+  /// copied out through the Engine and hashed on the host (MinIO's image has no find).
   std::string storage_listing() {
+    test::TempDir copy;
     std::string out;
-    EXPECT_EQ(run("exec " + name + " minio -- sh -c 'cd /data && find . -type f | sort | xargs sha256sum'", &out), 0) << out;
+    EXPECT_EQ(test::run_shell("docker cp " + name + "-minio-1:/data " + copy.path().string() + "/data && cd " +
+                                  copy.path().string() + "/data && find . -type f | LC_ALL=C sort | xargs -r sha256sum",
+                              &out),
+              0)
+        << out;
     return out;
   }
 
@@ -168,6 +174,22 @@ TEST_F(Day2Test, BackupDownVolumesRestoreGivesBackTheSameRowsAndFiles) {
   EXPECT_EQ(r["files_restored"], 2) << out;
   EXPECT_EQ(todos_checksum(), rows);
   EXPECT_EQ(storage_listing(), files);
+  ASSERT_EQ(run("status " + name, &out), 0) << out;
+  const std::filesystem::path marker = home.path() / "instances" / name / ".restoring";
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "a verified restore leaves no restoring mark";
+
+  // A restore killed before it verified (its mark is written before anything changes): the
+  // instance says so, `up` refuses with the way out, and running the same restore finishes it.
+  std::ofstream(marker) << archive.string() << "\n";
+  EXPECT_EQ(run("status " + name + " --output json", &out), 4) << out;
+  nlohmann::json st = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(st["state"], "restoring") << out;
+  EXPECT_EQ(st["restoring_from"], archive.string()) << out;
+  EXPECT_EQ(run("up " + name, &out), 4) << out;
+  EXPECT_NE(out.find("supactl restore " + name + " " + archive.string() + " --yes"), std::string::npos) << out;
+  ASSERT_EQ(run("restore " + name + " " + archive.string(), &out), 0) << out;  // no --yes needed to resume
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(todos_checksum(), rows);
   ASSERT_EQ(run("status " + name, &out), 0) << out;
 
   // prune keeps the newest N.

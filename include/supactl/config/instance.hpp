@@ -24,7 +24,13 @@ struct Instance {
   std::filesystem::path rendered_dir() const { return dir / "rendered"; }
   /// The user's own compose overrides (never written by supactl).
   std::filesystem::path override_file() const { return dir / "compose.override.yml"; }
+  /// Present while a restore has not verified its data (holds the archive's path): the
+  /// instance is "restoring", `up` refuses and `restore` may resume.
+  std::filesystem::path restoring_file() const { return dir / ".restoring"; }
 };
+
+/// The archive a restore of `inst` started from and has not yet verified, or "" when none.
+std::string restoring_from(const Instance& inst);
 
 /// Loads instance `name` of `home`: validates the name, parses instance.yaml (errors with
 /// line numbers) and secrets.env, and checks the secrets. Throws supactl::Error:
