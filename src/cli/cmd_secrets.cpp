@@ -43,14 +43,16 @@ constexpr const char* k_password_roles[] = {"postgres",           "supabase_admi
 /// Sets the password of every role above that exists, in one transaction, in the running db.
 void set_role_passwords(docker::Engine& engine, const std::string& instance, const std::string& password) {
   const std::string db = stack::running_container(engine, instance, "db");
-  std::string sql = "BEGIN;\n";
+  // psql reads the password from its own environment (\getenv, psql 15+), so it is on no
+  // command line: not on the exec's, and not on psql's (which `ps` on the host would show).
+  std::string sql = "\\getenv pw SUPACTL_NEW_PASSWORD\nBEGIN;\n";
   for (const char* role : k_password_roles) {
     sql += fmt::format("SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n", role);
   }
   sql += "COMMIT;\n";
   docker::ExecSpec spec;
   spec.cmd = {"sh", "-c",
-              "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 -v pw=\"$SUPACTL_NEW_PASSWORD\" "
+              "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 "
               "-h /var/run/postgresql -U supabase_admin -d postgres >/dev/null"};
   spec.env = {"SUPACTL_SQL=" + sql, "SUPACTL_NEW_PASSWORD=" + password};
   docker::ExecResult r = engine.exec(db, spec);
