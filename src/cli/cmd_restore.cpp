@@ -77,6 +77,7 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
 /// Renders and converges the instance; throws when it does not become healthy.
 void converge(const Globals& g, docker::Engine& engine, const config::Instance& inst) {
   render::RenderResult rendered = render::render_instance(inst, inst.rendered_dir(), g.templates_dir);
+  config::check_override(inst);
   stack::UpRequest req;
   req.compose.project_name = inst.name;
   req.compose.files = {rendered.compose_file};

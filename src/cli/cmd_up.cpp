@@ -62,6 +62,7 @@ int run_up(const Globals& g, const UpOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
   if (!o.registry.empty()) inst.spec.registry = o.registry;
+  config::check_override(inst);
   if (const std::string from = config::restoring_from(inst); !from.empty()) {
     throw Error(fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
                 ExitCode::conflict,

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -248,6 +249,84 @@ std::string restoring_from(const Instance& inst) {
   std::string text = core::read_file(inst.restoring_file());
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text.empty() ? std::string("an unknown archive") : text;
+}
+
+namespace {
+
+/// Whether host path `source` (relative to rendered/, where compose resolves it) stays inside
+/// the instance folder.
+bool inside_instance(const Instance& inst, const std::string& source) {
+  if (source.empty() || source[0] == '~') return false;
+  fs::path p = fs::path(source).is_absolute() ? fs::path(source) : inst.rendered_dir() / source;
+  const std::string norm = p.lexically_normal().string();
+  const std::string dir = inst.dir.lexically_normal().string();
+  return norm == dir || norm.rfind(dir + "/", 0) == 0;
+}
+
+bool is_host_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~'); }
+
+}  // namespace
+
+void check_override(const Instance& inst) {
+  std::error_code ec;
+  if (inst.spec.overrides_allow_host_access || !fs::exists(inst.override_file(), ec)) return;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(inst.override_file().string());
+  } catch (const YAML::Exception& e) {
+    throw Error(fmt::format("compose.override.yml:{}: {}", e.mark.line + 1, e.msg), ExitCode::usage,
+                "fix the YAML syntax of compose.override.yml");
+  }
+  const YAML::Node services = root["services"];
+  if (!services || !services.IsMap()) return;
+  auto refuse = [&](const std::string& service, const std::string& key, const std::string& what) {
+    throw Error(fmt::format("compose.override.yml: services.{}.{} {}", service, key, what), ExitCode::usage,
+                "remove it, or set `overrides.allow_host_access: true` in instance.yaml if this container "
+                "really needs the host");
+  };
+  const std::string hands = "hands the host to the container";
+  for (const auto& entry : services) {
+    const std::string name = entry.first.Scalar();
+    const YAML::Node s = entry.second;
+    if (!s.IsMap()) continue;
+    if (s["privileged"] && s["privileged"].IsScalar() && s["privileged"].Scalar() != "false") refuse(name, "privileged", hands);
+    for (const char* key : {"cap_add", "devices", "device_cgroup_rules"}) {
+      if (s[key]) refuse(name, key, hands);
+    }
+    for (const char* key : {"network_mode", "pid", "ipc", "uts", "userns_mode"}) {
+      if (s[key] && s[key].IsScalar() && s[key].Scalar() == "host") refuse(name, std::string(key) + ": host", hands);
+    }
+    if (const YAML::Node opts = s["security_opt"]; opts && opts.IsSequence()) {
+      for (const YAML::Node& o : opts) {
+        if (o.IsScalar() && o.Scalar().find("unconfined") != std::string::npos) {
+          refuse(name, "security_opt `" + o.Scalar() + "`", "turns off the container's confinement");
+        }
+      }
+    }
+    if (const YAML::Node vols = s["volumes"]; vols && vols.IsSequence()) {
+      for (const YAML::Node& v : vols) {
+        std::string source;
+        if (v.IsScalar()) {
+          const std::string text = v.Scalar();
+          const std::size_t colon = text.find(':');
+          if (colon != std::string::npos && is_host_path(text.substr(0, colon))) source = text.substr(0, colon);
+        } else if (v.IsMap() && v["type"] && v["type"].Scalar() == "bind" && v["source"]) {
+          source = v["source"].Scalar();
+        }
+        if (!source.empty() && !inside_instance(inst, source)) {
+          refuse(name, "volumes `" + source + "`", "mounts a host path outside the instance folder");
+        }
+      }
+    }
+    if (const YAML::Node ports = s["ports"]; name == "db" && ports && ports.IsSequence()) {
+      for (const YAML::Node& p : ports) {
+        const std::string text = p.IsScalar() ? p.Scalar() : (p["host_ip"] ? p["host_ip"].Scalar() + ":" : std::string());
+        if (text.rfind("127.0.0.1:", 0) != 0) {
+          refuse(name, "ports `" + text + "`", "publishes Postgres beyond 127.0.0.1");
+        }
+      }
+    }
+  }
 }
 
 }  // namespace supactl::config

@@ -117,6 +117,9 @@ std::string format_spec(const InstanceSpec& spec) {
   line(fmt::format("  timeout: {}  # seconds `up` waits for the stack to be healthy", spec.wait.timeout_s));
   line("functions:");
   line(fmt::format("  verify_jwt: {}", b(spec.functions_verify_jwt)));
+  line("overrides:");
+  line(fmt::format("  allow_host_access: {}  # let compose.override.yml hand the host to a container",
+                   b(spec.overrides_allow_host_access)));
   return out;
 }
 

@@ -61,6 +61,7 @@ const std::vector<std::string>& spec_key_paths() {
       "resources.<service>.cpus",
       "wait.timeout",
       "functions.verify_jwt",
+      "overrides.allow_host_access",
   };
   return keys;
 }

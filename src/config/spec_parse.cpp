@@ -431,6 +431,10 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   if (r.mapping(functions, "functions")) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
   }
+  const YAML::Node overrides = root["overrides"];
+  if (r.mapping(overrides, "overrides")) {
+    r.boolean(overrides["allow_host_access"], "overrides.allow_host_access", spec.overrides_allow_host_access);
+  }
   check_services(r, root, spec);
 
   if (!r.problems().empty()) {

@@ -112,7 +112,7 @@ TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
 
   ContainerSpec spec = sleeper("life");
   spec.env = {"GREETING=hello"};
-  spec.mounts = {Mount{.type = Mount::Type::volume, .source = vol, .target = "/data", .read_only = false}};
+  spec.mounts = {Mount{.type = Mount::Type::volume, .source = vol, .target = "/data", .read_only = false, .content_digest = {}}};
   spec.networks = {EndpointSpec{.network = net, .aliases = {"db", "db.internal"}}};
   spec.healthcheck = Healthcheck{.test = {"CMD-SHELL", "test -d /data"}, .interval_ns = 2'000'000'000,
                                  .timeout_ns = 1'000'000'000, .start_period_ns = 0, .start_interval_ns = 0, .retries = 2};

@@ -258,7 +258,8 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
   EXPECT_THROW(config::parse_spec(base + "colour: blue\n", "instance.yaml"), Error);
   EXPECT_EQ(config::spec_child_keys(""),
             (std::vector<std::string>{"name", "release", "domain", "registry", "images", "ports", "services", "kong",
-                                      "scale", "auth", "rest", "storage", "tls", "resources", "wait", "functions"}));
+                                      "scale", "auth", "rest", "storage", "tls", "resources", "wait", "functions",
+                                      "overrides"}));
   EXPECT_TRUE(config::spec_child_keys("services").empty());
 }
 

@@ -29,6 +29,14 @@ struct Instance {
   std::filesystem::path restoring_file() const { return dir / ".restoring"; }
 };
 
+/// Refuses an instance's compose.override.yml when it hands the host to a container: a bind
+/// mount from outside the instance folder (the Docker socket, `/`, ...), `privileged`,
+/// `cap_add`, `devices`, `network_mode`/`pid`/`ipc`/`uts`/`userns_mode: host`, an
+/// `unconfined` AppArmor or seccomp profile, or a db port published beyond 127.0.0.1 --
+/// unless instance.yaml says `overrides.allow_host_access: true`. Throws
+/// supactl::Error(usage) naming the key. Nothing to check when there is no override file.
+void check_override(const Instance& inst);
+
 /// The archive a restore of `inst` started from and has not yet verified, or "" when none.
 std::string restoring_from(const Instance& inst);
 

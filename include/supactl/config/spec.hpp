@@ -110,6 +110,9 @@ struct InstanceSpec {
   std::map<std::string, Resources> resources;
   WaitSpec wait;
   bool functions_verify_jwt = false;
+  /// `overrides.allow_host_access`: compose.override.yml may hand over the host (Docker
+  /// socket, host paths, privileged, host namespaces, ...); refused unless true.
+  bool overrides_allow_host_access = false;
 
   /// Whether `service` runs in this instance (core services always; optional ones as
   /// switched; minio and minio-init with storage on MinIO).

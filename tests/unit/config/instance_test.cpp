@@ -218,5 +218,50 @@ TEST(Instance, AHugeInstanceYamlIsRefusedAndLongValuesAreCutInMessages) {
   }
 }
 
+TEST(Instance, OverridesThatHandOverTheHostAreRefusedNamingTheKeyUnlessAllowed) {
+  test::TempDir home;
+  NoPortTaken probe;
+  Instance inst = create_instance(home.path(), "shop", CreateOptions{}, ports::PortRange{}, probe, k_now);
+  auto with = [&](const std::string& service_yaml) {
+    core::write_file_atomic(inst.override_file(), "services:\n  auth:\n" + service_yaml);
+  };
+  auto refused = [&](const std::string& service_yaml, const std::string& key) {
+    with(service_yaml);
+    try {
+      check_override(inst);
+      ADD_FAILURE() << "accepted:\n" << service_yaml;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage);
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_NE(e.hint().find("overrides.allow_host_access: true"), std::string::npos) << e.hint();
+    }
+  };
+  refused("    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", "services.auth.volumes `/var/run/docker.sock`");
+  refused("    volumes:\n      - /:/host:ro\n", "volumes `/`");
+  refused("    volumes:\n      - ../../other/secrets.env:/x\n", "volumes `../../other/secrets.env`");
+  refused("    volumes:\n      - type: bind\n        source: /etc\n        target: /etc2\n", "volumes `/etc`");
+  refused("    privileged: true\n", "services.auth.privileged");
+  refused("    cap_add: [SYS_ADMIN]\n", "services.auth.cap_add");
+  refused("    network_mode: host\n", "network_mode: host");
+  refused("    pid: host\n", "pid: host");
+  refused("    ipc: host\n", "ipc: host");
+  refused("    devices: [/dev/sda]\n", "services.auth.devices");
+  refused("    security_opt: [apparmor=unconfined]\n", "apparmor=unconfined");
+  refused("    security_opt: [\"seccomp:unconfined\"]\n", "seccomp:unconfined");
+  core::write_file_atomic(inst.override_file(), "services:\n  db:\n    ports:\n      - \"5432:5432\"\n");
+  EXPECT_THROW(check_override(inst), Error);
+
+  // What stays allowed: environment, limits, a file of the instance's own, db on loopback.
+  core::write_file_atomic(inst.override_file(),
+                          "services:\n  auth:\n    environment:\n      GOTRUE_LOG_LEVEL: debug\n"
+                          "    volumes:\n      - ../templates-extra/hook.sql:/hook.sql:ro\n      - named:/data\n"
+                          "  db:\n    ports:\n      - \"127.0.0.1:5433:5432\"\n");
+  EXPECT_NO_THROW(check_override(inst));
+  // With the opt-in, anything goes.
+  core::write_file_atomic(inst.override_file(), "services:\n  auth:\n    privileged: true\n");
+  inst.spec.overrides_allow_host_access = true;
+  EXPECT_NO_THROW(check_override(inst));
+}
+
 }  // namespace
 }  // namespace supactl::config

@@ -124,9 +124,12 @@ TEST(Reconcile, ARecreateInterruptedAfterTheOldContainerWentCreatesTheReplicaUnd
   EXPECT_EQ(plan.count(OpType::remove_container), 1u) << plan.to_string();
   EXPECT_EQ(plan.count(OpType::create_container), 1u) << plan.to_string();
   for (const Operation& op : plan.ops) {
-    if (op.type == OpType::remove_container) EXPECT_EQ(op.target, left);
-    if (op.type == OpType::create_container) EXPECT_EQ(op.target, "shop-rest-1");
-    if (op.type == OpType::start_container) EXPECT_EQ(op.target, "shop-rest-1");
+    if (op.type == OpType::remove_container) {
+      EXPECT_EQ(op.target, left);
+    }
+    if (op.type == OpType::create_container || op.type == OpType::start_container) {
+      EXPECT_EQ(op.target, "shop-rest-1");
+    }
     EXPECT_EQ(op.service, "rest") << plan.to_string();
   }
 }
