@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -59,13 +60,25 @@ class CmdlineWatch {
  private:
   void poll() {
     while (!m_stop) {
-      for (const auto& e : std::filesystem::directory_iterator("/proc", std::filesystem::directory_options::skip_permission_denied)) {
-        const std::string pid = e.path().filename().string();
-        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream in(e.path() / "cmdline", std::ios::binary);
-        std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        for (char& c : line) c = c == '\0' ? ' ' : c;
-        if (!line.empty()) m_seen.insert(line);
+      std::error_code ec;
+      try {
+        for (const auto& e : std::filesystem::directory_iterator(
+                 "/proc", std::filesystem::directory_options::skip_permission_denied, ec)) {
+          const std::string pid = e.path().filename().string();
+          if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+          // Plain read(2): a process may end while it is read (ESRCH), which iostreams would
+          // turn into an exception in this thread.
+          std::string line;
+          int fd = ::open((e.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+          if (fd < 0) continue;
+          char buf[4096];
+          for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) line.append(buf, static_cast<std::size_t>(n));
+          ::close(fd);
+          for (char& c : line) c = c == '\0' ? ' ' : c;
+          if (!line.empty()) m_seen.insert(line);
+        }
+      } catch (const std::exception&) {
+        // /proc changed under the listing: the next round reads it again
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }

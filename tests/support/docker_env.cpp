@@ -74,19 +74,29 @@ void remove_test_objects(const std::string& project_prefix) {
     auto p = labels.find(compose::k_label_project);
     return !project_prefix.empty() && p != labels.end() && p->second.rfind(project_prefix, 0) == 0;
   };
-  try {
+  // Best effort, one object at a time: one that cannot go (already being removed, say) must
+  // not leave the others behind.
+  auto each = [](const auto& remove) {
+    try {
+      remove();
+    } catch (const std::exception&) {
+    }
+  };
+  each([&] {
     for (const auto& c : engine->list_containers({}, true)) {
-      if (ours(c.labels)) engine->remove_container(c.id, true, false);
+      if (ours(c.labels)) each([&] { engine->remove_container(c.id, true, false); });
     }
+  });
+  each([&] {
     for (const auto& n : engine->list_networks({})) {
-      if (ours(n.labels)) engine->remove_network(n.id);
+      if (ours(n.labels)) each([&] { engine->remove_network(n.id); });
     }
+  });
+  each([&] {
     for (const auto& v : engine->list_volumes({})) {
-      if (ours(v.labels)) engine->remove_volume(v.name, true);
+      if (ours(v.labels)) each([&] { engine->remove_volume(v.name, true); });
     }
-  } catch (const std::exception&) {
-    // best effort
-  }
+  });
 }
 
 }  // namespace supactl::test
