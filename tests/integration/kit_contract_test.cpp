@@ -73,17 +73,8 @@ class KitContract : public ::testing::Test {
     return "--network " + prefix + "-net ";
   }
 
-  /// Polls `command` until it exits 0 or `limit` passes; returns whether it did.
   bool poll(const std::string& command, std::chrono::seconds limit, std::string* last = nullptr) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      int rc = 0;
-      std::string out = sh(command, &rc);
-      if (last != nullptr) *last = out;
-      if (rc == 0) return true;
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(200ms);
-    }
+    return test::eventually(command, limit, last);
   }
 
   /// `docker run --rm` in the foreground (bounded): exit code and output (stdout + stderr).

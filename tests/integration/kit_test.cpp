@@ -30,18 +30,7 @@ std::string sh(const std::string& command, int* status = nullptr) {
   return out;
 }
 
-/// Polls `command` until it exits 0 (every 200 ms, up to `limit`). Returns its last output.
-bool eventually(const std::string& command, std::chrono::seconds limit, std::string* last = nullptr) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    int rc = 0;
-    std::string out = sh(command, &rc);
-    if (last != nullptr) *last = out;
-    if (rc == 0) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
+using test::eventually;
 
 std::string kit_ref(const std::string& service) {
   auto images = render::release_images(config::k_default_release, "");

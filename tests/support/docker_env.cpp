@@ -66,6 +66,19 @@ std::string unique_name(const std::string& suffix) {
   return "supactl-it-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
+bool eventually(const std::string& command, std::chrono::seconds limit, std::string* last) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    std::string out;
+    const int rc = run_shell(command, &out);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (last != nullptr) *last = out;
+    if (rc == 0) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 void remove_test_objects(const std::string& project_prefix) {
   docker::Engine* engine = shared_engine();
   if (engine == nullptr) return;

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 namespace supactl::test {
@@ -29,6 +30,10 @@ std::string unique_name(const std::string& suffix);
 
 /// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
 int run_shell(const std::string& command, std::string* out = nullptr);
+
+/// Runs `command` every 200 ms until it exits 0 or `limit` passes; returns whether it did.
+/// `last` gets its last output, trailing line breaks removed.
+bool eventually(const std::string& command, std::chrono::seconds limit, std::string* last = nullptr);
 
 /// The offline image kit's registry (tests/images/kit up).
 inline constexpr const char* k_kit_registry = "127.0.0.1:5000";
