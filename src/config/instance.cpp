@@ -8,6 +8,7 @@
 
 #include <supactl/config/home.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/core/lock.hpp>
 #include <supactl/core/fs.hpp>
 
 #include <fmt/format.h>
@@ -29,25 +30,6 @@ namespace supactl::config {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// An exclusive flock on a directory (no file is created), held for the object's lifetime.
-class DirLock {
- public:
-  explicit DirLock(const fs::path& dir) {
-    m_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) {
-      throw Error(fmt::format("cannot lock {}: {}", dir.string(), std::strerror(errno)));
-    }
-  }
-  ~DirLock() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  DirLock(const DirLock&) = delete;
-  DirLock& operator=(const DirLock&) = delete;
-
- private:
-  int m_fd = -1;
-};
 
 /// Creates `dir` and its missing parents, remembering which ones it made so that a failed
 /// `init` can remove exactly those (when still empty).
@@ -201,7 +183,7 @@ Instance create_instance(const fs::path& home, const std::string& name,
   fs::path temp;
   try {
     created.ensure(instances);
-    DirLock lock(instances);
+    const core::FileLock lock = core::FileLock::directory(instances);
     if (fs::exists(dir, ec)) {
       throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()),
                   ExitCode::conflict, "choose another name");

@@ -4,6 +4,8 @@
 // crash, a full disk or a concurrent reader never sees a truncated file.
 #include <supactl/core/fs.hpp>
 
+#include <supactl/core/fd.hpp>
+
 #include <supactl/core/error.hpp>
 
 #include <fmt/format.h>
@@ -40,38 +42,19 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     }
   }
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
-  int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-  }
+  UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+  if (!fd) throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  // Until the rename, a failure removes the temporary file.
+  ScopeExit remove_temp([&tmpl] { ::unlink(tmpl.c_str()); });
   auto fail = [&](const char* what) {
-    int e = errno;
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw Error(fmt::format("cannot write {} ({}): {}", path.string(), what, std::strerror(e)));
+    throw Error(fmt::format("cannot write {} ({}): {}", path.string(), what, std::strerror(errno)));
   };
-  if (::fchmod(fd, mode) != 0) fail("chmod");
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) fail("fsync");
-  if (::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-  }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmpl.c_str());
-    throw Error(fmt::format("cannot write {}: {}", path.string(), std::strerror(e)));
-  }
+  if (::fchmod(fd.get(), mode) != 0) fail("chmod");
+  if (!write_all(fd.get(), content)) fail("write");
+  if (::fsync(fd.get()) != 0) fail("fsync");
+  if (fd.close() != 0) fail("close");
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) fail("rename");
+  remove_temp.dismiss();
 }
 
 std::string env_or(const char* name, std::string_view fallback) {

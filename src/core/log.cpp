@@ -10,7 +10,9 @@
 namespace supactl::core {
 
 void init_logging(int verbosity) {
-  auto logger = spdlog::stderr_color_mt("supactl");
+  // Once per process; a second command run in the same process (tests) reuses it.
+  std::shared_ptr<spdlog::logger> logger = spdlog::get("supactl");
+  if (!logger) logger = spdlog::stderr_color_mt("supactl");
   logger->set_pattern("%^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::level::level_enum level = spdlog::level::warn;

@@ -10,11 +10,11 @@
 #include "docker/streams.hpp"
 #include "docker/transport.hpp"
 
+#include <supactl/core/base64.hpp>
 #include <supactl/core/cancel.hpp>
 #include <supactl/core/fs.hpp>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -37,30 +37,6 @@ long ping_timeout_ms() {
 }
 
 using nlohmann::json;
-
-std::string base64url(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-std::string base64_decode(const std::string& in) {
-  std::string out(3 * in.size() / 4 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return {};
-  out.resize(static_cast<size_t>(n));
-  size_t pad = 0;
-  for (auto it = in.rbegin(); it != in.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - std::min(pad, out.size()));
-  return out;
-}
 
 /// "host:5000/repo/name:tag" -> {"host:5000/repo/name", "tag"}; a digest stays in the repo.
 std::pair<std::string, std::string> split_ref(const std::string& ref) {
@@ -96,11 +72,11 @@ std::string registry_auth(const std::string& ref) {
     bool match = server == reg || server.find("//" + reg) != std::string::npos ||
                  (reg == "docker.io" && server.find("index.docker.io") != std::string::npos);
     if (!match || !entry.is_object() || !entry.contains("auth")) continue;
-    std::string userpass = base64_decode(entry["auth"].get<std::string>());
+    std::string userpass = core::base64_decode(entry["auth"].get<std::string>(), core::Base64Alphabet::standard).value_or("");
     auto colon = userpass.find(':');
     if (colon == std::string::npos) continue;
     json auth = {{"username", userpass.substr(0, colon)}, {"password", userpass.substr(colon + 1)}, {"serveraddress", server}};
-    return base64url(auth.dump());
+    return core::base64_encode(auth.dump(), core::Base64Alphabet::url, /*pad=*/true);
   }
   return "e30=";
 }

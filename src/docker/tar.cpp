@@ -5,6 +5,7 @@
 #include <supactl/docker/tar.hpp>
 
 #include <supactl/core/error.hpp>
+#include <supactl/core/fd.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -50,12 +51,12 @@ std::string make_tar(const std::vector<TarFile>& files) {
 }
 
 void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileRef>& files) {
+  // The descriptor outlives the archive (declared first): freeing the archive flushes into it.
+  core::UniqueFd fd = core::open_fd(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!fd) throw Error(fmt::format("cannot write {}", out.string()));
   std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(a.get());
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error(fmt::format("cannot write {}", out.string()));
-  if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
-    ::close(fd);
+  if (archive_write_open_fd(a.get(), fd.get()) != ARCHIVE_OK) {
     throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
   }
   const time_t now = std::time(nullptr);
@@ -69,7 +70,6 @@ void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileR
       in.reset(std::fopen(f.source.c_str(), "rb"));
       struct stat sb {};
       if (!in || ::fstat(::fileno(in.get()), &sb) != 0) {
-        ::close(fd);
         throw Error(fmt::format("cannot read {}", f.source.string()));
       }
       size = static_cast<la_int64_t>(sb.st_size);
@@ -86,12 +86,10 @@ void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileR
       ok = archive_write_data(a.get(), buf.data(), n) >= 0;
     }
     if (!ok) {
-      ::close(fd);
       throw Error(fmt::format("writing {} ({}): {}", out.string(), f.path, archive_error_string(a.get())));
     }
   }
-  const bool closed = archive_write_close(a.get()) == ARCHIVE_OK;
-  ::close(fd);
+  const bool closed = archive_write_close(a.get()) == ARCHIVE_OK && fd.close() == 0;
   if (!closed) throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
 }
 

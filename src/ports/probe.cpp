@@ -6,6 +6,8 @@
 // process whose fd points at that inode) so the error can say "caddy (pid 42)".
 #include <supactl/ports/ports.hpp>
 
+#include <supactl/core/fd.hpp>
+
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -27,26 +29,29 @@ namespace {
 enum class BindResult { ok, in_use, unsupported };
 
 BindResult try_bind(int family, const char* address, int port) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return BindResult::unsupported;
+  const core::UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return BindResult::unsupported;
+  // As Docker's port proxy binds (SO_REUSEADDR): a port held only by connections in
+  // TIME_WAIT is free; one a listener holds is not.
+  int reuse = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
   int rc = -1;
   if (family == AF_INET) {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET, address, &sa.sin_addr);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   } else {
     int only = 1;
-    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof only);
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof only);
     sockaddr_in6 sa{};
     sa.sin6_family = AF_INET6;
     sa.sin6_port = htons(static_cast<uint16_t>(port));
     ::inet_pton(AF_INET6, address, &sa.sin6_addr);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   }
-  int err = errno;
-  ::close(fd);
+  const int err = errno;
   if (rc == 0) return BindResult::ok;
   // EADDRINUSE is "taken"; EACCES (a privileged port for a user) also means we cannot use it.
   if (err == EADDRINUSE || err == EACCES) return BindResult::in_use;

@@ -5,6 +5,8 @@
 // here too so `init` can prove what it wrote and tests can check the claims.
 #include <supactl/secrets/jwt.hpp>
 
+#include <supactl/core/base64.hpp>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -15,9 +17,6 @@ namespace supactl::secrets {
 
 namespace {
 
-constexpr std::string_view k_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
@@ -26,59 +25,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
-int decode_char(char c) {
-  std::size_t pos = k_alphabet.find(c);
-  return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
-}
-
 }  // namespace
 
 std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
-                 static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(k_alphabet[v >> 18 & 63]);
-    out.push_back(k_alphabet[v >> 12 & 63]);
-    out.push_back(k_alphabet[v >> 6 & 63]);
-    out.push_back(k_alphabet[v & 63]);
-  }
-  std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    out.push_back(k_alphabet[v >> 18 & 63]);
-    out.push_back(k_alphabet[v >> 12 & 63]);
-  } else if (rest == 2) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
-                 static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(k_alphabet[v >> 18 & 63]);
-    out.push_back(k_alphabet[v >> 12 & 63]);
-    out.push_back(k_alphabet[v >> 6 & 63]);
-  }
-  return out;
+  return core::base64_encode(bytes, core::Base64Alphabet::url, /*pad=*/false);
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = decode_char(c);
-    if (v < 0) return std::nullopt;
-    buffer = buffer << 6 | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>(buffer >> bits & 0xff));
-    }
-  }
-  return out;
+  return core::base64_decode(text, core::Base64Alphabet::url);
 }
 
 std::string sign_hs256(const nlohmann::ordered_json& claims, std::string_view secret) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <supactl/config/spec.hpp>
+#include <supactl/core/lock.hpp>
 #include <supactl/ports/ports.hpp>
 #include <supactl/secrets/secrets_file.hpp>
 
@@ -36,6 +37,15 @@ struct Instance {
 /// unless instance.yaml says `overrides.allow_host_access: true`. Throws
 /// supactl::Error(usage) naming the key. Nothing to check when there is no override file.
 void check_override(const Instance& inst);
+
+/// The lock file of the instance in folder `dir` (the one place that names it).
+inline std::filesystem::path lock_file(const std::filesystem::path& dir) { return dir / ".lock"; }
+
+/// Takes instance `name`'s lock (folder `dir`): one command that changes an instance at a
+/// time. Waits up to `wait_s` seconds, then throws supactl::Error(conflict) naming the holder.
+inline core::FileLock lock_instance(const std::filesystem::path& dir, const std::string& name, int wait_s) {
+  return core::FileLock(lock_file(dir), "instance " + name, wait_s);
+}
 
 /// The archive a restore of `inst` started from and has not yet verified, or "" when none.
 std::string restoring_from(const Instance& inst);
