@@ -6,10 +6,12 @@
 #include <supactl/backup/archive.hpp>
 
 #include <supactl/core/error.hpp>
+#include <supactl/core/fd.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -29,16 +31,38 @@ namespace fs = std::filesystem;
 TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
   std::error_code ec;
   fs::create_directories(parent, ec);
+  if (const size_t n = remove_stale(parent, prefix); n > 0) {
+    spdlog::info("removed {} private folder(s) {}* left in {} by a supactl that was killed", n, prefix, parent.string());
+  }
   std::string tmpl = (parent / (prefix + "XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
     throw Error(fmt::format("cannot create a private folder in {}: {}", parent.string(), std::strerror(errno)),
                 ExitCode::failure, "check that the folder exists and is writable");
   }
   m_path = tmpl;
+  m_lock = core::FileLock::try_directory(m_path);
 }
+
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(m_path, ec);
+}
+
+size_t TempDir::remove_stale(const fs::path& parent, const std::string& prefix) {
+  size_t removed = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    // mkdtemp's six characters after the prefix, and a folder: nothing else is ours.
+    if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::error_code type_ec;
+    if (!e.is_directory(type_ec) || e.is_symlink(type_ec)) continue;
+    if (const std::optional<core::FileLock> unheld = core::FileLock::try_directory(e.path())) {
+      std::error_code rm_ec;
+      if (fs::remove_all(e.path(), rm_ec) > 0 && !rm_ec) ++removed;
+    }
+  }
+  return removed;
 }
 
 // --- writing ----------------------------------------------------------------------------------
@@ -48,35 +72,22 @@ namespace {
 /// A file opened for writing with O_EXCL and `mode`.
 class OutFile {
  public:
-  OutFile(const fs::path& path, mode_t mode) : m_path(path) {
-    m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (m_fd < 0) throw Error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  OutFile(const fs::path& path, mode_t mode) : m_path(path), m_fd(core::open_fd(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode)) {
+    if (!m_fd) throw Error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
   }
-  ~OutFile() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  OutFile(const OutFile&) = delete;
-  OutFile& operator=(const OutFile&) = delete;
   void write(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::write(m_fd, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
-      data.remove_prefix(static_cast<size_t>(n));
-    }
+    if (!core::write_all(m_fd.get(), data)) throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
   }
-  int fd() const { return m_fd; }
+  int fd() const { return m_fd.get(); }
   void close() {
-    if (::fsync(m_fd) != 0 || ::close(m_fd) != 0) {
-      m_fd = -1;
+    if (::fsync(m_fd.get()) != 0 || m_fd.close() != 0) {
       throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
     }
-    m_fd = -1;
   }
 
  private:
   fs::path m_path;
-  int m_fd = -1;
+  core::UniqueFd m_fd;
 };
 
 /// Rejects absolute paths, "..", empty segments and backslashes.
@@ -180,16 +191,15 @@ void ArchiveBuilder::add_bytes(const std::string& path, std::string_view content
 
 void ArchiveBuilder::add_file(const std::string& path, const fs::path& source) {
   add_stream(path, [&](const std::function<void(std::string_view)>& out) {
-    int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
+    const core::UniqueFd fd = core::open_fd(source.c_str(), O_RDONLY);
+    if (!fd) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
     std::string buf(1 << 16, '\0');
     for (;;) {
-      ssize_t n = ::read(fd, buf.data(), buf.size());
+      ssize_t n = ::read(fd.get(), buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       out(std::string_view(buf.data(), static_cast<size_t>(n)));
     }
-    ::close(fd);
   });
 }
 
@@ -200,8 +210,13 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
   const std::string manifest_text = manifest.dump(2) + "\n";
 
   make_parents(out);
-  const fs::path partial = out.parent_path() / ("." + out.filename().string() + ".partial");
+  // Written under a temporary name, renamed when complete. Inside the staging folder when it
+  // is beside `out` (same file system), so a killed backup leaves no partial archive behind
+  // that the next one's clean-up of dead staging folders would not remove.
   std::error_code ec;
+  const bool beside = fs::equivalent(m_staging.parent_path(), out.parent_path().empty() ? "." : out.parent_path(), ec);
+  const fs::path partial = beside ? m_staging / ".archive.partial"
+                                  : out.parent_path() / ("." + out.filename().string() + ".partial");
   fs::remove(partial, ec);
   OutFile file(partial, mode);
   bool done = false;
@@ -242,15 +257,14 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
   std::string buf(1 << 16, '\0');
   for (const Member& m : m_members) {
     header(m.path, m.size);
-    int fd = ::open(staged(m.path).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(fmt::format("cannot read staged {}: {}", m.path, std::strerror(errno)));
+    const core::UniqueFd fd = core::open_fd(staged(m.path).c_str(), O_RDONLY);
+    if (!fd) throw Error(fmt::format("cannot read staged {}: {}", m.path, std::strerror(errno)));
     for (;;) {
-      ssize_t n = ::read(fd, buf.data(), buf.size());
+      ssize_t n = ::read(fd.get(), buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       data(buf.data(), static_cast<size_t>(n));
     }
-    ::close(fd);
   }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));

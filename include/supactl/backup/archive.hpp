@@ -7,6 +7,7 @@
 // member against the manifest while extracting into a private folder, so a corrupt or
 // truncated archive is refused before its contents are used anywhere.
 
+#include <supactl/core/lock.hpp>
 #include <supactl/core/sha256.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <sys/types.h>
 #include <vector>
@@ -36,6 +38,9 @@ struct Member {
 using core::Sha256;
 
 /// A private folder (mkdtemp, 0700) under `parent`, removed with its contents on destruction.
+/// It is flock-ed while it exists, so the folders of a process that was killed (SIGKILL, a
+/// lost host) can be told apart: making a TempDir first removes the unlocked folders of the
+/// same prefix under `parent`.
 class TempDir {
  public:
   TempDir(const std::filesystem::path& parent, const std::string& prefix);
@@ -44,8 +49,12 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return m_path; }
 
+  /// Removes the folders `parent/prefix*` no live TempDir holds; returns how many.
+  static size_t remove_stale(const std::filesystem::path& parent, const std::string& prefix);
+
  private:
   std::filesystem::path m_path;
+  std::optional<core::FileLock> m_lock;
 };
 
 /// Collects members in a staging folder, then writes the archive.
