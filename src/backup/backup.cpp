@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace supactl::backup {
@@ -49,12 +50,64 @@ StorageLocation storage_location(const config::InstanceSpec& spec) {
 
 fs::path backup_dir(const fs::path& home, const std::string& name) { return home / "backups" / name; }
 
-bool Extracted::has(const std::string& path) const {
-  for (const nlohmann::json& m : manifest.at("members")) {
-    if (m.value("path", "") == path) return true;
+nlohmann::json Manifest::to_json() const {
+  nlohmann::json j = {{"format", format},
+                      {"supactl_version", supactl_version},
+                      {"instance", instance},
+                      {"release", release},
+                      {"created_at", created_at},
+                      {"include_secrets", include_secrets},
+                      {"row_counts", row_counts},
+                      {"roles_member", roles_member}};
+  j["databases"] = nlohmann::json::array();
+  for (const Database& d : databases) j["databases"].push_back({{"name", d.name}, {"member", d.member}});
+  if (storage) {
+    j["storage"] = {{"service", storage->service}, {"path", storage->path}, {"member", storage->member}, {"files", storage->files}};
   }
-  return false;
+  j["images"] = nlohmann::json::object();
+  for (const auto& [service, i] : images) j["images"][service] = {{"image", i.image}, {"image_id", i.image_id}};
+  j["members"] = nlohmann::json::array();
+  for (const Member& m : members) j["members"].push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
+  return j;
 }
+
+Manifest Manifest::from_json(const nlohmann::json& j) {
+  Manifest m;
+  try {
+    m.format = j.at("format").get<std::string>();
+    m.supactl_version = j.value("supactl_version", "");
+    m.instance = j.value("instance", "");
+    m.release = j.value("release", "");
+    m.created_at = j.value("created_at", "");
+    m.include_secrets = j.value("include_secrets", false);
+    m.row_counts = j.value("row_counts", std::map<std::string, int64_t>{});
+    m.roles_member = j.value("roles_member", "db/roles.sql");
+    for (const nlohmann::json& d : j.at("databases")) {
+      m.databases.push_back({d.at("name").get<std::string>(), d.at("member").get<std::string>()});
+    }
+    if (j.contains("storage")) {
+      const nlohmann::json& s = j.at("storage");
+      m.storage = Storage{s.at("service").get<std::string>(), s.at("path").get<std::string>(),
+                          s.at("member").get<std::string>(), s.value("files", int64_t{0})};
+    }
+    for (const auto& [service, i] : j.value("images", nlohmann::json::object()).items()) {
+      m.images[service] = {i.value("image", ""), i.value("image_id", "")};
+    }
+    for (const nlohmann::json& x : j.at("members")) {
+      m.members.push_back({x.at("path").get<std::string>(), x.at("size").get<int64_t>(), x.at("sha256").get<std::string>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("the backup's manifest.json is not what supactl writes ({})", e.what()), ExitCode::usage,
+                "use an archive made by `supactl backup`");
+  }
+  return m;
+}
+
+bool Manifest::has_member(const std::string& path) const {
+  return std::any_of(members.begin(), members.end(), [&](const Member& m) { return m.path == path; });
+}
+
+bool Extracted::has(const std::string& path) const { return manifest.has_member(path); }
 
 BackupResult create_backup(docker::Engine& engine, const config::Instance& inst, const BackupOptions& options,
                            std::time_t now) {
@@ -71,41 +124,35 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
   }
   TempDir staging(parent, ".supactl-backup-");
   ArchiveBuilder builder(staging.path());
-  nlohmann::json manifest = {{"format", k_format},
-                             {"supactl_version", options.supactl_version},
-                             {"instance", inst.name},
-                             {"release", inst.spec.release},
-                             {"created_at", utc_rfc3339(now)},
-                             {"include_secrets", options.include_secrets}};
+  Manifest manifest;
+  manifest.supactl_version = options.supactl_version;
+  manifest.instance = inst.name;
+  manifest.release = inst.spec.release;
+  manifest.created_at = utc_rfc3339(now);
+  manifest.include_secrets = options.include_secrets;
 
   // 1. Row counts, just before the dump (a busy instance may change in between).
   {
     core::PhaseTimer t("row counts");
-    manifest["row_counts"] = stack::row_counts(engine, db, counted_schemas());
+    manifest.row_counts = stack::row_counts(engine, db, counted_schemas());
   }
   // 2. Roles without passwords, then every database in pg_dump's custom format.
   {
     core::PhaseTimer t("dump");
     builder.add_stream("db/roles.sql", [&](const auto& out) { stack::dump_roles(engine, db, out); });
-    nlohmann::json dbs = nlohmann::json::array();
     int i = 0;
     for (const std::string& name : stack::list_databases(engine, db)) {
       const std::string member = fmt::format("db/{:02}-{}.dump", i++, safe_name(name));
       builder.add_stream(member, [&](const auto& out) { stack::dump_database(engine, db, name, out); });
-      dbs.push_back({{"name", name}, {"member", member}});
+      manifest.databases.push_back({name, member});
     }
-    manifest["roles_member"] = "db/roles.sql";
-    manifest["databases"] = dbs;
   }
   // 3. The storage volume as the Engine's tar of the folder.
   if (!storage.service.empty()) {
     core::PhaseTimer t("storage");
     const std::string member = "storage/" + storage.service + ".tar";
     builder.add_stream(member, [&](const auto& out) { engine.get_archive(storage_container, storage.path, out); });
-    manifest["storage"] = {{"service", storage.service},
-                           {"path", storage.path},
-                           {"member", member},
-                           {"files", count_tar_files(builder.staged(member))}};
+    manifest.storage = Manifest::Storage{storage.service, storage.path, member, count_tar_files(builder.staged(member))};
   }
   // 4. The instance's own files; secrets only when asked.
   builder.add_file("instance/instance.yaml", inst.spec_file());
@@ -124,21 +171,18 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
   }
   if (options.include_secrets) builder.add_file("instance/secrets.env", inst.secrets_file());
   // 5. Images the instance runs now.
-  nlohmann::json images = nlohmann::json::object();
   for (const docker::ContainerSummary& c : stack::list_stack_containers(engine, inst.name)) {
-    auto svc = c.labels.find(compose::k_label_service);
-    if (svc != c.labels.end()) images[svc->second] = {{"image", c.image}, {"image_id", c.image_id}};
+    const std::string svc = docker::label_of(c.labels, compose::k_label_service);
+    if (!svc.empty()) manifest.images[svc] = {c.image, c.image_id};
   }
-  manifest["images"] = images;
 
   // 6. The archive: manifest.json first, then the members; 0600 whatever it holds.
-  builder.write(options.out, manifest, 0600);
+  builder.write(options.out, manifest.to_json(), 0600);
   BackupResult result;
   result.path = options.out;
   result.size = static_cast<int64_t>(fs::file_size(options.out, ec));
-  manifest["members"] = nlohmann::json::array();
-  for (const Member& m : builder.members()) manifest["members"].push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
-  result.manifest = manifest;
+  manifest.members = builder.members();
+  result.manifest = std::move(manifest);
   return result;
 }
 
@@ -146,14 +190,12 @@ stack::LoadReport restore_databases(docker::Engine& engine, const std::string& p
   const stack::PgTarget db = db_target(engine, project);
   // The dumps go in as files streamed from the extracted backup: never whole in memory.
   std::vector<std::pair<std::string, fs::path>> files;
-  const std::string roles_member = backup.manifest.value("roles_member", "db/roles.sql");
-  files.emplace_back("roles.sql", backup.member(roles_member));
+  files.emplace_back("roles.sql", backup.member(backup.manifest.roles_member));
   std::map<std::string, std::string> by_db;
-  for (const nlohmann::json& d : backup.manifest.at("databases")) {
-    const std::string member = d.at("member").get<std::string>();
-    const std::string file = fs::path(member).filename().string();
-    files.emplace_back(file, backup.member(member));
-    by_db[d.at("name").get<std::string>()] = file;
+  for (const Manifest::Database& d : backup.manifest.databases) {
+    const std::string file = fs::path(d.member).filename().string();
+    files.emplace_back(file, backup.member(d.member));
+    by_db[d.name] = file;
   }
   const std::string dir = stack::stage_host_files(engine, db.container, files, backup.dir);
   for (auto& [name, file] : by_db) file = dir + "/" + file;
@@ -168,25 +210,24 @@ stack::LoadReport restore_databases(docker::Engine& engine, const std::string& p
 }
 
 void clear_storage(docker::Engine& engine, const std::string& project, const Extracted& backup) {
-  if (!backup.manifest.contains("storage")) return;
-  const nlohmann::json& s = backup.manifest["storage"];
-  const std::string container = stack::running_container(engine, project, s.at("service").get<std::string>());
+  if (!backup.manifest.storage) return;
+  const Manifest::Storage& s = *backup.manifest.storage;
+  const std::string container = stack::running_container(engine, project, s.service);
   docker::ExecResult r = engine.exec(
       container, docker::ExecSpec{.cmd = {"/bin/sh", "-c",
                                           "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do "
                                           "if [ -e \"$f\" ] || [ -L \"$f\" ]; then rm -rf -- \"$f\" || exit 1; fi; done",
-                                          "sh", s.at("path").get<std::string>()},
+                                          "sh", s.path},
                                   .env = {}, .user = {}, .working_dir = {}, .tty = false});
   if (r.exit_code != 0) {
-    throw Error(fmt::format("could not empty {} in the {} container: {}", s.at("path").get<std::string>(),
-                            s.at("service").get<std::string>(), r.err));
+    throw Error(fmt::format("could not empty {} in the {} container: {}", s.path, s.service, r.err));
   }
 }
 
 void restore_storage(docker::Engine& engine, const std::string& project, const Extracted& backup) {
-  if (!backup.manifest.contains("storage")) return;
-  const nlohmann::json& s = backup.manifest["storage"];
-  const std::string service = s.at("service").get<std::string>();
+  if (!backup.manifest.storage) return;
+  const Manifest::Storage& s = *backup.manifest.storage;
+  const std::string& service = s.service;
   docker::Filters f;
   f.label(compose::k_label_project, project);
   f.label(compose::k_label_service, service);
@@ -196,9 +237,9 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
                 fmt::format("enable storage in instance.yaml and run `supactl up {}`", project));
   }
   // The Engine's tar holds the folder itself ("data/..."): extract it into the parent.
-  const fs::path path = s.at("path").get<std::string>();
+  const fs::path path = s.path;
   const std::string parent = path.parent_path().empty() ? std::string("/") : path.parent_path().string();
-  engine.put_archive_file(cs.front().id, parent, backup.member(s.at("member").get<std::string>()));
+  engine.put_archive_file(cs.front().id, parent, backup.member(s.member));
 }
 
 Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,
@@ -206,24 +247,22 @@ Comparison compare_with_manifest(docker::Engine& engine, const std::string& proj
   Comparison c;
   const stack::PgTarget db = db_target(engine, project);
   std::map<std::string, int64_t> now = stack::row_counts(engine, db, counted_schemas());
-  const nlohmann::json counts = backup.manifest.value("row_counts", nlohmann::json::object());
-  for (const auto& [table, rows] : counts.items()) {
+  for (const auto& [table, want] : backup.manifest.row_counts) {
     ++c.tables;
     auto it = now.find(table);
-    const int64_t want = rows.get<int64_t>();
     if (it == now.end()) {
       c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, table missing now", table, want));
     } else if (it->second != want) {
       c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, {} now", table, want, it->second));
     }
   }
-  if (backup.manifest.contains("storage")) {
-    const nlohmann::json& s = backup.manifest["storage"];
-    c.files_expected = s.value("files", int64_t{0});
-    const std::string container = stack::running_container(engine, project, s.at("service").get<std::string>());
+  if (backup.manifest.storage) {
+    const Manifest::Storage& s = *backup.manifest.storage;
+    c.files_expected = s.files;
+    const std::string container = stack::running_container(engine, project, s.service);
     TempDir count_dir(scratch, "count-");
     ArchiveBuilder counter(count_dir.path());
-    counter.add_stream("now.tar", [&](const auto& out) { engine.get_archive(container, s.at("path").get<std::string>(), out); });
+    counter.add_stream("now.tar", [&](const auto& out) { engine.get_archive(container, s.path, out); });
     c.files_now = count_tar_files(counter.staged("now.tar"));
   }
   return c;

@@ -8,7 +8,10 @@
 #include "cli/globals.hpp"
 
 #include <supactl/core/cancel.hpp>
+#include <supactl/core/fd.hpp>
+#include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
+#include <supactl/docker/engine.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -113,8 +116,19 @@ void print_json(const nlohmann::json& j) {
   }
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   Globals g;
+  std::unique_ptr<docker::Engine> connection;
+  g.engine_source = engine ? std::move(engine) : [&g, &connection]() -> docker::Engine& {
+    if (!connection) connection = docker::connect(docker::resolve_endpoint(g.host));
+    return *connection;
+  };
+  // SUPACTL_STATS=1: `supactl-stats: requests=N` on stderr when the command ends (benchmarks).
+  core::ScopeExit stats([&connection] {
+    if (connection && core::env_or("SUPACTL_STATS") == "1") {
+      std::fprintf(stderr, "supactl-stats: requests=%llu\n", static_cast<unsigned long long>(connection->request_count()));
+    }
+  });
   CLI::App app{"supactl: provision and run self-hosted Supabase stacks on Docker", "supactl"};
   app.set_version_flag("--version", SUPACTL_VERSION);
   app.require_subcommand(1);

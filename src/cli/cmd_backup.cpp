@@ -4,7 +4,6 @@
 // `supactl backup prune NAME --keep N`. Taking the backup is backup::create_backup; this file
 // picks the default location ($SUPACTL_HOME/backups/NAME/NAME-<UTC stamp>.tar.gz), holds the
 // instance lock so no `up`/`down` runs meanwhile, and prints the result.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
 #include <supactl/backup/backup.hpp>
@@ -42,7 +41,7 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   // 1. The instance, locked against a concurrent up/down.
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
-  core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
+  const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
 
   // 2. Where to: --out, else the instance's backup folder.
   const std::time_t now = std::time(nullptr);
@@ -54,25 +53,25 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   }
 
   // 3. Dump, copy, write.
-  EngineHandle engine(g);
+  docker::Engine& engine = g.engine();
   backup::BackupResult r = backup::create_backup(
-      *engine, inst, backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
+      engine, inst, backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
 
-  const nlohmann::json& m = r.manifest;
-  const int64_t files = m.contains("storage") ? m["storage"].value("files", int64_t{0}) : 0;
+  const backup::Manifest& m = r.manifest;
+  const int64_t files = m.storage ? m.storage->files : 0;
   if (g.json()) {
     print_json({{"instance", inst.name},
                 {"path", r.path.string()},
                 {"size", r.size},
-                {"databases", m["databases"].size()},
-                {"tables", m["row_counts"].size()},
+                {"databases", m.databases.size()},
+                {"tables", m.row_counts.size()},
                 {"storage_files", files},
                 {"include_secrets", o.include_secrets},
-                {"members", m["members"]}});
+                {"members", m.to_json()["members"]}});
   } else {
     std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
-    std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m["databases"].size(),
-                             m["row_counts"].size(), files, o.include_secrets ? "included (file is 0600)" : "not included");
+    std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m.databases.size(),
+                             m.row_counts.size(), files, o.include_secrets ? "included (file is 0600)" : "not included");
     std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
   }
   return 0;
@@ -128,8 +127,7 @@ void setup_backup(CLI::App& sub, Globals& g) {
   sub.add_option("name", o->name, "Instance name");
   sub.add_option("--out", o->out, "Archive to write (default $SUPACTL_HOME/backups/NAME/NAME-<UTC time>.tar.gz)");
   sub.add_flag("--include-secrets", o->include_secrets, "Also store secrets.env and rendered/.env (the file is 0600 anyway)");
-  sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_lock_timeout(sub, o->lock_timeout);
   sub.require_subcommand(0, 1);
 
   CLI::App* ls = sub.add_subcommand("ls", "List an instance's backups, oldest first");

@@ -2,7 +2,6 @@
 //
 // `supactl ca NAME`: prints the root certificate (PEM) of the private CA an instance's Caddy
 // signs with under `tls.mode: internal`, for trust stores (`supactl ca shop > shop-ca.pem`).
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
@@ -23,8 +22,8 @@ int run_ca(const Globals& g, const std::string& name) {
                 ExitCode::usage,
                 fmt::format("set `tls.mode: internal` in {} and run `supactl up {}`", inst.spec_file().string(), name));
   }
-  EngineHandle engine(g);
-  const std::string pem = stack::caddy_root_ca(*engine, inst.name);
+  docker::Engine& engine = g.engine();
+  const std::string pem = stack::caddy_root_ca(engine, inst.name);
   if (g.json()) {
     print_json({{"instance", inst.name}, {"root_ca_pem", pem}});
   } else {

@@ -3,7 +3,6 @@
 // `supactl db migrate NAME DIR`: applies DIR's *.sql files in name order, each in its own
 // transaction together with its row in supabase_migrations.schema_migrations (the table the
 // Supabase CLI uses), skipping the ones recorded already. The work is stack::migrate.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
@@ -29,10 +28,10 @@ int run_migrate(const Globals& g, const MigrateOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
   std::vector<stack::Migration> migrations = stack::read_migrations(o.dir);
-  core::FileLock lock(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
-  EngineHandle engine(g);
-  stack::PgTarget target{.container = stack::running_container(*engine, inst.name, "db"), .user = o.user, .database = "postgres"};
-  stack::MigrateResult r = stack::migrate(*engine, target, migrations, [&g](const std::string& file) {
+  const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
+  docker::Engine& engine = g.engine();
+  stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db"), .user = o.user, .database = "postgres"};
+  stack::MigrateResult r = stack::migrate(engine, target, migrations, [&g](const std::string& file) {
     if (!g.json()) std::cout << fmt::format("applied {}\n", file) << std::flush;
   });
   if (g.json()) {
@@ -52,8 +51,7 @@ void setup_db(CLI::App& sub, Globals& g) {
   migrate->add_option("name", o->name, "Instance name")->required();
   migrate->add_option("dir", o->dir, "Folder of *.sql migration files")->required();
   migrate->add_option("-U,--user", o->user, "Database role that runs them (default postgres)");
-  migrate->add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_lock_timeout(*migrate, o->lock_timeout);
   set_action(*migrate, g, [&g, o]() { return run_migrate(g, *o); });
 }
 

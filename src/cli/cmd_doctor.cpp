@@ -4,7 +4,7 @@
 // thing to run when `up` cannot reach the Engine; exits 5 with the reason when none answers.
 #include "cli/globals.hpp"
 
-#include <supactl/docker/engine.hpp>
+#include <supactl/stack/exec.hpp>
 
 #include <fmt/format.h>
 
@@ -15,34 +15,29 @@ namespace {
 
 int run_doctor(const Globals& g) {
   docker::Endpoint endpoint = docker::resolve_endpoint(g.host);
-  std::unique_ptr<docker::Engine> engine = docker::connect(endpoint);
-  docker::VersionInfo v = engine->version();
-  docker::PingInfo ping = engine->ping();
-  if (ping.swarm.empty()) {  // Engines before 23 do not send the Swarm header
-    nlohmann::json info = engine->info();
-    if (info.contains("Swarm") && info["Swarm"].is_object()) ping.swarm = info["Swarm"].value("LocalNodeState", "");
-  }
+  const stack::EngineReport report = stack::describe_engine(g.engine());
+  const docker::VersionInfo& v = report.version;
   if (g.json()) {
     print_json({{"endpoint", endpoint.host},
                 {"source", endpoint.source},
                 {"tls", endpoint.tls},
                 {"engine_version", v.version},
-                {"api_version", engine->api_version()},
+                {"api_version", report.api_version},
                 {"engine_api_version", v.api_version},
                 {"engine_min_api_version", v.min_api_version},
                 {"supactl_api_range", {docker::k_min_api_version, docker::k_max_api_version}},
                 {"os", v.os},
                 {"arch", v.arch},
-                {"swarm", ping.swarm}});
+                {"swarm", report.swarm}});
     return 0;
   }
   std::cout << fmt::format("endpoint     {} ({})\n", endpoint.host, endpoint.source);
   if (endpoint.tls) std::cout << fmt::format("tls          certificates from {}, verify {}\n", endpoint.cert_path, endpoint.tls_verify ? "on" : "off");
   std::cout << fmt::format("engine       Docker {} on {}/{}\n", v.version, v.os, v.arch);
-  std::cout << fmt::format("API          {} in use (Engine {}..{}, supactl {}..{}){}\n", engine->api_version(), v.min_api_version,
+  std::cout << fmt::format("API          {} in use (Engine {}..{}, supactl {}..{}){}\n", report.api_version, v.min_api_version,
                            v.api_version, docker::k_min_api_version, docker::k_max_api_version,
                            endpoint.api_version_pin.empty() ? "" : ", pinned by DOCKER_API_VERSION");
-  std::cout << fmt::format("swarm        {}\n", ping.swarm.empty() ? "unknown" : ping.swarm);
+  std::cout << fmt::format("swarm        {}\n", report.swarm.empty() ? "unknown" : report.swarm);
   return 0;
 }
 

@@ -3,11 +3,11 @@
 // `supactl down NAME`: stops and removes the instance's containers and networks. Data volumes
 // and secrets stay unless the user asks for exactly that: `--volumes` removes the volumes only
 // with `--yes`, or after an interactive confirmation that names each one.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 #include "cli/progress.hpp"
 
 #include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
 #include <supactl/core/lock.hpp>
 #include <supactl/stack/stack.hpp>
 
@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace supactl::cli {
@@ -38,14 +39,12 @@ std::string join(const std::vector<std::string>& v) {
 int run_down(const Globals& g, const DownOptions& o) {
   config::validate_name(o.name);
   const std::filesystem::path dir = config::instance_dir(config::home_dir(g.home), o.name);
-  std::unique_ptr<core::FileLock> lock;
-  if (std::filesystem::exists(dir)) {
-    lock = std::make_unique<core::FileLock>(dir / ".lock", fmt::format("instance {}", o.name), o.lock_timeout);
-  }
-  EngineHandle engine(g);
+  std::optional<core::FileLock> lock;
+  if (std::filesystem::exists(dir)) lock.emplace(config::lock_instance(dir, o.name, o.lock_timeout));
+  docker::Engine& engine = g.engine();
 
   if (o.volumes && !o.dry_run) {
-    std::vector<std::string> volumes = stack::project_volumes(*engine, o.name);
+    std::vector<std::string> volumes = stack::project_volumes(engine, o.name);
     if (!volumes.empty() && !o.yes) {
       if (!::isatty(STDIN_FILENO) || g.json()) {
         throw Error(fmt::format("refusing to delete the data volumes of {} ({}) without --yes", o.name, join(volumes)),
@@ -63,7 +62,7 @@ int run_down(const Globals& g, const DownOptions& o) {
   options.remove_volumes = o.volumes;
   options.stop_timeout_s = o.timeout;
   std::unique_ptr<plan::Progress> progress = make_progress(g);
-  stack::DownResult result = stack::down(*engine, o.name, options, *progress, o.dry_run);
+  stack::DownResult result = stack::down(engine, o.name, options, *progress, o.dry_run);
 
   if (o.dry_run) {
     std::cout << (result.plan.empty() ? fmt::format("{} has nothing to take down\n", o.name) : result.plan.to_string());
@@ -108,8 +107,7 @@ void setup_down(CLI::App& sub, Globals& g) {
   sub.add_flag("--dry-run", o->dry_run, "Print the plan and change nothing");
   sub.add_option("-t,--timeout", o->timeout, "Seconds each container gets to stop before it is killed")
       ->check(CLI::Range(0, 3600));
-  sub.add_option("--lock-timeout", o->lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_lock_timeout(sub, o->lock_timeout);
   set_action(sub, g, [&g, o]() { return run_down(g, *o); });
 }
 

@@ -2,7 +2,6 @@
 //
 // `supactl logs NAME [SERVICE...]`: the instance's container logs, demultiplexed, each line
 // prefixed with its service (coloured on a terminal); `-f` follows every container at once.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
@@ -35,8 +34,8 @@ int run_logs(const Globals& g, const LogsOptions& o) {
   req.options.timestamps = o.timestamps;
   req.options.since = stack::parse_since(o.since, static_cast<int64_t>(std::time(nullptr)));
   req.color = !o.no_color && ::isatty(STDOUT_FILENO);
-  EngineHandle engine(g);
-  stack::logs(*engine, req, [](std::string_view text) {
+  docker::Engine& engine = g.engine();
+  stack::logs(engine, req, [](std::string_view text) {
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
     std::cout.flush();
   });

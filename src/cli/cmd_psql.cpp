@@ -10,12 +10,13 @@
 // attached; a script piped into `supactl psql` is copied into the db container (put_archive,
 // private folder) and run with `psql -f`, so `supactl psql shop < schema.sql` works and its
 // errors name file and line.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
+#include <supactl/core/fd.hpp>
 #include <supactl/stack/db.hpp>
+#include <supactl/stack/exec.hpp>
 
 #include <fmt/format.h>
 
@@ -41,14 +42,13 @@ struct ExecOptions {
 /// Streams exec output to our stdout/stderr; returns the command's exit code.
 int exec_streamed(docker::Engine& engine, const std::string& container, const std::vector<std::string>& cmd,
                   const std::string& user = {}) {
-  docker::ExecResult r = engine.exec(container, docker::ExecSpec{.cmd = cmd, .env = {}, .user = user, .working_dir = {}, .tty = false},
-                                     [](docker::StreamKind k, std::string_view data) {
-                                       std::FILE* f = k == docker::StreamKind::stderr_ ? stderr : stdout;
-                                       std::fwrite(data.data(), 1, data.size(), f);
-                                       std::fflush(f);
-                                       return true;
-                                     });
-  return r.exit_code < 0 ? static_cast<int>(ExitCode::failure) : r.exit_code;
+  return stack::exec_streamed(engine, stack::ExecRequest{.container = container, .cmd = cmd, .user = user},
+                              [](docker::StreamKind k, std::string_view data) {
+                                std::FILE* f = k == docker::StreamKind::stderr_ ? stderr : stdout;
+                                std::fwrite(data.data(), 1, data.size(), f);
+                                std::fflush(f);
+                                return true;
+                              });
 }
 
 /// Raw mode on our terminal for the life of the object (restored on every way out).
@@ -80,21 +80,12 @@ int exec_on_terminal(docker::Engine& engine, const std::string& container, const
   winsize ws{};
   ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
   const char* term = std::getenv("TERM");
-  docker::ExecSpec spec{.cmd = cmd, .env = {std::string("TERM=") + (term != nullptr ? term : "xterm")}, .user = user,
-                        .working_dir = {}, .tty = true};
   std::fflush(stdout);
   RawTerminal raw;
-  int code = engine.exec_attached(container, spec, STDIN_FILENO,
-                                  [](docker::StreamKind, std::string_view data) {
-                                    while (!data.empty()) {
-                                      ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
-                                      if (n <= 0) return false;
-                                      data.remove_prefix(static_cast<size_t>(n));
-                                    }
-                                    return true;
-                                  },
-                                  ws.ws_row, ws.ws_col);
-  return code < 0 ? static_cast<int>(ExitCode::failure) : code;
+  return stack::exec_on_tty(engine, stack::ExecRequest{.container = container, .cmd = cmd, .user = user},
+                            term != nullptr ? term : "xterm", STDIN_FILENO,
+                            [](docker::StreamKind, std::string_view data) { return core::write_all(STDOUT_FILENO, data); },
+                            ws.ws_row, ws.ws_col);
 }
 
 /// Whether a cluster of short options (`-tAc`, as psql's getopt reads it) holds -c, -f, -l or
@@ -123,14 +114,14 @@ bool has_input_option(const std::vector<std::string>& args) {
 int run_psql(const Globals& g, const ExecOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
-  EngineHandle engine(g);
-  stack::PgTarget target{.container = stack::running_container(*engine, inst.name, "db"),
+  docker::Engine& engine = g.engine();
+  stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db"),
                          .user = o.user.empty() ? "postgres" : o.user,
                          .database = o.database};
   std::vector<std::string> args = o.args;
   std::string staged;
   if (!has_input_option(args)) {
-    if (interactive()) return exec_on_terminal(*engine, target.container, stack::psql_argv(target, args));
+    if (interactive()) return exec_on_terminal(engine, target.container, stack::psql_argv(target, args));
     if (::isatty(STDIN_FILENO)) {
       throw Error("interactive psql needs a terminal on standard output too", ExitCode::usage,
                   fmt::format("pass SQL with `supactl psql {} -- -c 'select 1'` or pipe a script: `supactl psql {} < file.sql`",
@@ -141,11 +132,11 @@ int run_psql(const Globals& g, const ExecOptions& o) {
       throw Error("no SQL given: standard input was empty", ExitCode::usage,
                   fmt::format("pass SQL with `supactl psql {} -- -c 'select 1'` or pipe a script into it", inst.name));
     }
-    staged = stack::stage_files(*engine, target.container, {{.path = "stdin.sql", .content = script, .mode = 0600}});
+    staged = stack::stage_files(engine, target.container, {{.path = "stdin.sql", .content = script, .mode = 0600}});
     args.insert(args.begin(), {"-v", "ON_ERROR_STOP=1", "-f", staged + "/stdin.sql"});
   }
-  int code = exec_streamed(*engine, target.container, stack::psql_argv(target, args));
-  if (!staged.empty()) stack::remove_staged(*engine, target.container, staged);
+  int code = exec_streamed(engine, target.container, stack::psql_argv(target, args));
+  if (!staged.empty()) stack::remove_staged(engine, target.container, staged);
   return code;
 }
 
@@ -155,10 +146,10 @@ int run_exec(const Globals& g, const ExecOptions& o) {
   if (o.args.empty()) {
     throw Error("exec needs a command", ExitCode::usage, fmt::format("run `supactl exec {} {} -- CMD ARGS...`", o.name, o.service));
   }
-  EngineHandle engine(g);
-  const std::string container = stack::running_container(*engine, inst.name, o.service);
-  if (interactive()) return exec_on_terminal(*engine, container, o.args, o.user);
-  return exec_streamed(*engine, container, o.args, o.user);
+  docker::Engine& engine = g.engine();
+  const std::string container = stack::running_container(engine, inst.name, o.service);
+  if (interactive()) return exec_on_terminal(engine, container, o.args, o.user);
+  return exec_streamed(engine, container, o.args, o.user);
 }
 
 }  // namespace

@@ -8,20 +8,14 @@
 #include "cli/globals.hpp"
 #include "cli/up_flow.hpp"
 
-#include <supactl/config/instance.hpp>
 #include <supactl/core/error.hpp>
-#include <supactl/secrets/secrets_file.hpp>
-#include <supactl/stack/db.hpp>
+#include <supactl/instance/changes.hpp>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <chrono>
-#include <ctime>
-#include <filesystem>
 #include <iostream>
-#include <system_error>
 
 namespace supactl::cli {
 namespace {
@@ -35,76 +29,19 @@ struct RotateOptions {
   UpOptions up;
 };
 
-/// Roles whose password is POSTGRES_PASSWORD (the image's bootstrap script and roles.sql).
-constexpr const char* k_password_roles[] = {"postgres",           "supabase_admin",          "authenticator",
-                                            "pgbouncer",          "supabase_auth_admin",     "supabase_functions_admin",
-                                            "supabase_storage_admin"};
-
-/// Sets the password of every role above that exists, in one transaction, in the running db.
-void set_role_passwords(docker::Engine& engine, const std::string& instance, const std::string& password) {
-  const std::string db = stack::running_container(engine, instance, "db");
-  // psql reads the password from its own environment (\getenv, psql 15+), so it is on no
-  // command line: not on the exec's, and not on psql's (which `ps` on the host would show).
-  std::string sql = "\\getenv pw SUPACTL_NEW_PASSWORD\nBEGIN;\n";
-  for (const char* role : k_password_roles) {
-    sql += fmt::format("SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n", role);
-  }
-  sql += "COMMIT;\n";
-  docker::ExecSpec spec;
-  spec.cmd = {"sh", "-c",
-              "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 "
-              "-h /var/run/postgresql -U supabase_admin -d postgres >/dev/null"};
-  spec.env = {"SUPACTL_SQL=" + sql, "SUPACTL_NEW_PASSWORD=" + password};
-  docker::ExecResult r = engine.exec(db, spec);
-  if (r.exit_code != 0) {
-    std::string why = r.err.empty() ? r.out : r.err;
-    while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
-    throw Error(fmt::format("secrets rotate: changing the database passwords failed: {}", why), ExitCode::failure,
-                "nothing was changed; see `supactl logs " + instance + " db`");
-  }
-}
-
 int run_rotate(const Globals& g, RotateOptions& o) {
   if (o.all) o.jwt = o.postgres = o.dashboard = true;
   if (!o.jwt && !o.postgres && !o.dashboard) {
     throw Error("secrets rotate: say what to rotate", ExitCode::usage, "add --jwt, --postgres, --dashboard or --all");
   }
   o.up.name = o.name;
-  o.up.edit_spec = [&o](config::Instance& inst, docker::Engine& engine) {
-    const auto now = std::chrono::system_clock::now();
-    const std::int64_t epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    secrets::Secrets fresh = secrets::generate_secrets(epoch);
-    secrets::Secrets next = inst.secrets;
-    std::vector<std::string> rotated;
-    auto take = [&](const char* key) {
-      next[key] = fresh.at(key);
-      rotated.emplace_back(key);
-    };
-    if (o.jwt) {
-      take("JWT_SECRET");
-      take("ANON_KEY");
-      take("SERVICE_ROLE_KEY");
-    }
-    if (o.postgres) take("POSTGRES_PASSWORD");
-    if (o.dashboard) take("DASHBOARD_PASSWORD");
-
-    // The database first: when it refuses, secrets.env is untouched.
-    if (o.postgres) set_role_passwords(engine, inst.name, next.at("POSTGRES_PASSWORD").reveal());
-
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm utc{};
-    ::gmtime_r(&t, &utc);
-    // Never overwrite an earlier copy (two rotations within one second).
-    const std::string stamp = fmt::format("secrets.env.{:%Y%m%dT%H%M%SZ}", utc);
-    std::filesystem::path kept = inst.dir / (stamp + ".bak");
-    for (int n = 1; std::filesystem::exists(kept); ++n) kept = inst.dir / fmt::format("{}-{}.bak", stamp, n);
-    secrets::write_secrets_file(kept, inst.secrets);
-    secrets::write_secrets_file(inst.secrets_file(), next);
-    inst.secrets = next;
-    std::cerr << fmt::format("rotated {} of {}; the old values are kept in {} (mode 0600)\n",
-                             fmt::join(rotated, ", "), inst.name, kept.string());
-  };
-  return run_up(g, o.up);
+  instance::Session session = open_for_converge(g, o.up);
+  const instance::RotateResult r = instance::rotate_secrets(
+      session, instance::RotateRequest{.jwt = o.jwt, .postgres = o.postgres, .dashboard = o.dashboard},
+      std::chrono::system_clock::now());
+  std::cerr << fmt::format("rotated {} of {}; the old values are kept in {} (mode 0600)\n", fmt::join(r.rotated, ", "),
+                           o.name, r.kept.string());
+  return converge_and_report(g, session, o.up);
 }
 
 }  // namespace

@@ -5,14 +5,11 @@
 // Right after `up`, Docker's own first health check may still be pending ("health:
 // starting"); for a named instance such containers are probed once with their own health
 // test, so `supactl up X && supactl status X` agrees with what `up` saw.
-#include "cli/engine.hpp"
 #include "cli/globals.hpp"
 
-#include <supactl/compose/model.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
-#include <supactl/plan/readiness.hpp>
-#include <supactl/core/fs.hpp>
+#include <supactl/instance/expectation.hpp>
 #include <supactl/render/render.hpp>
 #include <supactl/stack/stack.hpp>
 
@@ -21,7 +18,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <future>
 #include <iostream>
 #include <set>
 
@@ -32,83 +28,6 @@ struct StatusOptions {
   std::string name;
   bool show_secrets = false;
 };
-
-/// Expected services, one-shot jobs and health tests of an instance, from its rendered
-/// compose file when there is one (so overrides count), else from its spec.
-struct Expectation {
-  std::vector<std::string> services;
-  std::vector<std::string> jobs;
-  std::map<std::string, docker::Healthcheck> health;
-};
-
-Expectation expectation_of(const config::Instance& inst) {
-  Expectation e;
-  const std::filesystem::path compose_file = inst.rendered_dir() / "compose.yml";
-  const std::filesystem::path env_file = inst.rendered_dir() / ".env";
-  if (!std::filesystem::exists(compose_file) || !std::filesystem::exists(env_file)) {
-    e.services = inst.spec.enabled_services();
-    return e;
-  }
-  compose::LoadOptions load;
-  load.project_name = inst.name;
-  load.files = {compose_file};
-  if (std::filesystem::exists(inst.override_file())) load.files.push_back(inst.override_file());
-  load.variables = compose::parse_env_file(core::read_file(env_file));
-  compose::Project p = compose::load(load);
-  std::set<std::string> jobs;
-  for (const auto& [name, s] : p.services) {
-    e.services.push_back(name);
-    if (s.spec.healthcheck) e.health[name] = *s.spec.healthcheck;
-    for (const compose::Dependency& d : s.depends_on) {
-      if (d.condition == compose::DependsCondition::completed_successfully) jobs.insert(d.service);
-    }
-  }
-  e.jobs.assign(jobs.begin(), jobs.end());
-  return e;
-}
-
-/// Runs the health test of containers Docker has not checked yet (in parallel, a few at a
-/// time); marks them healthy when it passes.
-void probe_starting(docker::Engine& engine, std::vector<docker::ContainerSummary>& containers,
-                    const std::map<std::string, Expectation>& by_instance) {
-  struct Probe {
-    docker::ContainerSummary* container;
-    std::vector<std::string> cmd;
-  };
-  std::vector<Probe> probes;
-  for (docker::ContainerSummary& c : containers) {
-    if (c.status.find("(health: starting)") == std::string::npos) continue;
-    auto svc = c.labels.find(compose::k_label_service);
-    auto inst = c.labels.find(compose::k_label_instance);
-    if (svc == c.labels.end() || inst == c.labels.end()) continue;
-    auto e = by_instance.find(inst->second);
-    if (e == by_instance.end()) continue;
-    auto h = e->second.health.find(svc->second);
-    if (h == e->second.health.end()) continue;
-    std::vector<std::string> cmd = plan::probe_command(h->second);
-    if (!cmd.empty()) probes.push_back({&c, std::move(cmd)});
-  }
-  constexpr size_t k_parallel = 8;
-  for (size_t first = 0; first < probes.size(); first += k_parallel) {
-    std::vector<std::future<bool>> running;
-    for (size_t i = first; i < std::min(probes.size(), first + k_parallel); ++i) {
-      running.push_back(std::async(std::launch::async, [&engine, &p = probes[i]] {
-        try {
-          docker::ExecSpec spec;
-          spec.cmd = p.cmd;
-          return engine.exec(p.container->id, spec).exit_code == 0;
-        } catch (const std::exception&) {
-          return false;  // keep "starting"
-        }
-      }));
-    }
-    for (size_t i = 0; i < running.size(); ++i) {
-      if (!running[i].get()) continue;
-      std::string& status = probes[first + i].container->status;
-      status.replace(status.find("(health: starting)"), 18, "(healthy)");
-    }
-  }
-}
 
 nlohmann::json ports_json(const std::vector<docker::PortBinding>& ports) {
   nlohmann::json out = nlohmann::json::array();
@@ -140,11 +59,11 @@ std::string state_of(const stack::InstanceStatus& s) {
 int run_one(const Globals& g, const StatusOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
-  Expectation e = expectation_of(inst);
-  EngineHandle engine(g);
-  std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine, inst.name);
-  probe_starting(*engine, containers, {{inst.name, e}});
-  std::vector<stack::InstanceStatus> all = stack::summarize(containers, {{inst.name, e.services}}, e.jobs);
+  const instance::Expectation e = instance::expectation_of(inst);
+  docker::Engine& engine = g.engine();
+  std::vector<stack::InstanceStatus> all =
+      stack::summarize(stack::list_stack_containers(engine, inst.name), {{inst.name, e.services}}, e.jobs);
+  stack::probe_starting(engine, all, {{inst.name, e.health}});
   const stack::InstanceStatus& s = all.front();
   render::Endpoints ep = render::instance_endpoints(inst.spec);
   // A restore that has not verified its data: whatever runs, the instance is not usable yet.
@@ -155,7 +74,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
     for (const stack::ServiceStatus& svc : s.services) {
       nlohmann::json cs = nlohmann::json::array();
       for (const stack::ContainerStatus& c : svc.containers) {
-        cs.push_back({{"name", c.name}, {"number", c.number}, {"state", c.state}, {"health", c.health},
+        cs.push_back({{"name", c.name}, {"number", c.number}, {"state", docker::to_string(c.state)}, {"health", docker::to_string(c.health)},
                       {"status", c.status}, {"image", c.image}, {"ports", ports_json(c.ports)}});
       }
       services.push_back({{"service", svc.service}, {"replicas", svc.containers.size()}, {"running", svc.running},
@@ -192,8 +111,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
         std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28}\n", svc.service, "missing", "-", "-");
       }
       for (const stack::ContainerStatus& c : svc.containers) {
-        std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28} {}\n", fmt::format("{}-{}", svc.service, c.number), c.state,
-                                 c.health.empty() ? "-" : c.health, c.status, ports_text(c.ports));
+        std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28} {}\n", fmt::format("{}-{}", svc.service, c.number), docker::to_string(c.state),
+                                 c.health == docker::Health::none ? "-" : docker::to_string(c.health), c.status, ports_text(c.ports));
       }
     }
     if (o.show_secrets) {
@@ -213,25 +132,24 @@ int run_all(const Globals& g) {
   std::map<std::string, std::vector<std::string>> expected;
   std::map<std::string, render::Endpoints> endpoints;
   std::set<std::string> jobs;
-  std::map<std::string, Expectation> by_instance;
+  stack::HealthTests health;
   for (const std::string& name : config::list_instances(home)) {
     try {
       config::Instance inst = config::load_instance(home, name);
-      Expectation e = expectation_of(inst);
+      const instance::Expectation e = instance::expectation_of(inst);
       expected[name] = e.services;
       jobs.insert(e.jobs.begin(), e.jobs.end());
-      by_instance[name] = e;
+      health[name] = e.health;
       endpoints[name] = render::instance_endpoints(inst.spec);
     } catch (const Error& e) {
       spdlog::warn("instance {}: {}", name, e.what());
       expected[name] = {};
     }
   }
-  EngineHandle engine(g);
-  std::vector<docker::ContainerSummary> containers = stack::list_stack_containers(*engine);
-  probe_starting(*engine, containers, by_instance);
-  std::vector<stack::InstanceStatus> all =
-      stack::summarize(containers, expected, std::vector<std::string>(jobs.begin(), jobs.end()));
+  docker::Engine& engine = g.engine();
+  std::vector<stack::InstanceStatus> all = stack::summarize(stack::list_stack_containers(engine), expected,
+                                                            std::vector<std::string>(jobs.begin(), jobs.end()));
+  stack::probe_starting(engine, all, health);
   bool ok = true;
   nlohmann::json list = nlohmann::json::array();
   if (!g.json()) std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", "INSTANCE", "STATE", "SERVICES", "API");

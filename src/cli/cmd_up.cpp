@@ -1,114 +1,52 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `supactl up NAME`: the main job. Narrated as phases: load the instance → render its files
-// → take the instance lock → converge (stack::up: load compose, observe, reconcile, check
-// ports, execute with readiness probing) → print endpoints or the failure. All decisions are
-// the reconciler's; this file maps flags and prints.
-#include "cli/engine.hpp"
+// `supactl up NAME`: the main job. Open the instance (load, check, lock) → converge
+// (instance::converge: render, then stack::up: load compose, observe, reconcile, check ports,
+// execute with readiness probing) → print endpoints or the failure. All decisions are the
+// reconciler's; this file maps flags and prints, for up and the other converging commands.
 #include "cli/globals.hpp"
 #include "cli/progress.hpp"
 #include "cli/up_flow.hpp"
 
-#include <supactl/backup/archive.hpp>
 #include <supactl/config/home.hpp>
-#include <supactl/config/instance.hpp>
 #include <supactl/core/cancel.hpp>
-#include <supactl/core/fs.hpp>
-#include <supactl/core/lock.hpp>
-#include <supactl/core/log.hpp>
+#include <supactl/instance/session.hpp>
 #include <supactl/render/render.hpp>
-#include <supactl/stack/db.hpp>
 #include <supactl/stack/stack.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 #include <set>
 
 namespace supactl::cli {
 
-namespace {
-
-/// Data made by an older supactl (or restored from its backups) may still hold the JWT secret
-/// as a database setting: removed once, after the first healthy `up`, then remembered.
-void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) {
-  const std::filesystem::path marker = inst.dir / stack::k_jwt_setting_marker;
-  std::error_code ec;
-  if (!inst.spec.enabled("db") || std::filesystem::exists(marker, ec)) return;
-  try {
-    stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db")};
-    for (const std::string& db : stack::reset_jwt_secret_setting(engine, target)) {
-      spdlog::info("removed the JWT secret from the settings of database {}", db);
-    }
-    core::write_file_atomic(marker, "app.settings.jwt_secret is not stored in the database\n", 0644);
-  } catch (const Error& e) {
-    // A stack from --templates whose db is not Postgres has no psql: nothing to check there.
-    const bool no_psql = std::string(e.what()).find("executable file not found") != std::string::npos;
-    if (no_psql) {
-      spdlog::debug("no psql in the db container; the JWT setting check is skipped");
-    } else {
-      spdlog::warn("could not check the database for a stored JWT secret (next `up` retries): {}", e.what());
-    }
-  }
+instance::Session open_for_converge(const Globals& g, const UpOptions& o) {
+  // A dry run only reads: it takes no lock (and so creates no lock file).
+  return instance::Session(config::home_dir(g.home), o.name, g.engine_source,
+                           instance::SessionOptions{.lock = !o.dry_run,
+                                                    .lock_timeout_s = o.lock_timeout,
+                                                    .converging = true,
+                                                    .registry = o.registry});
 }
 
-}  // namespace
-
-int run_up(const Globals& g, const UpOptions& o) {
-  // 1. The instance: spec and secrets.
-  const std::filesystem::path home = config::home_dir(g.home);
-  config::Instance inst = config::load_instance(home, o.name);
-  if (!o.registry.empty()) inst.spec.registry = o.registry;
-  config::check_override(inst);
-  if (const std::string from = config::restoring_from(inst); !from.empty()) {
-    throw Error(fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
-                ExitCode::conflict,
-                fmt::format("`supactl restore {} {} --yes` finishes it (or wait for the running one)", inst.name, from));
-  }
-
-  // 2. One `up`/`down` at a time per instance.
-  // A dry run only reads: it takes no lock (and so creates no lock file).
-  std::unique_ptr<core::FileLock> lock;
-  if (!o.dry_run) lock = std::make_unique<core::FileLock>(inst.dir / ".lock", fmt::format("instance {}", inst.name), o.lock_timeout);
-
-  // 2b. One Engine connection for the whole run; a command built on `up` (scale, upgrade,
-  // secrets rotate) changes the spec or secrets now, under the lock, through it.
-  EngineHandle engine(g);
-  if (o.edit_spec) o.edit_spec(inst, *engine);
-
-  // 3. Render the stack's files. A dry run renders into a scratch folder that stands for
-  // rendered/ (same paths in the plan), so it writes nothing in the instance's folder.
-  render::RenderResult rendered;
-  std::unique_ptr<backup::TempDir> scratch;
-  if (o.dry_run) scratch = std::make_unique<backup::TempDir>(std::filesystem::temp_directory_path(), "supactl-dry-run-");
-  {
-    core::PhaseTimer t("render");
-    rendered = render::render_instance(inst, scratch ? scratch->path() : inst.rendered_dir(), g.templates_dir);
-  }
-
-  // 4. Converge.
-  stack::UpRequest req;
-  req.compose.project_name = inst.name;
-  req.compose.files = {rendered.compose_file};
-  if (scratch) req.compose.stands_for = inst.rendered_dir();
-  if (std::filesystem::exists(inst.override_file())) req.compose.files.push_back(inst.override_file());
-  req.compose.variables = rendered.variables;
-  req.up.recreate = o.force_recreate ? plan::Recreate::force
-                    : o.no_recreate  ? plan::Recreate::never
-                                     : plan::Recreate::diverged;
-  req.up.remove_orphans = o.remove_orphans;
-  req.up.wait_timeout_s = o.wait_timeout > 0 ? o.wait_timeout : inst.spec.wait.timeout_s;
-  req.execute.parallel = o.parallel;
-  req.dry_run = o.dry_run;
-  req.rollback = o.rollback;
-
+int converge_and_report(const Globals& g, instance::Session& session, const UpOptions& o) {
+  const config::Instance& inst = session.instance();
+  const instance::ConvergeOptions options{
+      .recreate = o.force_recreate ? plan::Recreate::force
+                  : o.no_recreate  ? plan::Recreate::never
+                                   : plan::Recreate::diverged,
+      .remove_orphans = o.remove_orphans,
+      .wait_timeout_s = o.wait_timeout,
+      .parallel = o.parallel,
+      .dry_run = o.dry_run,
+      .rollback = o.rollback,
+      .templates_dir = g.templates_dir};
   std::unique_ptr<plan::Progress> progress = make_progress(g);
-  stack::UpResult result = stack::up(*engine, req, *progress);
+  const instance::ConvergeResult converged = instance::converge(session, options, *progress);
+  const stack::UpResult& result = converged.up;
+  const render::Endpoints& e = converged.endpoints;
 
-  render::Endpoints e = render::instance_endpoints(inst.spec);
   if (o.dry_run) {
     if (g.json()) {
       nlohmann::json ops = nlohmann::json::array();
@@ -153,7 +91,6 @@ int run_up(const Globals& g, const UpOptions& o) {
     if (core::cancel_requested()) return static_cast<int>(ExitCode::interrupted);
     return static_cast<int>(r.engine_unavailable ? ExitCode::engine_unavailable : ExitCode::unhealthy);
   }
-  unpublish_jwt_secret(*engine, inst);
   if (!g.json()) {
     if (result.plan.write_count() == 0) {
       std::cout << fmt::format("{} is up to date and healthy\n", inst.name);
@@ -169,12 +106,10 @@ int run_up(const Globals& g, const UpOptions& o) {
   return 0;
 }
 
-
 void add_wait_options(CLI::App& sub, UpOptions& o) {
   sub.add_option("--wait-timeout", o.wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
       ->check(CLI::Range(1, 86400));
-  sub.add_option("--lock-timeout", o.lock_timeout, "Seconds to wait for another supactl working on this instance")
-      ->check(CLI::Range(0, 86400));
+  add_lock_timeout(sub, o.lock_timeout);
 }
 
 void setup_up(CLI::App& sub, Globals& g) {
@@ -189,7 +124,10 @@ void setup_up(CLI::App& sub, Globals& g) {
   sub.add_option("--parallel", o->parallel, "Engine calls in flight at once")->check(CLI::Range(1, 64));
   sub.add_option("--registry", o->registry, "Pull through this registry mirror (HOST[:PORT]) for this run")
       ->envname("SUPACTL_REGISTRY");
-  set_action(sub, g, [&g, o]() { return run_up(g, *o); });
+  set_action(sub, g, [&g, o]() {
+    instance::Session session = open_for_converge(g, *o);
+    return converge_and_report(g, session, *o);
+  });
 }
 
 }  // namespace supactl::cli

@@ -9,18 +9,14 @@
 #include "cli/globals.hpp"
 #include "cli/up_flow.hpp"
 
-#include <supactl/backup/backup.hpp>
-#include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
-#include <supactl/core/error.hpp>
-#include <supactl/render/render.hpp>
+#include <supactl/instance/changes.hpp>
 
 #include <fmt/format.h>
 
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <memory>
 
 namespace supactl::cli {
 namespace {
@@ -32,65 +28,39 @@ struct UpgradeOptions {
   UpOptions up;
 };
 
-struct Outcome {
-  std::string from;
-  std::filesystem::path backup;
-};
-
 int run_upgrade(const Globals& g, UpgradeOptions& o) {
-  auto outcome = std::make_shared<Outcome>();
   o.up.name = o.name;
-  o.up.edit_spec = [&g, &o, outcome](config::Instance& inst, docker::Engine& engine) {
-    // A usage error listing the known releases when --to names none of them.
-    render::release_images(o.to, g.templates_dir);
-    config::InstanceSpec next = inst.spec;
-    next.release = o.to;
-    const auto before = render::instance_images(inst.spec, g.templates_dir);
-    const auto after = render::instance_images(next, g.templates_dir);
-    outcome->from = inst.spec.release;
+  instance::Session session = open_for_converge(g, o.up);
+  config::Instance& inst = session.instance();
+  const std::vector<instance::ImageChange> changes = instance::image_changes(inst.spec, o.to, g.templates_dir);
+  const std::string from = inst.spec.release;
+  std::cerr << fmt::format("upgrade {}: release {} -> {}\n", inst.name, from, o.to);
+  for (const instance::ImageChange& c : changes) {
+    std::cerr << fmt::format("  {:<11} {} -> {}\n", c.service, c.from.empty() ? "(none)" : c.from, c.to);
+  }
+  if (changes.empty()) std::cerr << "  no image changes\n";
 
-    std::cerr << fmt::format("upgrade {}: release {} -> {}\n", inst.name, inst.spec.release, o.to);
-    int changed = 0;
-    for (const auto& [service, image] : after) {
-      auto old = before.find(service);
-      if (old != before.end() && old->second == image) continue;
-      ++changed;
-      std::cerr << fmt::format("  {:<11} {} -> {}\n", service, old == before.end() ? "(none)" : old->second, image);
+  std::filesystem::path backup;
+  if (!o.up.dry_run) {
+    if (!o.no_backup && !changes.empty()) {
+      backup = instance::backup_before_upgrade(session, o.to, std::time(nullptr));
+      std::cerr << fmt::format("  backup written to {}\n", backup.string());
     }
-    if (changed == 0) std::cerr << "  no image changes\n";
-    if (o.up.dry_run) {
-      inst.spec = next;  // the plan shows what would change; nothing is written
-      return;
-    }
-    if (!o.no_backup && changed > 0) {
-      const std::time_t now = std::time(nullptr);
-      const std::filesystem::path home = config::home_dir(g.home);
-      std::filesystem::path out = backup::backup_dir(home, inst.name) /
-                                  fmt::format("{}-{}-before-{}.tar.gz", inst.name, backup::utc_stamp(now), o.to);
-      try {
-        backup::create_backup(engine, inst,
-                              backup::BackupOptions{.out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION},
-                              now);
-      } catch (const Error& e) {
-        throw Error(fmt::format("upgrade: the backup before upgrading failed: {}", e.what()), e.code(),
-                    fmt::format("start the instance first (`supactl up {}`), or pass --no-backup", inst.name));
-      }
-      outcome->backup = out;
-      std::cerr << fmt::format("  backup written to {}\n", out.string());
-    }
-    inst.spec = next;
+    inst.spec.release = o.to;
     config::save_spec(inst.spec_file(), inst.spec);
-  };
-  int rc = run_up(g, o.up);
-  if (rc != 0 && !o.up.dry_run && !outcome->from.empty()) {
+  } else {
+    inst.spec.release = o.to;  // the plan shows what would change; nothing is written
+  }
+
+  const int rc = converge_and_report(g, session, o.up);
+  if (rc != 0 && !o.up.dry_run) {
     std::cerr << fmt::format("supactl: upgrade of {} to {} did not finish healthy.\n", o.name, o.to);
-    if (!outcome->backup.empty()) {
+    if (!backup.empty()) {
       std::cerr << fmt::format("supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`; if the data was "
                                "already migrated, `supactl restore {} {} --yes`\n",
-                               o.name, outcome->from, o.name, outcome->backup.string());
+                               o.name, from, o.name, backup.string());
     } else {
-      std::cerr << fmt::format("supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`\n", o.name,
-                               outcome->from);
+      std::cerr << fmt::format("supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`\n", o.name, from);
     }
   }
   return rc;

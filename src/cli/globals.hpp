@@ -5,6 +5,7 @@
 // register themselves in the table of src/cli/app.cpp.
 
 #include <supactl/core/error.hpp>
+#include <supactl/docker/engine.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,10 @@ struct Globals {
   int verbosity = 0;          ///< -v count
   bool dry_parse = false;     ///< hidden --dry-parse: parse argv, run nothing (docs tests)
   int exit_code = 0;          ///< set by the command that ran
+  /// The process's one Engine connection, made on first use (tests hand over a fake Engine).
+  std::function<docker::Engine&()> engine_source;
+
+  docker::Engine& engine() const { return engine_source(); }
 
   bool json() const { return output == OutputFormat::json; }
 };
@@ -44,6 +49,12 @@ inline void set_action(CLI::App& sub, Globals& globals, std::function<int()> fn)
     if (globals.dry_parse) return;
     globals.exit_code = fn();
   });
+}
+
+/// --lock-timeout, as every command that takes the instance lock registers it.
+inline void add_lock_timeout(CLI::App& sub, int& seconds) {
+  sub.add_option("--lock-timeout", seconds, "Seconds to wait for another supactl working on this instance")
+      ->check(CLI::Range(0, 86400));
 }
 
 /// Prints `j` on stdout (pretty when stdout is a terminal, one line otherwise).

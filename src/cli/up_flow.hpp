@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The `up` flow, shared by the commands that end in converging an instance (up, scale).
+// The options and the report of the commands that converge an instance (up, scale, upgrade,
+// secrets rotate). Each opens an instance::Session, makes its change, calls
+// instance::converge and reports with `report_converge`.
 
 #include "cli/globals.hpp"
 
-#include <supactl/config/instance.hpp>
-#include <supactl/docker/engine.hpp>
+#include <supactl/instance/session.hpp>
 
-#include <functional>
 #include <string>
 
 namespace supactl::cli {
@@ -24,13 +24,14 @@ struct UpOptions {
   int lock_timeout = 0;
   int parallel = 8;
   std::string registry;
-  /// Runs after the instance lock is taken and before rendering, with the run's Engine
-  /// connection (scale, upgrade and secrets rotate change the spec or secrets here).
-  std::function<void(config::Instance&, docker::Engine&)> edit_spec;
 };
 
-/// Loads, locks, renders and converges instance `o.name`; prints the result. Returns the exit code.
-int run_up(const Globals& g, const UpOptions& o);
+/// Opens instance `o.name` for converging: locked unless it is a dry run.
+instance::Session open_for_converge(const Globals& g, const UpOptions& o);
+
+/// Converges the session's instance with `o` and prints the result (the plan on a dry run;
+/// endpoints, or the errors and the hint). Returns the exit code.
+int converge_and_report(const Globals& g, instance::Session& session, const UpOptions& o);
 
 /// --wait-timeout and --lock-timeout, as every converging command takes them.
 void add_wait_options(CLI::App& sub, UpOptions& o);

@@ -107,7 +107,7 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
     }
     docker::ContainerInfo info = engine.inspect_container(name);
     const docker::ContainerState& st = info.state;
-    if (st.status == "exited" || st.status == "dead") {
+    if (st.run_state() == docker::RunState::exited || st.run_state() == docker::RunState::dead) {
       result.reason = fmt::format("exited with code {}{}", st.exit_code,
                                   st.oom_killed ? " (out of memory)" : "");
       return result;
@@ -118,14 +118,14 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
       return result;
     }
     if (st.running) {
-      if (st.health == "healthy" || probe.empty()) {
+      if (st.health_state() == docker::Health::healthy || probe.empty()) {
         result.ready = true;
         return result;
       }
       // Docker's verdict "unhealthy" can come from a slow start on a loaded host (its retries
       // ran out before the service was up). A running container is given until the deadline:
       // our own probe below decides, and the last health output is kept for the report.
-      if (st.health == "unhealthy") {
+      if (st.health_state() == docker::Health::unhealthy) {
         docker_says_unhealthy = true;
         if (!st.health_log.empty()) result.last_output = last_line(st.health_log.back().output);
       }
@@ -163,7 +163,7 @@ ReadyResult wait_completed(docker::Engine& engine, const std::string& name, int 
       return result;
     }
     docker::ContainerInfo info = engine.inspect_container(name);
-    if (info.state.status == "exited" || info.state.status == "dead") {
+    if (info.state.run_state() == docker::RunState::exited || info.state.run_state() == docker::RunState::dead) {
       result.ready = info.state.exit_code == 0;
       if (!result.ready) result.reason = fmt::format("exited with code {}", info.state.exit_code);
       return result;

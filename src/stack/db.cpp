@@ -95,7 +95,7 @@ std::string running_container(docker::Engine& engine, const std::string& project
     return a.name < b.name;
   });
   for (const docker::ContainerSummary& c : cs) {
-    if (c.state == "running") return c.id;
+    if (c.run_state() == docker::RunState::running) return c.id;
   }
   throw Error(fmt::format("service {} of {} is not running", service, project), ExitCode::not_found,
               fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
@@ -129,6 +129,36 @@ std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const 
     reset.push_back(name);
   }
   return reset;
+}
+
+namespace {
+/// Roles whose password is POSTGRES_PASSWORD (the image's bootstrap script and roles.sql).
+constexpr const char* k_password_roles[] = {"postgres",           "supabase_admin",          "authenticator",
+                                            "pgbouncer",          "supabase_auth_admin",     "supabase_functions_admin",
+                                            "supabase_storage_admin"};
+}  // namespace
+
+void set_role_passwords(docker::Engine& engine, const std::string& project, const std::string& password) {
+  const std::string db = running_container(engine, project, "db");
+  // psql reads the password from its own environment (\getenv, psql 15+), so it is on no
+  // command line: not on the exec's, and not on psql's (which `ps` on the host would show).
+  std::string sql = "\\getenv pw SUPACTL_NEW_PASSWORD\nBEGIN;\n";
+  for (const char* role : k_password_roles) {
+    sql += fmt::format("SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n", role);
+  }
+  sql += "COMMIT;\n";
+  docker::ExecSpec spec;
+  spec.cmd = {"sh", "-c",
+              "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 "
+              "-h /var/run/postgresql -U supabase_admin -d postgres >/dev/null"};
+  spec.env = {"SUPACTL_SQL=" + sql, "SUPACTL_NEW_PASSWORD=" + password};
+  docker::ExecResult r = engine.exec(db, spec);
+  if (r.exit_code != 0) {
+    std::string why = r.err.empty() ? r.out : r.err;
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+    throw Error(fmt::format("secrets rotate: changing the database passwords failed: {}", why), ExitCode::failure,
+                "nothing was changed; see `supactl logs " + project + " db`");
+  }
 }
 
 std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& target) {

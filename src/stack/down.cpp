@@ -7,6 +7,8 @@
 
 #include <supactl/core/log.hpp>
 
+#include <algorithm>
+
 namespace supactl::stack {
 
 DownResult down(docker::Engine& engine, const std::string& project,
@@ -23,6 +25,16 @@ DownResult down(docker::Engine& engine, const std::string& project,
   plan::ExecuteOptions exec;
   result.report = plan::execute(engine, result.plan, progress, exec);
   return result;
+}
+
+void stop_services(docker::Engine& engine, const std::string& project, const std::vector<std::string>& keep,
+                   int timeout_s) {
+  for (const docker::ContainerSummary& c : list_stack_containers(engine, project)) {
+    const std::string svc = docker::label_of(c.labels, compose::k_label_service);
+    if (c.run_state() != docker::RunState::running || svc.empty()) continue;
+    if (std::find(keep.begin(), keep.end(), svc) != keep.end()) continue;
+    engine.stop_container(c.id, timeout_s);
+  }
 }
 
 std::vector<std::string> project_volumes(docker::Engine& engine, const std::string& project) {

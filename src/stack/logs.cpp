@@ -19,11 +19,6 @@
 namespace supactl::stack {
 namespace {
 
-std::string label_or(const docker::Labels& labels, const std::string& key) {
-  auto it = labels.find(key);
-  return it == labels.end() ? std::string() : it->second;
-}
-
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[32m", "\033[35m",
                                     "\033[34m", "\033[96m", "\033[93m", "\033[92m"};
 
@@ -36,7 +31,7 @@ void logs(docker::Engine& engine, const LogsRequest& request,
   std::vector<docker::ContainerSummary> containers = engine.list_containers(f, /*all=*/true);
   if (!request.services.empty()) {
     std::erase_if(containers, [&](const docker::ContainerSummary& c) {
-      std::string svc = label_or(c.labels, compose::k_label_service);
+      std::string svc = docker::label_of(c.labels, compose::k_label_service);
       return std::find(request.services.begin(), request.services.end(), svc) == request.services.end();
     });
   }
@@ -51,8 +46,8 @@ void logs(docker::Engine& engine, const LogsRequest& request,
   size_t width = 0;
   std::vector<std::string> prefixes;
   for (const auto& c : containers) {
-    std::string p = fmt::format("{}-{}", label_or(c.labels, compose::k_label_service),
-                                label_or(c.labels, compose::k_label_number));
+    std::string p = fmt::format("{}-{}", docker::label_of(c.labels, compose::k_label_service),
+                                docker::label_of(c.labels, compose::k_label_number));
     width = std::max(width, p.size());
     prefixes.push_back(p);
   }

@@ -12,33 +12,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <arpa/inet.h>
-#include <cerrno>
-#include <netinet/in.h>
 #include <set>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace supactl::stack {
 namespace {
-
-/// True when nothing on the host holds `port` on `host_ip` (empty = all interfaces).
-/// Binds and closes at once; no traffic is sent.
-bool port_is_free(const std::string& host_ip, uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return true;
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  if (host_ip.empty() || ::inet_pton(AF_INET, host_ip.c_str(), &addr.sin_addr) != 1) {
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  }
-  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return free;
-}
 
 std::set<uint16_t> ports_of(const std::vector<docker::PortBinding>& bindings) {
   std::set<uint16_t> out;
@@ -51,7 +28,7 @@ std::set<uint16_t> ports_of(const std::vector<docker::PortBinding>& bindings) {
 }  // namespace
 
 std::vector<std::string> taken_host_ports(docker::Engine& engine, const compose::Project& project,
-                                          const plan::ObservedState& observed) {
+                                          const plan::ObservedState& observed, const ports::PortProbe& probe) {
   std::set<uint16_t> ours;
   for (const docker::ContainerSummary& c : observed.containers) {
     for (uint16_t p : ports_of(c.ports)) ours.insert(p);
@@ -60,13 +37,14 @@ std::vector<std::string> taken_host_ports(docker::Engine& engine, const compose:
   for (const auto& [name, s] : project.services) {
     for (const docker::PortBinding& b : s.spec.ports) {
       if (b.host_port == 0 || ours.count(b.host_port) != 0) continue;
-      if (port_is_free(b.host_ip, b.host_port)) continue;
-      std::string owner = "another process";
+      if (probe.is_free(b.host_port)) continue;
+      std::string owner;
       docker::Filters f;
       f.add("publish", std::to_string(b.host_port));
       for (const docker::ContainerSummary& c : engine.list_containers(f, false)) {
         owner = fmt::format("container {}", c.name);
       }
+      if (owner.empty()) owner = probe.owner(b.host_port);
       taken.push_back(fmt::format("{} ({})", b.host_port, owner));
     }
   }
@@ -102,7 +80,9 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
 
   if (result.plan.count(plan::OpType::create_container) + result.plan.count(plan::OpType::start_container) > 0) {
     core::PhaseTimer t("check host ports");
-    std::vector<std::string> taken = taken_host_ports(engine, result.project, observed);
+    const ports::HostPortProbe host;
+    std::vector<std::string> taken =
+        taken_host_ports(engine, result.project, observed, request.port_probe != nullptr ? *request.port_probe : host);
     if (!taken.empty()) {
       std::string list;
       for (const std::string& p : taken) list += (list.empty() ? "" : ", ") + p;

@@ -166,8 +166,8 @@ class FakeEngine : public docker::Engine {
   void start_container(const std::string& id) override {
     record("start_container " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto& c = m_containers.at(id);
-    auto code = exit_on_start.find(id);
+    auto& c = m_containers.at(key(id));
+    auto code = exit_on_start.find(c.name);
     if (code != exit_on_start.end()) {
       c.state.status = "exited";
       c.state.running = false;
@@ -180,7 +180,7 @@ class FakeEngine : public docker::Engine {
   void stop_container(const std::string& id, int) override {
     record("stop_container " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto& c = m_containers.at(id);
+    auto& c = m_containers.at(key(id));
     c.state.status = "exited";
     c.state.running = false;
   }
@@ -189,12 +189,12 @@ class FakeEngine : public docker::Engine {
   void remove_container(const std::string& id, bool, bool) override {
     record("remove_container " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
-    m_containers.erase(id);
+    m_containers.erase(key(id));
   }
   void rename_container(const std::string& id, const std::string& to) override {
     record("rename_container " + id + " " + to);
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto node = m_containers.extract(id);
+    auto node = m_containers.extract(key(id));
     node.key() = to;
     node.mapped().name = to;
     m_containers.insert(std::move(node));
@@ -202,9 +202,9 @@ class FakeEngine : public docker::Engine {
   docker::ContainerInfo inspect_container(const std::string& id) override {
     record("inspect_container " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto it = m_containers.find(id);
+    auto it = m_containers.find(key(id));
     if (it == m_containers.end()) throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
-    if (auto hook = on_inspect.find(id); hook != on_inspect.end()) hook->second(it->second.state);
+    if (auto hook = on_inspect.find(it->first); hook != on_inspect.end()) hook->second(it->second.state);
     return it->second;
   }
   std::vector<docker::ContainerSummary> list_containers(const docker::Filters& f, bool) override {
@@ -254,6 +254,13 @@ class FakeEngine : public docker::Engine {
   }
 
  private:
+  /// The stored name of a container given by name or by id ("id-NAME"), as the Engine takes
+  /// either. Called with the mutex held.
+  std::string key(const std::string& id_or_name) const {
+    if (m_containers.count(id_or_name) != 0) return id_or_name;
+    if (id_or_name.rfind("id-", 0) == 0 && m_containers.count(id_or_name.substr(3)) != 0) return id_or_name.substr(3);
+    return id_or_name;
+  }
   void record(std::string call) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_calls.push_back(std::move(call));

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,43 @@ StorageLocation storage_location(const config::InstanceSpec& spec);
 /// `HOME/backups/NAME`.
 std::filesystem::path backup_dir(const std::filesystem::path& home, const std::string& name);
 
+/// manifest.json of a backup archive (format supactl-backup/1), typed. Written first in the
+/// archive; `members` lists every other member with its size and sha256.
+struct Manifest {
+  struct Database {
+    std::string name;
+    std::string member;  ///< "db/00-postgres.dump" (pg_dump -Fc)
+  };
+  struct Storage {
+    std::string service;  ///< the service whose container holds the files
+    std::string path;     ///< the folder in it
+    std::string member;   ///< "storage/minio.tar": the Engine's tar of that folder
+    int64_t files = 0;    ///< regular files in it when the backup was taken
+  };
+  struct Image {
+    std::string image;
+    std::string image_id;
+  };
+
+  std::string format = k_format;
+  std::string supactl_version;
+  std::string instance;
+  std::string release;
+  std::string created_at;  ///< RFC 3339, UTC
+  bool include_secrets = false;
+  std::map<std::string, int64_t> row_counts;  ///< "schema.table" → rows, just before the dump
+  std::string roles_member = "db/roles.sql";
+  std::vector<Database> databases;
+  std::optional<Storage> storage;
+  std::map<std::string, Image> images;  ///< service → what it ran
+  std::vector<Member> members;
+
+  nlohmann::json to_json() const;
+  /// Throws supactl::Error(usage) naming the first missing or mistyped key.
+  static Manifest from_json(const nlohmann::json& j);
+  bool has_member(const std::string& path) const;
+};
+
 struct BackupOptions {
   std::filesystem::path out;  ///< the archive to write (parent created 0700)
   bool include_secrets = false;
@@ -42,7 +80,7 @@ struct BackupOptions {
 struct BackupResult {
   std::filesystem::path path;
   int64_t size = 0;
-  nlohmann::json manifest;
+  Manifest manifest;
 };
 
 /// Writes a backup of running instance `inst` to options.out (mode 0600; staging files are
@@ -53,7 +91,7 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
 
 /// The members of a verified, extracted backup (`dir` as given to verify_archive).
 struct Extracted {
-  nlohmann::json manifest;
+  Manifest manifest;
   std::filesystem::path dir;
   /// Host path of member `path`.
   std::filesystem::path member(const std::string& path) const { return dir / "m" / path; }

@@ -16,6 +16,12 @@ namespace supactl::docker {
 
 using Labels = std::map<std::string, std::string>;
 
+/// The value of label `key`, or "" when the object does not carry it.
+inline std::string label_of(const Labels& labels, const std::string& key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? std::string() : it->second;
+}
+
 /// The `filters` query parameter: term -> values. Terms are ANDed, values within a term ORed.
 /// Encoded as `{"label":{"k=v":true}}` (the form the Go client sends).
 struct Filters {
@@ -175,6 +181,23 @@ struct ContainerSpec {
   bool tty = false;
 };
 
+/// A container's run state, Docker's State.Status word decoded.
+enum class RunState { created, running, paused, restarting, removing, exited, dead, unknown };
+/// A container's health: `none` without a health check.
+enum class Health { none, starting, healthy, unhealthy };
+
+/// "running" → RunState::running; any word Docker does not define → unknown.
+RunState parse_run_state(std::string_view word);
+/// State.Health.Status ("", starting, healthy, unhealthy) → Health.
+Health parse_health(std::string_view word);
+/// The list endpoint (API 1.41) carries health only inside its Status text: "Up 3 minutes
+/// (healthy)", "(unhealthy)", "(health: starting)". The one place that text is read.
+Health health_in_status_text(std::string_view status);
+/// The exit code in a list Status text ("Exited (137) 2 minutes ago" → 137), or -1.
+int exit_code_in_status_text(std::string_view status);
+std::string_view to_string(RunState state);
+std::string_view to_string(Health health);  ///< "" for none
+
 struct HealthLogEntry {
   int exit_code = 0;
   std::string output;
@@ -190,6 +213,9 @@ struct ContainerState {
   std::string finished_at;
   std::string error;
   bool oom_killed = false;
+
+  RunState run_state() const { return parse_run_state(status); }
+  Health health_state() const { return parse_health(health); }
 };
 
 /// `GET /containers/{id}/json`.
@@ -220,6 +246,11 @@ struct ContainerSummary {
   Labels labels;
   std::vector<PortBinding> ports;
   std::vector<std::string> networks;
+
+  RunState run_state() const { return parse_run_state(state); }
+  Health health() const { return health_in_status_text(status); }
+  /// The exit code of an exited container (from the Status text), or -1.
+  int exit_code() const { return exit_code_in_status_text(status); }
 };
 
 // --- streams --------------------------------------------------------------------------------------

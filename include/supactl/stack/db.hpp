@@ -44,6 +44,13 @@ std::string query(docker::Engine& engine, const PgTarget& target, const std::str
 /// every role can read it). Returns the databases it was removed from.
 std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const PgTarget& target);
 
+/// Sets the password of every Supabase service role that exists (postgres, supabase_admin,
+/// authenticator, pgbouncer, supabase_auth_admin, supabase_functions_admin,
+/// supabase_storage_admin) to `password`, in one transaction, in `project`'s running db. psql
+/// reads the password from its environment, so it is on no command line. Throws
+/// supactl::Error when psql fails (nothing changed then).
+void set_role_passwords(docker::Engine& engine, const std::string& project, const std::string& password);
+
 /// The instance-folder marker that says reset_jwt_secret_setting ran for this instance's
 /// data; `restore` removes it, since a restored dump may bring the setting back.
 inline constexpr const char* k_jwt_setting_marker = ".jwt-setting-reset";

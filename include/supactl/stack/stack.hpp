@@ -9,6 +9,7 @@
 #include <supactl/docker/engine.hpp>
 #include <supactl/plan/execute.hpp>
 #include <supactl/plan/reconcile.hpp>
+#include <supactl/ports/ports.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +27,8 @@ struct UpRequest {
   plan::ExecuteOptions execute;
   bool dry_run = false;             ///< print the plan, change nothing
   bool rollback = false;            ///< on failure, remove the containers this run created
+  /// Who answers "is this host port free?" (null: the host, as `init` asks it).
+  const ports::PortProbe* port_probe = nullptr;
 };
 
 struct UpResult {
@@ -44,10 +47,10 @@ struct UpResult {
 UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress);
 
 /// Host ports the project publishes that are already taken, each described with its owner
-/// ("8000 (container other-caddy-1)", "5432 (another process)"). Ports published by the
+/// ("8000 (container other-caddy-1)", "5432 (process nc (pid 42))"), as `probe` sees them. Ports published by the
 /// project's own containers are not counted.
 std::vector<std::string> taken_host_ports(docker::Engine& engine, const compose::Project& project,
-                                          const plan::ObservedState& observed);
+                                          const plan::ObservedState& observed, const ports::PortProbe& probe);
 
 // --- down -----------------------------------------------------------------------------------------
 
@@ -62,6 +65,11 @@ struct DownResult {
 DownResult down(docker::Engine& engine, const std::string& project,
                 const plan::DownOptions& options, plan::Progress& progress, bool dry_run = false);
 
+/// Stops every running container of `project` except those of the services in `keep` (restore
+/// stops all but db so nothing is connected while the databases are replaced).
+void stop_services(docker::Engine& engine, const std::string& project, const std::vector<std::string>& keep,
+                   int timeout_s = 10);
+
 /// The project's volumes (what `down --volumes` would remove).
 std::vector<std::string> project_volumes(docker::Engine& engine, const std::string& project);
 
@@ -70,17 +78,19 @@ std::vector<std::string> project_volumes(docker::Engine& engine, const std::stri
 struct ContainerStatus {
   std::string name;
   int number = 0;
-  std::string state;   ///< running, exited, ...
-  std::string health;  ///< healthy, unhealthy, starting, or "" without a health check
+  docker::RunState state = docker::RunState::unknown;
+  docker::Health health = docker::Health::none;
   std::string status;  ///< the Engine's text, e.g. "Up 3 minutes (healthy)"
   std::string image;
   std::vector<docker::PortBinding> ports;
+  int exit_code = -1;  ///< of an exited container, else -1
 };
 
 struct ServiceStatus {
   std::string service;
   std::vector<ContainerStatus> containers;
   int running = 0;
+  bool job = false;  ///< a one-shot service: ok once exited 0
   /// running (and healthy where a health check exists), or a completed job (exit 0)
   bool ok = false;
 };
@@ -98,6 +108,15 @@ struct InstanceStatus {
 std::vector<InstanceStatus> summarize(const std::vector<docker::ContainerSummary>& containers,
                                       const std::map<std::string, std::vector<std::string>>& expected,
                                       const std::vector<std::string>& jobs);
+
+/// Health tests by instance, then service.
+using HealthTests = std::map<std::string, std::map<std::string, docker::Healthcheck>>;
+
+/// Right after `up`, Docker's own first health check may still be pending ("starting"): runs
+/// the service's health test (from `tests`) in such containers, a few at a time, marks those
+/// that pass healthy and judges their services and instances again. A probe that fails or
+/// cannot run leaves the container "starting".
+void probe_starting(docker::Engine& engine, std::vector<InstanceStatus>& statuses, const HealthTests& tests);
 
 /// One list call: every container labelled dev.supactl.instance (or only `instance`'s).
 std::vector<docker::ContainerSummary> list_stack_containers(docker::Engine& engine,

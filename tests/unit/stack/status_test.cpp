@@ -32,7 +32,7 @@ TEST(Summarize, GroupsByInstanceAndJudgesHealth) {
   EXPECT_FALSE(out[0].healthy);
   EXPECT_EQ(out[1].instance, "shop");
   EXPECT_TRUE(out[1].healthy);
-  EXPECT_EQ(out[1].services[0].containers[0].health, "healthy");
+  EXPECT_EQ(out[1].services[0].containers[0].health, docker::Health::healthy);
 }
 
 TEST(Summarize, MissingExpectedServiceMakesInstanceUnhealthy) {
@@ -54,7 +54,7 @@ TEST(Summarize, CompletedJobCountsAsOkButFailedJobDoesNot) {
 
 TEST(Summarize, StartingHealthIsNotYetHealthy) {
   auto out = summarize({container("shop", "db", 1, "running", "Up 2 seconds (health: starting)")}, {}, {});
-  EXPECT_EQ(out[0].services[0].containers[0].health, "starting");
+  EXPECT_EQ(out[0].services[0].containers[0].health, docker::Health::starting);
   EXPECT_FALSE(out[0].healthy);
 }
 

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The data steps of `restore` (see restore.hpp).
+#include <supactl/instance/restore.hpp>
+
+#include <supactl/config/home.hpp>
+#include <supactl/core/error.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/stack/db.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+namespace supactl::instance {
+
+config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
+                                    config::InstanceSpec spec, const backup::Extracted& ex, std::string* secrets_from) {
+  config::CreateOptions create;
+  create.domain = spec.domain;
+  create.registry = spec.registry;
+  for (const auto& [svc, on] : spec.services) (on ? create.enable : create.exclude).push_back(svc);
+  ports::HostPortProbe probe;
+  const std::int64_t now = std::time(nullptr);
+  config::Instance inst;
+  try {
+    create.ports = ports::PortRequest{.http = spec.ports.http, .https = spec.ports.https,
+                                      .db = spec.ports.db != 0 ? std::optional<int>(spec.ports.db) : std::nullopt,
+                                      .want_db = spec.ports.db != 0};
+    inst = config::create_instance(home, name, create, ports::port_range_from_env(), probe, now);
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::conflict || std::filesystem::exists(config::instance_dir(home, name))) throw;
+    spdlog::info("the archived ports are taken ({}); using free ones", e.what());
+    create.ports = ports::PortRequest{.http = std::nullopt, .https = std::nullopt, .db = std::nullopt, .want_db = spec.ports.db != 0};
+    inst = config::create_instance(home, name, create, ports::port_range_from_env(), probe, now);
+  }
+  spec.name = name;
+  spec.ports = inst.spec.ports;
+  config::save_spec(inst.spec_file(), spec);
+  if (ex.has("instance/compose.override.yml")) {
+    core::write_file_atomic(inst.override_file(), core::read_file(ex.member("instance/compose.override.yml")));
+  }
+  *secrets_from = "new (the backup holds none)";
+  if (ex.has("instance/secrets.env")) {
+    secrets::Secrets s = secrets::parse_secrets_env(core::read_file(ex.member("instance/secrets.env")), "backup secrets.env");
+    secrets::add_missing_secrets(s, now);
+    secrets::write_secrets_file(inst.secrets_file(), s);
+    *secrets_from = "from the backup";
+  }
+  return config::load_instance(home, name);
+}
+
+void adopt_backup_spec(Session& session, config::InstanceSpec spec, std::int64_t now) {
+  const config::Instance& inst = session.instance();
+  const std::string old = core::read_file(inst.spec_file());
+  core::write_file_atomic(inst.dir / fmt::format("instance.yaml.before-restore-{}", backup::utc_stamp(now)), old);
+  spec.name = inst.name;
+  spec.ports = inst.spec.ports;
+  config::save_spec(inst.spec_file(), spec);
+  session.reload();
+}
+
+namespace {
+
+/// Converges; throws when the instance does not become healthy.
+void converge_healthy(Session& session, const ConvergeOptions& options, plan::Progress& progress) {
+  const config::Instance& inst = session.instance();
+  config::check_override(inst);
+  const ConvergeResult r = converge(session, options, progress);
+  if (!r.ok()) {
+    const auto& errors = r.up.report.errors;
+    throw Error(fmt::format("{} did not come up: {}", inst.name, errors.empty() ? "unknown error" : errors.front()),
+                ExitCode::unhealthy,
+                fmt::format("see `supactl logs {} SERVICE`, then run `supactl restore {} FILE --yes` again", inst.name, inst.name));
+  }
+}
+
+}  // namespace
+
+RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const std::string& archive,
+                            const std::filesystem::path& scratch, const ConvergeOptions& converge_options,
+                            plan::Progress& progress) {
+  const config::Instance& inst = session.instance();
+  docker::Engine& engine = session.engine();
+  // Until the data is verified, the instance is "restoring".
+  core::write_file_atomic(inst.restoring_file(), archive + "\n", 0600);
+
+  // Up, so the db (and storage) containers run; then quiesce: empty the storage folder and
+  // stop everything but db.
+  converge_healthy(session, converge_options, progress);
+  backup::clear_storage(engine, inst.name, ex);
+  stack::stop_services(engine, inst.name, {"db"});
+
+  // Roles and databases, then the storage files. A dump made by an older supactl may bring
+  // the JWT secret back as a database setting.
+  RestoreOutcome out;
+  out.load = backup::restore_databases(engine, inst.name, ex);
+  backup::restore_storage(engine, inst.name, ex);
+  stack::reset_jwt_secret_setting(engine, stack::PgTarget{.container = stack::running_container(engine, inst.name, "db")});
+
+  // Up again: starts what was stopped and waits for health; then compare with the manifest.
+  converge_healthy(session, converge_options, progress);
+  out.comparison = backup::compare_with_manifest(engine, inst.name, ex, scratch);
+  if (out.comparison.ok()) std::filesystem::remove(inst.restoring_file());
+  return out;
+}
+
+}  // namespace supactl::instance

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The instance session and the one converge path every converging command takes.
+#include <supactl/instance/session.hpp>
+
+#include <supactl/backup/archive.hpp>
+#include <supactl/core/error.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/core/log.hpp>
+#include <supactl/stack/db.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace supactl::instance {
+
+namespace {
+
+void check_convergeable(const config::Instance& inst) {
+  config::check_override(inst);
+  if (const std::string from = config::restoring_from(inst); !from.empty()) {
+    throw Error(fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
+                ExitCode::conflict,
+                fmt::format("`supactl restore {} {} --yes` finishes it (or wait for the running one)", inst.name, from));
+  }
+}
+
+/// Data made by an older supactl (or restored from its backups) may still hold the JWT secret
+/// as a database setting: removed once, after the first healthy converge, then remembered.
+void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) {
+  const std::filesystem::path marker = inst.dir / stack::k_jwt_setting_marker;
+  std::error_code ec;
+  if (!inst.spec.enabled("db") || std::filesystem::exists(marker, ec)) return;
+  try {
+    stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db")};
+    for (const std::string& db : stack::reset_jwt_secret_setting(engine, target)) {
+      spdlog::info("removed the JWT secret from the settings of database {}", db);
+    }
+    core::write_file_atomic(marker, "app.settings.jwt_secret is not stored in the database\n", 0644);
+  } catch (const Error& e) {
+    // A stack from --templates whose db is not Postgres has no psql: nothing to check there.
+    const bool no_psql = std::string(e.what()).find("executable file not found") != std::string::npos;
+    if (no_psql) {
+      spdlog::debug("no psql in the db container; the JWT setting check is skipped");
+    } else {
+      spdlog::warn("could not check the database for a stored JWT secret (next `up` retries): {}", e.what());
+    }
+  }
+}
+
+}  // namespace
+
+Session::Session(const std::filesystem::path& home, const std::string& name, EngineSource engine,
+                 const SessionOptions& options)
+    : m_home(home), m_inst(config::load_instance(home, name)), m_engine(std::move(engine)), m_registry(options.registry) {
+  if (!m_registry.empty()) m_inst.spec.registry = m_registry;
+  if (options.converging) check_convergeable(m_inst);
+  if (options.lock) m_lock.emplace(config::lock_instance(m_inst.dir, m_inst.name, options.lock_timeout_s));
+}
+
+void Session::reload() {
+  m_inst = config::load_instance(m_home, m_inst.name);
+  if (!m_registry.empty()) m_inst.spec.registry = m_registry;
+}
+
+compose::LoadOptions compose_options(const config::Instance& inst, const std::filesystem::path& compose_file,
+                                     std::map<std::string, std::string> variables) {
+  compose::LoadOptions load;
+  load.project_name = inst.name;
+  load.files = {compose_file};
+  if (std::filesystem::exists(inst.override_file())) load.files.push_back(inst.override_file());
+  load.variables = std::move(variables);
+  return load;
+}
+
+ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::Progress& progress) {
+  const config::Instance& inst = session.instance();
+  // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
+  // plan), so it writes nothing in the instance's folder.
+  std::unique_ptr<backup::TempDir> scratch;
+  if (options.dry_run) scratch = std::make_unique<backup::TempDir>(std::filesystem::temp_directory_path(), "supactl-dry-run-");
+  render::RenderResult rendered;
+  {
+    core::PhaseTimer t("render");
+    rendered = render::render_instance(inst, scratch ? scratch->path() : inst.rendered_dir(), options.templates_dir);
+  }
+
+  stack::UpRequest req;
+  req.compose = compose_options(inst, rendered.compose_file, rendered.variables);
+  if (scratch) req.compose.stands_for = inst.rendered_dir();
+  req.up.recreate = options.recreate;
+  req.up.remove_orphans = options.remove_orphans;
+  req.up.wait_timeout_s = options.wait_timeout_s > 0 ? options.wait_timeout_s : inst.spec.wait.timeout_s;
+  req.execute.parallel = options.parallel;
+  req.dry_run = options.dry_run;
+  req.rollback = options.rollback;
+
+  ConvergeResult result{.up = stack::up(session.engine(), req, progress),
+                        .endpoints = render::instance_endpoints(inst.spec)};
+  if (!options.dry_run && result.ok()) unpublish_jwt_secret(session.engine(), inst);
+  return result;
+}
+
+}  // namespace supactl::instance

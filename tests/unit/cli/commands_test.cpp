@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The converging commands (up, scale, upgrade, secrets rotate) and status, down and
+// functions as `cli::run` runs them, in this process, against the in-memory fake Engine: every
+// documented exit code of each, with what was (or was not) asked of the Engine and written
+// in the instance folder. No Docker here: the same paths the Docker tests drive end to end.
+#include <supactl/cli/app.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/core/cancel.hpp>
+#include <supactl/core/fs.hpp>
+
+#include "support/fake_engine.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace supactl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Writes that change the Engine's state (reads such as list and inspect are not counted).
+constexpr const char* k_writes[] = {"create_", "start_", "stop_", "remove_", "rename_", "pull_", "restart_", "kill_",
+                                    "put_archive", "tag_", "load_", "connect_", "disconnect_"};
+
+size_t write_calls(const test::FakeEngine& engine) {
+  size_t n = 0;
+  for (const std::string& c : engine.calls()) {
+    for (const char* w : k_writes) {
+      if (c.rfind(w, 0) == 0) ++n;
+    }
+  }
+  return n;
+}
+
+/// Every file under `dir` with its mode and bytes.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const auto mode = static_cast<unsigned>(fs::status(e.path()).permissions());
+    out[fs::relative(e.path(), dir).string()] =
+        std::to_string(mode) + (e.is_regular_file() ? ":" + core::read_file(e.path()) : std::string(":<dir>"));
+  }
+  return out;
+}
+
+class Commands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("SUPACTL_PORT_RANGE", "23000-23999", 1);
+    core::reset_cancel();
+    const Result init = run({"init", "shop"});
+    ASSERT_EQ(init.code, 0) << init.err;
+    // minio-init is a one-shot job: in the fake it exits 0 at once, as the real one does.
+    engine.exit_on_start["shop-minio-init-1"] = 0;
+  }
+  void TearDown() override {
+    ::unsetenv("SUPACTL_PORT_RANGE");
+    core::reset_cancel();
+  }
+
+  Result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"supactl", "--home", home.path().string()});
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    Result r;
+    r.code = cli::run(static_cast<int>(argv.size()), argv.data(), [this]() -> docker::Engine& { return engine; });
+    r.out = testing::internal::GetCapturedStdout();
+    r.err = testing::internal::GetCapturedStderr();
+    return r;
+  }
+
+  fs::path instance_dir() const { return home.path() / "instances" / "shop"; }
+  config::Instance instance() const { return config::load_instance(home.path(), "shop"); }
+
+  size_t containers_of(const std::string& service) const {
+    return engine.calls_of("create_container shop-" + service + "-").size();
+  }
+
+  test::TempDir home;
+  test::FakeEngine engine;
+};
+
+// --- up -------------------------------------------------------------------------------------
+
+TEST_F(Commands, UpCreatesEveryServiceThenASecondUpWritesNothing) {
+  Result first = run({"up", "shop"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  const config::Instance inst = instance();
+  EXPECT_EQ(engine.calls_of("create_container").size(), inst.spec.enabled_services().size());
+  EXPECT_NE(first.out.find("shop is up:"), std::string::npos) << first.out;
+  EXPECT_TRUE(fs::exists(instance_dir() / "rendered" / "compose.yml"));
+
+  const size_t writes = write_calls(engine);
+  Result second = run({"up", "shop"});
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_EQ(write_calls(engine), writes) << "a converged instance must need no Engine write";
+  EXPECT_NE(second.out.find("shop is up to date and healthy"), std::string::npos) << second.out;
+}
+
+TEST_F(Commands, UpOfAnUnknownInstanceExits3WithoutTouchingTheEngine) {
+  Result r = run({"up", "nope"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_NE(r.err.find("supactl init nope"), std::string::npos) << r.err;
+}
+
+TEST_F(Commands, UpWithABrokenSpecExits2AndChangesNothing) {
+  core::write_file_atomic(instance_dir() / "instance.yaml", "release: [unclosed\n");
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_FALSE(fs::exists(instance_dir() / "rendered"));
+}
+
+TEST_F(Commands, UpWhileAnotherHoldsTheLockExits4) {
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("instance shop is busy"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, UpWithAHostPortTakenExits4BeforeCreatingAnything) {
+  const int port = instance().spec.ports.http;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  Result r = run({"up", "shop"});
+  ::close(fd);
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(port)), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls_of("create_container").empty());
+}
+
+TEST_F(Commands, UpWhenTheEngineGoesAwayExits5) {
+  engine.engine_gone = true;
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_TRUE(engine.calls_of("create_container").empty());
+}
+
+TEST_F(Commands, UpWhenAServiceExitsAtStartExits6AndKeepsEveryVolume) {
+  engine.exit_on_start["shop-db-1"] = 1;
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 6) << r.err;
+  EXPECT_NE(r.err.find("shop-db-1"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls_of("remove_volume").empty());
+}
+
+TEST_F(Commands, UpInterruptedExits130) {
+  core::request_cancel();
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 130) << r.err;
+}
+
+TEST_F(Commands, UpOfAnInstanceBeingRestoredExits4NamingTheCommandThatFinishesIt) {
+  core::write_file_atomic(instance_dir() / ".restoring", "/backups/shop.tar.gz\n", 0600);
+  Result r = run({"up", "shop"});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("supactl restore shop /backups/shop.tar.gz --yes"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, UpDryRunPrintsThePlanAndWritesNothingAnywhere) {
+  const auto before = snapshot(instance_dir());
+  Result r = run({"up", "shop", "--dry-run", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(write_calls(engine), 0u);
+  EXPECT_EQ(snapshot(instance_dir()), before);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("dry_run").get<bool>());
+  EXPECT_FALSE(j.at("plan").empty());
+}
+
+// --- scale ----------------------------------------------------------------------------------
+
+TEST_F(Commands, ScaleSetsReplicasAndConverges) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  Result r = run({"scale", "shop", "rest=3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(instance().spec.scale.at("rest"), 3);
+  EXPECT_TRUE(engine.has_container("shop-rest-2"));
+  EXPECT_TRUE(engine.has_container("shop-rest-3"));
+}
+
+TEST_F(Commands, ScaleRefusesBadTargetsWithExit2AndChangesNothing) {
+  const auto before = snapshot(instance_dir());
+  for (const char* bad : {"rest", "rest=0", "rest=17", "rest=x", "db=2", "nosuch=2", "=2"}) {
+    Result r = run({"scale", "shop", bad});
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+  }
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
+TEST_F(Commands, ScaleDryRunLeavesInstanceYamlAsItWas) {
+  const auto before = snapshot(instance_dir());
+  Result r = run({"scale", "shop", "rest=2", "--dry-run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(snapshot(instance_dir()), before);
+  EXPECT_EQ(write_calls(engine), 0u);
+  EXPECT_NE(r.out.find("shop-rest-2"), std::string::npos) << r.out;
+}
+
+TEST_F(Commands, ScaleOfAnUnknownInstanceExits3AndUnderAHeldLockExits4) {
+  EXPECT_EQ(run({"scale", "nope", "rest=2"}).code, 3);
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  EXPECT_EQ(run({"scale", "shop", "rest=2"}).code, 4);
+  EXPECT_EQ(instance().spec.scale.count("rest"), 0u);
+}
+
+// --- secrets rotate ---------------------------------------------------------------------------
+
+TEST_F(Commands, RotateWithoutAFlagExits2) {
+  Result r = run({"secrets", "rotate", "shop"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--jwt"), std::string::npos) << r.err;
+}
+
+TEST_F(Commands, RotateJwtWritesNewKeysKeepsTheOldFileAndRecreates) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const std::string old_secret = instance().secrets.at("JWT_SECRET").reveal();
+  const std::string old_password = instance().secrets.at("POSTGRES_PASSWORD").reveal();
+  Result r = run({"secrets", "rotate", "shop", "--jwt"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const config::Instance after = instance();
+  EXPECT_NE(after.secrets.at("JWT_SECRET").reveal(), old_secret);
+  EXPECT_EQ(after.secrets.at("POSTGRES_PASSWORD").reveal(), old_password);
+  size_t kept = 0;
+  for (const auto& e : fs::directory_iterator(instance_dir())) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("secrets.env.", 0) != 0) continue;
+    ++kept;
+    EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_NE(core::read_file(e.path()).find(old_secret), std::string::npos);
+  }
+  EXPECT_EQ(kept, 1u);
+  // Services that read the JWT secret are recreated under a temporary name, then renamed.
+  EXPECT_FALSE(engine.calls_of("rename_container").empty());
+}
+
+TEST_F(Commands, RotatePostgresRefusedByTheDatabaseExits1AndKeepsSecretsEnv) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const std::string before = core::read_file(instance_dir() / "secrets.env");
+  engine.probe_exit["id-shop-db-1"] = 1;  // psql in the db container fails
+  Result r = run({"secrets", "rotate", "shop", "--postgres"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("changing the database passwords failed"), std::string::npos) << r.err;
+  EXPECT_EQ(core::read_file(instance_dir() / "secrets.env"), before);
+}
+
+TEST_F(Commands, RotateOfAnUnknownInstanceExits3) { EXPECT_EQ(run({"secrets", "rotate", "nope", "--all"}).code, 3); }
+
+// --- upgrade --------------------------------------------------------------------------------
+
+TEST_F(Commands, UpgradeToAnUnknownReleaseExits2AndKeepsTheRelease) {
+  const std::string release = instance().spec.release;
+  Result r = run({"upgrade", "shop", "--to", "v0.0.0-nope"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(release), std::string::npos) << "the error lists the known releases: " << r.err;
+  EXPECT_EQ(instance().spec.release, release);
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+/// A templates folder holding one more release: the shipped one with another kong image.
+fs::path extra_release(const fs::path& dir, const std::string& name) {
+  const std::string shipped = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "templates" / "images" / "v0.8.1.yaml");
+  std::istringstream in(shipped);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("kong:") != std::string::npos && line.find("image") == std::string::npos) {
+      const auto colon = line.rfind(':');
+      line = line.substr(0, colon + 1) + "9.9.9";
+    }
+    out += line + "\n";
+  }
+  core::write_file_atomic(dir / "images" / (name + ".yaml"), out);
+  return dir;
+}
+
+TEST_F(Commands, UpgradeMovesTheReleaseAndRecreatesOnlyWhatChanged) {
+  test::TempDir templates;
+  extra_release(templates.path(), "v9.9.9");
+  ASSERT_EQ(run({"--templates", templates.path().string(), "up", "shop"}).code, 0);
+  const size_t creates = engine.calls_of("create_container").size();
+  Result r = run({"--templates", templates.path().string(), "upgrade", "shop", "--to", "v9.9.9", "--no-backup"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(instance().spec.release, "v9.9.9");
+  EXPECT_NE(r.err.find("kong"), std::string::npos) << r.err;
+  EXPECT_EQ(engine.calls_of("create_container").size() - creates, instance().spec.kong.replicas) << r.err;
+}
+
+TEST_F(Commands, UpgradeWithABackupWhileDbIsStoppedExits3AndKeepsTheRelease) {
+  test::TempDir templates;
+  extra_release(templates.path(), "v9.9.9");
+  const std::string release = instance().spec.release;
+  Result r = run({"--templates", templates.path().string(), "upgrade", "shop", "--to", "v9.9.9"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("--no-backup"), std::string::npos) << r.err;
+  EXPECT_EQ(instance().spec.release, release);
+}
+
+TEST_F(Commands, UpgradeDryRunShowsTheDiffAndWritesNothing) {
+  test::TempDir templates;
+  extra_release(templates.path(), "v9.9.9");
+  const auto before = snapshot(instance_dir());
+  Result r = run({"--templates", templates.path().string(), "upgrade", "shop", "--to", "v9.9.9", "--dry-run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("9.9.9"), std::string::npos) << r.err;
+  EXPECT_EQ(snapshot(instance_dir()), before);
+  EXPECT_EQ(write_calls(engine), 0u);
+}
+
+// --- status, down, functions ------------------------------------------------------------------
+
+TEST_F(Commands, StatusExitCodesFollowHealth) {
+  EXPECT_EQ(run({"status", "nope"}).code, 3);
+  EXPECT_EQ(run({"status", "shop"}).code, 6) << "nothing runs yet";
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  Result healthy = run({"status", "shop", "-o", "json"});
+  ASSERT_EQ(healthy.code, 0) << healthy.err;
+  EXPECT_EQ(nlohmann::json::parse(healthy.out).at("state"), "healthy");
+  engine.stop_container("shop-rest-1", 0);
+  Result degraded = run({"status", "shop", "-o", "json"});
+  EXPECT_EQ(degraded.code, 6);
+  EXPECT_EQ(nlohmann::json::parse(degraded.out).at("state"), "degraded");
+  core::write_file_atomic(instance_dir() / ".restoring", "/b.tar.gz\n", 0600);
+  Result restoring = run({"status", "shop", "-o", "json"});
+  EXPECT_EQ(restoring.code, 4);
+  EXPECT_EQ(nlohmann::json::parse(restoring.out).at("state"), "restoring");
+}
+
+TEST_F(Commands, DownRemovesContainersKeepsVolumesAndExits0) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  Result r = run({"down", "shop"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(engine.has_container("shop-db-1"));
+  EXPECT_TRUE(engine.calls_of("remove_volume").empty());
+  Result refuse = run({"down", "shop", "--volumes", "-o", "json"});
+  EXPECT_EQ(refuse.code, 2) << "deleting data needs --yes";
+}
+
+TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {
+  test::TempDir dir;
+  core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
+  Result r = run({"functions", "deploy", "shop", dir.path().string()});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_TRUE(engine.calls_of("put_archive").empty());
+  Result bad = run({"functions", "deploy", "shop", (dir.path() / "missing").string()});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+}
+
+TEST_F(Commands, FunctionsDeployCopiesTheFilesAndRestartsTheService) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  test::TempDir dir;
+  core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
+  Result r = run({"functions", "deploy", "shop", dir.path().string(), "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(engine.calls_of("put_archive id-shop-functions-1 /home/deno/functions").size(), 1u);
+  EXPECT_EQ(engine.calls_of("restart_container id-shop-functions-1").size(), 1u);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("deployed"), nlohmann::json::array({"greet"}));
+  EXPECT_EQ(j.at("files"), 1);
+}
+
+}  // namespace
+}  // namespace supactl
