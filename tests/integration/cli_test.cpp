@@ -65,7 +65,7 @@ class CliTest : public ::testing::Test {
     test::ensure_test_image();
     std::ofstream(templates.path() / "compose.yml.mustache") << k_template;
     std::ofstream(templates.path() / "note.txt.mustache") << "served for {{domain}}\n";
-    name = "it" + std::to_string(::getpid() % 100000);
+    name = test::instance_name("it");
   }
   void TearDown() override {
     run("down " + name + " --volumes --yes");
@@ -76,6 +76,18 @@ class CliTest : public ::testing::Test {
     std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_TEMPLATES=" + templates.path().string() + " " +
                       SUPACTL_BINARY + " " + args + " </dev/null";
     return test::run_shell(cmd, out);
+  }
+
+  /// The instance's containers, networks and volumes (names and ids), as the docker CLI
+  /// lists them by the compose project label.
+  std::string docker_objects() {
+    const std::string f = " --filter label=com.docker.compose.project=" + name;
+    std::string c, n, v, err;
+    EXPECT_EQ(test::run_command("docker ps -a --no-trunc --format '{{.Names}} {{.ID}}'" + f + " | sort", &c, &err), 0) << err;
+    EXPECT_EQ(test::run_command("docker network ls --no-trunc --format '{{.Name}} {{.ID}}'" + f + " | sort", &n, &err), 0)
+        << err;
+    EXPECT_EQ(test::run_command("docker volume ls --format '{{.Name}}'" + f + " | sort", &v, &err), 0) << err;
+    return "containers:\n" + c + "networks:\n" + n + "volumes:\n" + v;
   }
 
   docker::Engine* engine = nullptr;
@@ -184,20 +196,30 @@ TEST_F(CliTest, DryRunsWriteNothingInTheInstanceFolderAndAChangedMountedFileRecr
   const std::filesystem::path dir = home.path() / "instances" / name;
   auto before = snapshot(dir);
   EXPECT_EQ(before.count("rendered"), 0u);
+  const std::string nothing = "containers:\nnetworks:\nvolumes:\n";
+  ASSERT_EQ(docker_objects(), nothing);
   ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
   EXPECT_NE(out.find("create"), std::string::npos) << out;
+  EXPECT_NE(out.find("CreateNetwork"), std::string::npos) << out;
+  EXPECT_NE(out.find("CreateVolume"), std::string::npos) << out;
   run("scale " + name + " rest=2 --dry-run", &out);
   run("upgrade " + name + " --to v0.8.1 --dry-run", &out);
   EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+  EXPECT_EQ(docker_objects(), nothing) << "a dry run created Docker objects";
 
   ASSERT_EQ(run("up " + name, &out), 0) << out;
   before = snapshot(dir);
+  const std::string objects = docker_objects();
+  EXPECT_NE(objects.find("networks:\n" + name + "_backend "), std::string::npos) << objects;
+  EXPECT_NE(objects.find("\n" + name + "_edge "), std::string::npos) << objects;
+  EXPECT_NE(objects.find("volumes:\n" + name + "_db-data\n"), std::string::npos) << objects;
   ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
   // Converged: at most waits for health, no write.
   EXPECT_EQ(out.find("Container "), std::string::npos) << out;
   run("scale " + name + " rest=2 --dry-run", &out);
   run("upgrade " + name + " --to v0.8.1 --dry-run", &out);
   EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+  EXPECT_EQ(docker_objects(), objects) << "a dry run changed Docker objects";
 
   // A new domain changes only the bind-mounted note.txt of `web`: the dry run shows web's
   // recreation (the file's content is part of its config hash) and writes nothing; the real
@@ -209,6 +231,7 @@ TEST_F(CliTest, DryRunsWriteNothingInTheInstanceFolderAndAChangedMountedFileRecr
   EXPECT_NE(out.find("CreateContainer service:web:1"), std::string::npos) << out;
   EXPECT_EQ(out.find("CreateContainer service:db"), std::string::npos) << out;
   EXPECT_EQ(snapshot(dir), before) << "a dry run changed the instance folder";
+  EXPECT_EQ(docker_objects(), objects) << "a dry run changed Docker objects";
   std::string web_before;
   test::run_shell("docker inspect -f '{{.Id}}' " + name + "-web-1", &web_before);
   std::string db_before;

@@ -9,9 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <vector>
 #include <unistd.h>
 
 #include "support/docker_env.hpp"
@@ -34,7 +37,7 @@ class Day2Test : public ::testing::Test {
     SUPACTL_REQUIRE_ENGINE(e);
     (void)e;
     SUPACTL_REQUIRE_KIT();
-    name = "d2" + std::to_string(::getpid() % 100000);
+    name = test::instance_name("d2");
     std::string out;
     ASSERT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(test::free_port()) +
                       " --https-port " + std::to_string(test::free_port()),
@@ -161,6 +164,55 @@ TEST_F(Day2Test, BackupDownVolumesRestoreGivesBackTheSameRowsAndFiles) {
     has_secrets = has_secrets || p == "instance/secrets.env" || p == "instance/rendered/.env";
   }
   EXPECT_FALSE(has_secrets) << out;
+
+  // The archive read with the host's own tools, against what the test itself put in: GNU tar
+  // lists the members (manifest.json first, every one a private regular file); the storage
+  // member holds the files written into MinIO, byte for byte; pg_restore reads the table's
+  // rows back out of the database dump.
+  std::string listing, err;
+  ASSERT_EQ(test::run_command("tar -tzvf " + archive.string(), &listing, &err), 0) << err;
+  std::vector<std::string> names;
+  {
+    std::istringstream lines(listing);
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_EQ(line.rfind("-rw------- ", 0), 0u) << line;
+      names.push_back(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  ASSERT_FALSE(names.empty()) << listing;
+  EXPECT_EQ(names.front(), "manifest.json") << listing;
+  auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  for (const char* n : {"db/roles.sql", "storage/minio.tar", "instance/instance.yaml"}) EXPECT_TRUE(has(n)) << n << "\n" << listing;
+  EXPECT_EQ(std::count(names.begin(), names.end(), "manifest.json"), 1) << listing;
+  std::string stored;
+  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/a.txt", &stored, &err), 0)
+      << err;
+  EXPECT_EQ(stored, "hello\n");
+  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/photos/b.bin | sha256sum",
+                              &stored, &err),
+            0)
+      << err;
+  EXPECT_NE(files.find(stored.substr(0, 64) + "  ./stub/photos/b.bin"), std::string::npos) << stored << files;
+  std::string dump_member;
+  for (const std::string& n : names) {
+    if (n.size() > 14 && n.rfind("db/", 0) == 0 && n.compare(n.size() - 14, 14, "-postgres.dump") == 0) dump_member = n;
+  }
+  ASSERT_FALSE(dump_member.empty()) << listing;
+  std::string copy;
+  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " " + dump_member +
+                                  " | pg_restore --data-only --schema=public --table=todos -f -",
+                              &copy, &err),
+            0)
+      << err;
+  std::string expected_rows;
+  for (int g = 1; g <= 500; ++g) {
+    expected_rows += std::to_string(g) + "\ttodo " + std::to_string(g) + "\t" + (g % 3 == 0 ? "t" : "f") + "\n";
+  }
+  const std::string copy_head = "COPY public.todos (id, title, done) FROM stdin;\n";
+  ASSERT_NE(copy.find(copy_head), std::string::npos) << copy.substr(0, 2000);
+  const size_t rows_at = copy.find(copy_head) + copy_head.size();
+  EXPECT_EQ(copy.substr(rows_at, copy.find("\\.\n", rows_at) - rows_at), expected_rows);
+
   ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["backups"].size(), 1u) << out;
 

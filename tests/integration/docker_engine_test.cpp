@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -13,9 +15,12 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "support/docker_env.hpp"
+#include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
 
 namespace supactl::docker {
@@ -83,7 +88,7 @@ class EngineTest : public ::testing::Test {
     s.name = unique_name(suffix);
     s.image = k_test_image;
     s.cmd = std::move(cmd);
-    s.labels = {{k_test_label, "1"}};
+    s.labels = test::test_labels();
     return s;
   }
 
@@ -92,7 +97,7 @@ class EngineTest : public ::testing::Test {
 
 TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
   const std::string net = unique_name("net");
-  NetworkSpec ns{.name = net, .driver = "bridge", .internal = true, .attachable = false, .labels = {{k_test_label, "1"}}};
+  NetworkSpec ns{.name = net, .driver = "bridge", .internal = true, .attachable = false, .labels = test::test_labels()};
   engine->create_network(ns);
   try {
     engine->create_network(ns);
@@ -101,12 +106,12 @@ TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
     EXPECT_EQ(e.kind(), ErrorKind::conflict) << e.what();
   }
   Filters by_label;
-  by_label.label(k_test_label, "1");
+  by_label.label(test::k_run_label, test::run_id());
   auto nets = engine->list_networks(by_label);
   ASSERT_TRUE(std::any_of(nets.begin(), nets.end(), [&](const NetworkInfo& n) { return n.name == net && n.internal; }));
 
   const std::string vol = unique_name("vol");
-  engine->create_volume(VolumeSpec{.name = vol, .driver = "local", .labels = {{k_test_label, "1"}}, .driver_opts = {}});
+  engine->create_volume(VolumeSpec{.name = vol, .driver = "local", .labels = test::test_labels(), .driver_opts = {}});
   auto vols = engine->list_volumes(by_label);
   ASSERT_TRUE(std::any_of(vols.begin(), vols.end(), [&](const VolumeInfo& v) { return v.name == vol; }));
 
@@ -158,11 +163,28 @@ TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
 }
 
 TEST_F(EngineTest, LogsAreDemultiplexedIntoStdoutAndStderr) {
-  // stdout and stderr reach the log through separate pipes, so their order is not fixed; the
-  // pause makes more-out the last line, which `tail 1` relies on (Docker's tail counts both).
-  ContainerSpec spec = sleeper("logs", {"sh", "-c", "echo to-out; echo to-err >&2; sleep 0.3; echo more-out"});
+  // stdout and stderr reach the log through separate pipes, so their order is not fixed:
+  // more-out is written only once the log holds the first two lines (the test polls for them,
+  // then lets the container go on), so it is the last line, which `tail 1` relies on
+  // (Docker's tail counts both streams).
+  ContainerSpec spec = sleeper(
+      "logs", {"sh", "-c", "echo to-out; echo to-err >&2; while [ ! -f /tmp/go ]; do sleep 0.05; done; echo more-out"});
   engine->create_container(spec);
   engine->start_container(spec.name);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (std::string both;;) {
+    both.clear();
+    engine->logs(spec.name, LogOptions{}, [&](StreamKind, std::string_view d) {
+      both.append(d);
+      return true;
+    });
+    if (both.find("to-out\n") != std::string::npos && both.find("to-err\n") != std::string::npos) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the first two lines never reached the log: " << both;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(engine->exec(spec.name, ExecSpec{.cmd = {"touch", "/tmp/go"}, .env = {}, .user = {}, .working_dir = {}, .tty = false})
+                .exit_code,
+            0);
   EXPECT_EQ(engine->wait_container(spec.name, WaitCondition::not_running), 0);
   std::string out, err;
   engine->logs(spec.name, LogOptions{}, [&](StreamKind k, std::string_view d) {
@@ -256,7 +278,8 @@ TEST_F(EngineTest, EventsReportAContainerStart) {
       return !seen.load();
     });
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // No pause for the watcher to subscribe: `since` lies before the start, so the Engine
+  // replays it from its event log however late the subscription comes.
   engine->start_container(spec.name);
   watcher.join();
   EXPECT_TRUE(seen);
@@ -276,26 +299,72 @@ TEST_F(EngineTest, MissingImageFailsWithTheEnginesMessage) {
 }
 
 TEST_F(EngineTest, SaveAndLoadRoundTrip) {
+  // An image of this test's own: one layer with a file naming this run, so its id is shared
+  // with no other image and removing its one tag deletes it from the Engine for good.
+  const std::string ref = "supactl-test/save-load-" + test::run_id() + ":1";
+  std::string out, err;
+  ASSERT_EQ(test::run_command("d=$(mktemp -d) && echo 'saved by run " + test::run_id() + "' > $d/marker && tar -C $d -c . | "
+                                  "docker import -c 'LABEL " + test::k_test_label + "=1 " + test::k_run_label + "=" +
+                                  test::run_id() + "' - " + ref + " && rm -rf $d",
+                              &out, &err),
+            0)
+      << err;
+  struct Untag {
+    std::string ref;
+    std::string container;
+    ~Untag() { test::run_shell("docker rm -f " + container + " >/dev/null 2>&1; docker rmi " + ref + " >/dev/null 2>&1"); }
+  } untag{ref, unique_name("saveload")};
+  const std::optional<ImageInfo> original = engine->inspect_image(ref);
+  ASSERT_TRUE(original.has_value());
+  ASSERT_EQ(original->id.rfind("sha256:", 0), 0u) << original->id;
+
   test::TempDir dir;
   const std::string tar = (dir.path() / "image.tar").string();
   {
-    std::ofstream out(tar, std::ios::binary);
-    engine->save_images({k_test_image}, [&](std::string_view c) { out.write(c.data(), static_cast<std::streamsize>(c.size())); });
+    std::ofstream file(tar, std::ios::binary);
+    engine->save_images({ref}, [&](std::string_view c) { file.write(c.data(), static_cast<std::streamsize>(c.size())); });
   }
-  ASSERT_GT(std::filesystem::file_size(tar), 100000u);
-  const std::string alias_repo = "supactl-test/busybox-alias";
-  engine->tag_image(k_test_image, alias_repo, "load");
-  ASSERT_TRUE(engine->inspect_image(alias_repo + ":load").has_value());
+  // The tarball is docker's own format: its manifest.json names the tag and the config blob
+  // whose digest is the image id.
+  std::string bytes;
+  {
+    std::ifstream in(tar, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::optional<std::string> manifest = read_tar_member(bytes, "manifest.json");
+  ASSERT_TRUE(manifest.has_value());
+  EXPECT_NE(manifest->find("\"" + ref + "\""), std::string::npos) << *manifest;
+  EXPECT_NE(manifest->find(original->id.substr(7)), std::string::npos) << *manifest;
+
+  // Gone from the Engine, by tag and by id ...
+  ASSERT_EQ(test::run_command("docker rmi " + ref, &out, &err), 0) << err;
+  EXPECT_FALSE(engine->inspect_image(ref).has_value());
+  EXPECT_FALSE(engine->inspect_image(original->id).has_value());
+  EXPECT_NE(test::run_command("docker image inspect " + original->id, &out, &err), 0) << out;
+
+  // ... and back from the tarball alone: same id, same tag, the run's marker file inside.
   engine->load_images(tar);
-  EXPECT_TRUE(engine->inspect_image(k_test_image).has_value());
-  test::run_shell("docker rmi " + alias_repo + ":load");
+  const std::optional<ImageInfo> loaded = engine->inspect_image(original->id);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->id, original->id);
+  EXPECT_NE(std::find(loaded->repo_tags.begin(), loaded->repo_tags.end(), ref), loaded->repo_tags.end());
+  ASSERT_EQ(test::run_command("docker image inspect --format '{{.Id}}' " + ref, &out, &err), 0) << err;
+  EXPECT_EQ(out, original->id + "\n");
+  ASSERT_EQ(test::run_command("docker create --name " + untag.container + " --label " + test::k_run_label + "=" +
+                                  test::run_id() + " " + ref + " x",
+                              &out, &err),
+            0)
+      << err;
+  std::string copied;
+  ASSERT_EQ(test::run_command("docker cp " + untag.container + ":/marker - | tar -xO", &copied, &err), 0) << err;
+  EXPECT_EQ(copied, "saved by run " + test::run_id() + "\n");
 }
 
 /// A Debian docker-registry on a free loopback port for the life of one test.
 class LocalRegistry {
  public:
   LocalRegistry() {
-    m_port = 15000 + (::getpid() % 1000);
+    m_port = test::free_port();
     const std::string config = (m_dir.path() / "config.yml").string();
     std::ofstream(config) << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " << (m_dir.path() / "data").string()
                           << "\nhttp:\n  addr: 127.0.0.1:" << m_port << "\n";
@@ -303,17 +372,16 @@ class LocalRegistry {
     test::run_shell("(docker-registry serve " + config + " >" + (m_dir.path() / "log").string() + " 2>&1 & echo $! > " +
                         (m_dir.path() / "pid").string() + ")",
                     &out);
-    for (int i = 0; i < 50; ++i) {
-      if (test::run_shell("curl -sf http://127.0.0.1:" + std::to_string(m_port) + "/v2/") == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    m_answers = test::eventually("curl -sf http://127.0.0.1:" + std::to_string(m_port) + "/v2/", std::chrono::seconds(10));
   }
   ~LocalRegistry() { test::run_shell("kill $(cat " + (m_dir.path() / "pid").string() + ")"); }
   std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
+  bool answers() const { return m_answers; }
 
  private:
   test::TempDir m_dir;
   int m_port = 0;
+  bool m_answers = false;
 };
 
 TEST_F(EngineTest, PullFromLocalRegistrySucceedsAndMissingImageFails) {
@@ -321,6 +389,7 @@ TEST_F(EngineTest, PullFromLocalRegistrySucceedsAndMissingImageFails) {
     FAIL() << "docker-registry is not installed (scripts/setup installs it)";
   }
   LocalRegistry registry;
+  ASSERT_TRUE(registry.answers()) << "docker-registry did not answer on " << registry.address();
   const std::string ref = registry.address() + "/supactl-test/pulled:1";
   std::string out;
   ASSERT_EQ(test::run_shell("docker tag " + std::string(k_test_image) + " " + ref + " && docker push " + ref, &out), 0) << out;
@@ -343,13 +412,47 @@ TEST_F(EngineTest, PullFromLocalRegistrySucceedsAndMissingImageFails) {
   }
 }
 
+/// "1.41" < "1.43" < "1.100", compared number by number.
+bool api_older(const std::string& a, const std::string& b) {
+  auto parts = [](const std::string& v) {
+    const auto dot = v.find('.');
+    return std::make_pair(std::stoi(v.substr(0, dot)), std::stoi(v.substr(dot + 1)));
+  };
+  return parts(a) < parts(b);
+}
+
 TEST_F(EngineTest, DoctorPrintsTheEngineAndFailsClearlyWithoutOne) {
+  // The oracle is the docker CLI, asked for the same Engine's version.
+  std::string version, err;
+  ASSERT_EQ(test::run_command("docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} "
+                              "{{.Server.Os}} {{.Server.Arch}}'",
+                              &version, &err),
+            0)
+      << err;
+  std::istringstream fields(version);
+  std::string server, api, min_api, os, arch;
+  fields >> server >> api >> min_api >> os >> arch;
+  ASSERT_FALSE(arch.empty()) << version;
+  // supactl speaks the Engine's API version, capped at the newest it implements.
+  const std::string in_use = api_older(k_max_api_version, api) ? std::string(k_max_api_version) : api;
+
   std::string out;
-  EXPECT_EQ(test::run_shell(std::string(SUPACTL_BINARY) + " doctor", &out), 0) << out;
-  EXPECT_NE(out.find("API"), std::string::npos) << out;
-  EXPECT_NE(out.find("1.41"), std::string::npos) << out;
-  EXPECT_EQ(test::run_shell(std::string(SUPACTL_BINARY) + " --host unix:///nonexistent.sock doctor", &out), 5) << out;
-  EXPECT_NE(out.find("no Docker Engine socket at /nonexistent.sock"), std::string::npos) << out;
+  ASSERT_EQ(test::run_command(std::string(SUPACTL_BINARY) + " doctor", &out, &err), 0) << out << err;
+  EXPECT_NE(out.find("engine       Docker " + server + " on " + os + "/" + arch + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("API          " + in_use + " in use (Engine " + min_api + ".." + api + ", supactl "), std::string::npos)
+      << out;
+
+  ASSERT_EQ(test::run_command(std::string(SUPACTL_BINARY) + " --output json doctor", &out, &err), 0) << out << err;
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_EQ(j.value("engine_version", ""), server) << out;
+  EXPECT_EQ(j.value("engine_api_version", ""), api) << out;
+  EXPECT_EQ(j.value("engine_min_api_version", ""), min_api) << out;
+  EXPECT_EQ(j.value("api_version", ""), in_use) << out;
+
+  EXPECT_EQ(test::run_command(std::string(SUPACTL_BINARY) + " --host unix:///nonexistent.sock doctor", &out, &err), 5)
+      << out << err;
+  EXPECT_NE(err.find("no Docker Engine socket at /nonexistent.sock"), std::string::npos) << err;
 }
 
 }  // namespace

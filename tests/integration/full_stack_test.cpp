@@ -94,7 +94,7 @@ class FullStackTest : public ::testing::Test {
     SUPACTL_REQUIRE_ENGINE(e);
     (void)e;
     SUPACTL_REQUIRE_KIT();
-    base = "fs" + std::to_string(::getpid() % 100000);
+    base = test::instance_name("fs");
   }
   void TearDown() override {
     for (const auto& n : created) run("down " + n + " --volumes --yes");
@@ -130,6 +130,21 @@ class FullStackTest : public ::testing::Test {
     std::string service, id;
     while (in >> service >> id) ids[service] = id;
     return ids;
+  }
+
+  /// `docker exec CONTAINER printenv VAR` with stdout alone: its exit status in `rc`.
+  std::string printenv(const std::string& container, const std::string& var, int* rc) {
+    std::string out, err;
+    *rc = test::run_command("docker exec " + container + " printenv " + var, &out, &err);
+    if (*rc != 0) ADD_FAILURE() << "docker exec " << container << " printenv " << var << ": " << err;
+    return out;
+  }
+
+  /// The instance's networks and volumes by name, as the docker CLI lists them.
+  std::string networks_and_volumes(const std::string& name) {
+    const std::string f = " --filter label=com.docker.compose.project=" + name;
+    return "networks:\n" + sh("docker network ls --no-trunc --format '{{.Name}} {{.ID}}'" + f + " | sort") +
+           "\nvolumes:\n" + sh("docker volume ls --format '{{.Name}}'" + f + " | sort");
   }
 
   nlohmann::json status_json(const std::string& name, int* rc = nullptr) {
@@ -226,10 +241,14 @@ TEST_F(FullStackTest, ChangingOneServicesEnvRecreatesOnlyThatService) {
   std::string out;
   ASSERT_EQ(run("up " + name, &out), 0) << out;
   auto before = containers(name);
+  const std::string objects = networks_and_volumes(name);
+  EXPECT_NE(objects.find("networks:\n" + name + "_"), std::string::npos) << objects;
+  EXPECT_NE(objects.find("\n" + name + "_db-data"), std::string::npos) << objects;
   std::ofstream(dir(name) / "compose.override.yml") << "services:\n  imgproxy:\n    environment:\n      EXTRA_FLAG: \"on\"\n";
   ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
   EXPECT_NE(out.find("imgproxy"), std::string::npos) << out;
   EXPECT_EQ(containers(name), before) << "--dry-run changed something";
+  EXPECT_EQ(networks_and_volumes(name), objects) << "--dry-run changed networks or volumes";
   ASSERT_EQ(run("up " + name, &out), 0) << out;
   auto after = containers(name);
   ASSERT_EQ(after.size(), before.size());
@@ -240,7 +259,10 @@ TEST_F(FullStackTest, ChangingOneServicesEnvRecreatesOnlyThatService) {
       EXPECT_EQ(after[service], id) << service << " was recreated although unchanged";
     }
   }
-  EXPECT_NE(sh("docker exec " + name + "-imgproxy-1 printenv EXTRA_FLAG"), "");
+  int rc = -1;
+  EXPECT_EQ(printenv(name + "-imgproxy-1", "EXTRA_FLAG", &rc), "on\n");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(networks_and_volumes(name), objects) << "recreating imgproxy changed networks or volumes";
 }
 
 TEST_F(FullStackTest, TwoInstancesSideBySideAndDownOfOneLeavesTheOther) {
@@ -365,7 +387,9 @@ TEST_F(FullStackTest, SecretsRotateChangesKeysAndPasswordsEverywhereAndKeepsTheO
   auto j = nlohmann::json::parse(env, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << env;
   EXPECT_EQ(j["env"].value("GOTRUE_JWT_SECRET", ""), new_jwt);
-  EXPECT_EQ(sh("docker exec " + name + "-kong-1 printenv SUPABASE_ANON_KEY"), new_anon);
+  int printenv_rc = -1;
+  EXPECT_EQ(printenv(name + "-kong-1", "SUPABASE_ANON_KEY", &printenv_rc), new_anon + "\n");
+  EXPECT_EQ(printenv_rc, 0);
   // The old secret is gone from the rendered files and every container; only the kept copy has it.
   EXPECT_EQ(sh("grep -rl '" + old_jwt + "' " + (dir(name) / "rendered").string()), "");
   EXPECT_EQ(sh("docker ps -aq --filter label=com.docker.compose.project=" + name +
@@ -509,8 +533,12 @@ TEST_F(FullStackTest, PsqlAndExecOnATerminalAreInteractive) {
   // script(1) gives supactl a pseudo-terminal on stdin and stdout, as a user's shell would.
   const std::string env = "SUPACTL_HOME=" + home.path().string() + " ";
   int rc = 0;
-  out = sh("(printf 'select 40+2 as answer;\\n'; sleep 2; printf '\\\\q\\n') | timeout 60 script -qec \"" + env +
-               SUPACTL_BINARY + " psql " + name + "\" /dev/null",
+  // \q goes in only once the answer is on the terminal: a deadline poll on script's
+  // typescript (flushed as it goes, -f), not a pause.
+  const std::string typescript = (home.path() / "psql.typescript").string();
+  out = sh("(printf 'select 40+2 as answer;\\n'; timeout 30 sh -c 'until grep -qs \"(1 row)\" " + typescript +
+               "; do sleep 0.1; done'; printf '\\\\q\\n') | timeout 60 script -qfec \"" + env + SUPACTL_BINARY + " psql " +
+               name + "\" " + typescript,
            &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("postgres=#"), std::string::npos) << "no interactive prompt: " << out;
@@ -621,13 +649,11 @@ TEST_F(FullStackTest, TlsInternalInstanceExportsItsRootCaAndCurlVerifiesAgainstI
   EXPECT_EQ(sh("openssl x509 -noout -subject -in " + pem.string() + " | grep -c 'Caddy Local Authority'"), "1");
   // TLS verified against the exported root (no -k), SNI = the instance's domain.
   std::string code;
-  for (int i = 0; i < 50; ++i) {
-    code = sh("curl -s -o /dev/null -w '%{http_code}' --cacert " + pem.string() + " --resolve " + domain + ":" + https +
-              ":127.0.0.1 https://" + domain + ":" + https + "/rest/v1/");
-    if (code == "200") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_EQ(code, "200");
+  EXPECT_TRUE(test::eventually("test \"$(curl -s -o /dev/null -w '%{http_code}' --cacert " + pem.string() + " --resolve " +
+                                   domain + ":" + https + ":127.0.0.1 https://" + domain + ":" + https +
+                                   "/rest/v1/)\" = 200",
+                               std::chrono::seconds(10), &code))
+      << code;
   // Without the root the same request fails verification.
   EXPECT_NE(sh("curl -s -o /dev/null -w '%{http_code}' --resolve " + domain + ":" + https + ":127.0.0.1 https://" +
                domain + ":" + https + "/rest/v1/"),

@@ -6,15 +6,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <thread>
+#include <vector>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
+#include "support/rfc3339.hpp"
 #include "support/temp_dir.hpp"
 
 namespace supactl::stack {
@@ -65,6 +72,22 @@ volumes:
   data: {}
 )";
 
+/// `docker inspect --format FORMAT CONTAINER` through the docker CLI (stdout only).
+std::string inspect(const std::string& container, const std::string& format) {
+  std::string out, err;
+  EXPECT_EQ(test::run_command("docker inspect --format '" + format + "' " + container, &out, &err), 0) << err;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+/// A container's State.<field> time, as the docker CLI reports it.
+std::chrono::nanoseconds state_time(const std::string& container, const std::string& field) {
+  const std::string text = inspect(container, "{{.State." + field + "}}");
+  std::optional<std::chrono::nanoseconds> t = test::parse_rfc3339(text);
+  EXPECT_TRUE(t.has_value()) << container << " State." << field << " = " << text;
+  return t.value_or(std::chrono::nanoseconds(0));
+}
+
 class StackTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -92,6 +115,21 @@ class StackTest : public ::testing::Test {
     return result;
   }
   std::string state_of(const std::string& container) { return engine->inspect_container(container).state.status; }
+  /// Names of the project's networks (by its compose label), sorted.
+  std::vector<std::string> networks_of(const std::string& project) {
+    docker::Filters f;
+    f.label(compose::k_label_project, project);
+    std::vector<std::string> names;
+    for (const docker::NetworkInfo& n : engine->list_networks(f)) names.push_back(n.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  /// Names of the project's volumes, sorted.
+  std::vector<std::string> volumes_of(const std::string& project) {
+    std::vector<std::string> names = project_volumes(*engine, project);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
 
   docker::Engine* engine = nullptr;
   test::TempDir dir;
@@ -105,15 +143,39 @@ TEST_F(StackTest, UpReachesReadyInDependencyOrderAndSecondUpWritesNothing) {
   EXPECT_EQ(state_of(p + "-db-1"), "running");
   EXPECT_EQ(state_of(p + "-api-1"), "running");
   EXPECT_EQ(engine->inspect_container(p + "-job-1").state.exit_code, 0);
-  // api started only after db was ready and the job had finished.
-  EXPECT_GT(engine->inspect_container(p + "-api-1").state.started_at, engine->inspect_container(p + "-job-1").state.finished_at);
+  // api started only after db was ready and the job had finished, compared as times
+  // (Docker's RFC 3339 with nanoseconds), read through the docker CLI. db is ready from the
+  // moment /tmp/ready exists (its health test); busybox stat gives the file's mtime as
+  // "2026-11-29 23:14:19.257549729 +0000".
+  const auto api_started = state_time(p + "-api-1", "StartedAt");
+  const auto job_finished = state_time(p + "-job-1", "FinishedAt");
+  const auto db_started = state_time(p + "-db-1", "StartedAt");
+  std::string stamp, err;
+  ASSERT_EQ(test::run_command("docker exec " + p + "-db-1 busybox stat -c %y /tmp/ready", &stamp, &err), 0) << err;
+  ASSERT_GE(stamp.size(), 26u) << stamp;
+  const size_t zone = stamp.find(' ', 11);
+  ASSERT_NE(zone, std::string::npos) << stamp;
+  const std::string offset = stamp.substr(zone + 1, 5);
+  const std::optional<std::chrono::nanoseconds> db_ready = test::parse_rfc3339(
+      stamp.substr(0, 10) + "T" + stamp.substr(11, zone - 11) + offset.substr(0, 3) + ":" + offset.substr(3));
+  ASSERT_TRUE(db_ready.has_value()) << stamp;
+  EXPECT_GT(api_started, job_finished);
+  EXPECT_GT(*db_ready, db_started);
+  EXPECT_GT(api_started, *db_ready) << stamp;
   auto aliases = engine->inspect_container(p + "-api-1").networks[p + "_backend"];
   EXPECT_NE(std::find(aliases.begin(), aliases.end(), "api.internal"), aliases.end());
   EXPECT_GT(first.floor_ms, 0.0);
 
   // Converged: no write call in the plan (at most read-only readiness waits while Docker's
   // own first health check is pending), and none seen in the Engine's events.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // events have 1 s resolution
+  // Events are asked for by whole seconds: wait (a deadline poll on the clock) until the
+  // second of the first up's last event has passed, so none of its events counts.
+  const int64_t first_done = static_cast<int64_t>(std::time(nullptr));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (static_cast<int64_t>(std::time(nullptr)) <= first_done) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the clock did not move";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   int64_t since = static_cast<int64_t>(std::time(nullptr));
   UpResult second = up_ok(request(p));
   EXPECT_EQ(second.plan.write_count(), 0u) << second.plan.to_string();
@@ -226,11 +288,19 @@ TEST_F(StackTest, RollbackRemovesWhatTheFailedRunCreated) {
   r.up.wait_timeout_s = 2;
   r.rollback = true;
   plan::NullProgress progress;
+  ASSERT_TRUE(networks_of(p).empty());
+  ASSERT_TRUE(volumes_of(p).empty());
   UpResult result = up(*engine, r, progress);
   EXPECT_FALSE(result.report.ok);
   EXPECT_TRUE(result.rolled_back);
   EXPECT_TRUE(list_stack_containers(*engine, p).empty());
-  EXPECT_EQ(project_volumes(*engine, p).size(), 1u);
+  // Containers go; volumes are always kept (docs/API_REFERENCE.md, --rollback), and so are the
+  // networks, left with nothing attached.
+  EXPECT_EQ(volumes_of(p), std::vector<std::string>({p + "_data"}));
+  EXPECT_EQ(networks_of(p), std::vector<std::string>({p + "_backend", p + "_edge"}));
+  for (const std::string& n : networks_of(p)) {
+    EXPECT_TRUE(engine->inspect_network(n).container_ids.empty()) << n;
+  }
 }
 
 TEST_F(StackTest, DryRunPrintsThePlanAndChangesNothing) {
@@ -240,9 +310,31 @@ TEST_F(StackTest, DryRunPrintsThePlanAndChangesNothing) {
   plan::NullProgress progress;
   UpResult result = up(*engine, r, progress);
   EXPECT_FALSE(result.plan.empty());
-  EXPECT_NE(result.plan.to_string().find("CreateContainer"), std::string::npos);
+  const std::string plan = result.plan.to_string();
+  EXPECT_NE(plan.find("CreateContainer"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("CreateNetwork"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("CreateVolume"), std::string::npos) << plan;
   EXPECT_TRUE(list_stack_containers(*engine, p).empty());
-  EXPECT_TRUE(project_volumes(*engine, p).empty());
+  EXPECT_TRUE(volumes_of(p).empty());
+  EXPECT_TRUE(networks_of(p).empty());
+
+  // Over a running project a dry run that would recreate api changes nothing either.
+  up_ok(request(p));
+  const std::vector<std::string> networks = networks_of(p);
+  const std::vector<std::string> volumes = volumes_of(p);
+  ASSERT_EQ(networks, std::vector<std::string>({p + "_backend", p + "_edge"}));
+  ASSERT_EQ(volumes, std::vector<std::string>({p + "_data"}));
+  std::map<std::string, std::string> ids;
+  for (const auto& c : list_stack_containers(*engine, p)) ids[c.name] = c.id;
+  UpRequest changed = request(p, "two");
+  changed.dry_run = true;
+  UpResult again = up(*engine, changed, progress);
+  EXPECT_NE(again.plan.to_string().find("CreateContainer"), std::string::npos) << again.plan.to_string();
+  std::map<std::string, std::string> ids_after;
+  for (const auto& c : list_stack_containers(*engine, p)) ids_after[c.name] = c.id;
+  EXPECT_EQ(ids_after, ids);
+  EXPECT_EQ(networks_of(p), networks);
+  EXPECT_EQ(volumes_of(p), volumes);
 }
 
 }  // namespace

@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace supactl::test {
@@ -62,8 +65,49 @@ void ensure_test_image() {
   if (run_shell(script, &out) != 0) throw std::runtime_error("cannot import the test image: " + out);
 }
 
-std::string unique_name(const std::string& suffix) {
-  return "supactl-it-" + std::to_string(::getpid()) + "-" + suffix;
+const std::string& run_id() {
+  static const std::string id = [] {
+    std::random_device rd;
+    const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+    const std::string chars = letters + "0123456789";
+    std::string s(1, letters[rd() % letters.size()]);
+    while (s.size() < 6) s += chars[rd() % chars.size()];
+    return s;
+  }();
+  return id;
+}
+
+docker::Labels test_labels() { return {{k_test_label, "1"}, {k_run_label, run_id()}}; }
+
+std::string unique_name(const std::string& suffix) { return "supactl-it-" + run_id() + "-" + suffix; }
+
+std::string instance_name(const std::string& prefix) { return prefix + run_id(); }
+
+int run_command(const std::string& command, std::string* out, std::string* err) {
+  char path[] = "/tmp/supactl-test-stderr-XXXXXX";
+  int fd = ::mkstemp(path);
+  if (fd < 0) return -1;
+  ::close(fd);
+  std::string cmd = "(" + command + ") 2>'" + path + "'";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    ::unlink(path);
+    return -1;
+  }
+  std::array<char, 4096> buf{};
+  std::string text;
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  int status = ::pclose(p);
+  std::string errors;
+  if (FILE* f = std::fopen(path, "rb"); f != nullptr) {
+    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) errors.append(buf.data(), n);
+    std::fclose(f);
+  }
+  ::unlink(path);
+  if (out != nullptr) *out = text;
+  if (err != nullptr) *err = errors;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool eventually(const std::string& command, std::chrono::seconds limit, std::string* last) {
@@ -82,10 +126,13 @@ bool eventually(const std::string& command, std::chrono::seconds limit, std::str
 void remove_test_objects(const std::string& project_prefix) {
   docker::Engine* engine = shared_engine();
   if (engine == nullptr) return;
+  const bool by_project = !project_prefix.empty() && project_prefix.find(run_id()) != std::string::npos;
+  const std::string kit_prefix = unique_name("");
   auto ours = [&](const docker::Labels& labels) {
-    if (labels.count(k_test_label) != 0) return true;
+    if (auto r = labels.find(k_run_label); r != labels.end() && r->second == run_id()) return true;
+    if (auto t = labels.find(k_test_label); t != labels.end() && t->second.rfind(kit_prefix, 0) == 0) return true;
     auto p = labels.find(compose::k_label_project);
-    return !project_prefix.empty() && p != labels.end() && p->second.rfind(project_prefix, 0) == 0;
+    return by_project && p != labels.end() && p->second.rfind(project_prefix, 0) == 0;
   };
   // Best effort, one object at a time: one that cannot go (already being removed, say) must
   // not leave the others behind.

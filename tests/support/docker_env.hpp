@@ -16,8 +16,19 @@ namespace supactl::test {
 
 /// The image every Engine test runs: a busybox rootfs imported with `docker import`.
 inline constexpr const char* k_test_image = "supactl-test/busybox:1";
-/// Label put on every object the tests create, so a crashed run can be cleaned up.
+/// Label put on every object the tests create, so a crashed run can be found by hand
+/// (`docker ps -a --filter label=dev.supactl.test`).
 inline constexpr const char* k_test_label = "dev.supactl.test";
+/// Label whose value is this test process's run_id(): cleanup removes only these (and the
+/// compose projects named after the run id), never another run's objects.
+inline constexpr const char* k_run_label = "dev.supactl.test-run";
+
+/// A random id of 6 lower-case letters and digits (the first a letter), made once per test
+/// process; every name and label the tests give Docker objects contains it.
+const std::string& run_id();
+
+/// The labels of an object a test creates itself: k_test_label=1 and k_run_label=run_id().
+docker::Labels test_labels();
 
 /// The Engine, or nullptr when none answers (the reason goes to `why`).
 docker::Engine* shared_engine(std::string* why = nullptr);
@@ -25,11 +36,17 @@ docker::Engine* shared_engine(std::string* why = nullptr);
 /// Makes sure k_test_image exists locally (imports it when missing). Throws on failure.
 void ensure_test_image();
 
-/// A name unique to this test process: "supactl-it-<pid>-<suffix>".
+/// A name unique to this test run: "supactl-it-<run id>-<suffix>".
 std::string unique_name(const std::string& suffix);
+
+/// An instance name unique to this test run: `prefix` then the run id ("it" -> "itk3x9q2").
+std::string instance_name(const std::string& prefix);
 
 /// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
 int run_shell(const std::string& command, std::string* out = nullptr);
+
+/// Runs a shell command with stdout and stderr kept apart; returns its exit status.
+int run_command(const std::string& command, std::string* out, std::string* err);
 
 /// Runs `command` every 200 ms until it exits 0 or `limit` passes; returns whether it did.
 /// `last` gets its last output, trailing line breaks removed.
@@ -41,8 +58,10 @@ inline constexpr const char* k_kit_registry = "127.0.0.1:5000";
 /// Whether the kit's registry answers.
 bool kit_registry_answers();
 
-/// Removes every container, network and volume labelled k_test_label or whose compose
-/// project starts with `project_prefix` (best effort).
+/// Removes the containers, networks and volumes of this run only (best effort): those
+/// labelled k_run_label=run_id(), those whose k_test_label value starts with
+/// unique_name("") (the image kit tests label theirs so), and those whose compose project
+/// starts with `project_prefix` — which must contain run_id(), else it is ignored.
 void remove_test_objects(const std::string& project_prefix);
 
 }  // namespace supactl::test

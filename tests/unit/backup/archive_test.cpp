@@ -9,9 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "support/temp_dir.hpp"
 
@@ -36,6 +39,66 @@ fs::path make_archive(const fs::path& dir) {
 
 std::string slurp(const fs::path& p) { return core::read_file(p); }
 
+/// One member of a tar stream as its 512-byte ustar header says, read by hand (POSIX
+/// pax/ustar layout), so the check does not go through the library that wrote it.
+struct RawMember {
+  std::string name;
+  unsigned mode = 0;
+  char type = 0;
+  std::string magic;
+  long long mtime = 0;
+  bool checksum_ok = false;
+  std::string data;
+};
+
+unsigned long long octal(const std::string& block, size_t at, size_t len) {
+  unsigned long long v = 0;
+  for (size_t i = at; i < at + len && block[i] >= '0' && block[i] <= '7'; ++i) v = v * 8 + static_cast<unsigned>(block[i] - '0');
+  return v;
+}
+
+std::string field(const std::string& block, size_t at, size_t len) {
+  std::string f = block.substr(at, len);
+  return f.substr(0, f.find('\0'));
+}
+
+/// The members of the uncompressed tar `tar`, in header order; stops at the zero blocks.
+std::vector<RawMember> raw_members(const std::string& tar) {
+  std::vector<RawMember> out;
+  size_t at = 0;
+  while (at + 512 <= tar.size()) {
+    const std::string block = tar.substr(at, 512);
+    if (block == std::string(512, '\0')) break;
+    RawMember m;
+    const std::string prefix = field(block, 345, 155);
+    m.name = (prefix.empty() ? "" : prefix + "/") + field(block, 0, 100);
+    m.mode = static_cast<unsigned>(octal(block, 100, 8));
+    m.mtime = static_cast<long long>(octal(block, 136, 12));
+    m.type = block[156];
+    m.magic = block.substr(257, 8);
+    unsigned long long sum = 0;
+    for (size_t i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(block[i]);
+    m.checksum_ok = sum == octal(block, 148, 8);
+    const auto size = static_cast<size_t>(octal(block, 124, 12));
+    m.data = tar.substr(at + 512, size);
+    at += 512 + (size + 511) / 512 * 512;
+    out.push_back(m);
+  }
+  return out;
+}
+
+/// `archive` decompressed by the system's gzip.
+std::string gunzip(const fs::path& archive, const fs::path& scratch) {
+  const fs::path tar = scratch / "plain.tar";
+  const std::string cmd = "gzip -dc '" + archive.string() + "' > '" + tar.string() + "'";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
+  return slurp(tar);
+}
+
+/// What make_archive's streamed member holds: "chunk 0\n" ... "chunk 199\n" (1890 bytes).
+constexpr const char* k_dump_sha256 = "bda73d3c854aa1ba0c2c9c85d065d252db4285468c84c48d77e3466b7c20ac1a";
+
 TEST(BackupArchive, RoundTripsMembersWithManifestFirstAndPrivateModes) {
   test::TempDir dir;
   const fs::path archive = make_archive(dir.path());
@@ -55,6 +118,47 @@ TEST(BackupArchive, RoundTripsMembersWithManifestFirstAndPrivateModes) {
   for (const auto& e : fs::directory_iterator(dir.path())) {
     EXPECT_TRUE(e.path() == archive || e.path() == out.path()) << e.path();
   }
+}
+
+TEST(BackupArchive, TheFileIsAGzipTarOfTheManifestThenEachMemberInOrderWithTheirBytesAndMode0600) {
+  test::TempDir dir;
+  const long long before = static_cast<long long>(std::time(nullptr));
+  const fs::path archive = make_archive(dir.path());
+  const long long after = static_cast<long long>(std::time(nullptr));
+  test::TempDir scratch;
+  const std::string tar = gunzip(archive, scratch.path());
+  ASSERT_EQ(tar.size() % 512, 0u);
+  const std::vector<RawMember> m = raw_members(tar);
+  ASSERT_EQ(m.size(), 4u);
+  const std::vector<std::string> names = {"manifest.json", "db/roles.sql", "db/00-postgres.dump", "instance/instance.yaml"};
+  for (size_t i = 0; i < m.size(); ++i) {
+    EXPECT_EQ(m[i].name, names[i]) << "member " << i;
+    EXPECT_EQ(m[i].type, '0') << m[i].name;
+    EXPECT_EQ(m[i].mode, 0600u) << m[i].name;
+    EXPECT_EQ(m[i].magic, std::string("ustar\0" "00", 8)) << m[i].name;
+    EXPECT_TRUE(m[i].checksum_ok) << m[i].name;
+    EXPECT_GE(m[i].mtime, before) << m[i].name;
+    EXPECT_LE(m[i].mtime, after) << m[i].name;
+  }
+  EXPECT_EQ(m[1].data, "CREATE ROLE x;\n");
+  std::string dump;
+  for (int i = 0; i < 200; ++i) dump += "chunk " + std::to_string(i) + "\n";
+  EXPECT_EQ(dump.size(), 1890u);
+  EXPECT_EQ(m[2].data, dump);
+  EXPECT_EQ(m[3].data, "name: shop\n");
+
+  nlohmann::json manifest = nlohmann::json::parse(m[0].data);
+  const nlohmann::json expected = {
+      {"format", "supactl-backup/1"},
+      {"instance", "shop"},
+      {"members",
+       {{{"path", "db/roles.sql"}, {"size", 15}, {"sha256", "30c07fd375dd25ac38201809445e6d7e1f6c812ec5df0014d238f7d7bd884b52"}},
+        {{"path", "db/00-postgres.dump"}, {"size", 1890}, {"sha256", k_dump_sha256}},
+        {{"path", "instance/instance.yaml"},
+         {"size", 11},
+         {"sha256", "7a4a65b2ddace6a2fd36d3335884647c2c8501b770b31e81ef23b1b73126b630"}}}},
+  };
+  EXPECT_EQ(manifest, expected) << m[0].data;
 }
 
 TEST(BackupArchive, AFlippedByteIsRefusedUnlessTheContentIsExactlyTheSame) {

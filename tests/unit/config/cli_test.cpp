@@ -11,8 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <poll.h>
+#include <sstream>
+#include <thread>
+#include <vector>
 
 #include <cstdlib>
 
@@ -27,10 +32,11 @@ struct CommandResult {
   std::string err;
 };
 
-/// Runs `supactl --home HOME ARGS` with stdout and stderr captured separately.
-CommandResult supactl(const fs::path& home, const std::string& args) {
+/// Runs `supactl --home HOME ARGS` with stdout and stderr captured separately; `env` is put
+/// before the command ("NAME=value ...").
+CommandResult supactl(const fs::path& home, const std::string& args, const std::string& env = "") {
   test::TempDir capture;
-  std::string cmd = std::string("SUPACTL_PORT_RANGE=21000-21999 '") + SUPACTL_BINARY + "' --home '" +
+  std::string cmd = env + " SUPACTL_PORT_RANGE=21000-21999 '" + SUPACTL_BINARY + "' --home '" +
                     home.string() + "' " + args + " >'" + (capture.path() / "out").string() + "' 2>'" +
                     (capture.path() / "err").string() + "'";
   int status = std::system(cmd.c_str());
@@ -113,6 +119,155 @@ TEST(Cli, AnEngineThatAcceptsButNeverAnswersExitsFiveInTime) {
   EXPECT_NE((r.out + r.err).find("did not answer GET /_ping within"), std::string::npos) << r.out << r.err;
   // The contract: well inside 30 s (SUPACTL_ENGINE_TIMEOUT=1 here).
   EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+/// A stand-in dockerd on a Unix socket, served by a thread. `frozen`: every connection is
+/// accepted and never answered (a hung dockerd). `vanish_after_ping`: the first request
+/// (GET /_ping) gets a proper answer, then the socket is closed and removed (dockerd stopped
+/// in the middle of a run).
+class StandInDockerd {
+ public:
+  enum class Mode { frozen, vanish_after_ping };
+
+  StandInDockerd(const fs::path& path, Mode mode) : m_path(path), m_mode(mode) {
+    m_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+    m_ok = m_listen >= 0 && ::bind(m_listen, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+           ::listen(m_listen, 16) == 0;
+    if (m_ok) m_thread = std::thread([this] { serve(); });
+  }
+  ~StandInDockerd() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    for (int fd : m_held) ::close(fd);
+    if (m_listen >= 0) ::close(m_listen);
+    std::error_code ec;
+    fs::remove(m_path, ec);
+  }
+  StandInDockerd(const StandInDockerd&) = delete;
+  StandInDockerd& operator=(const StandInDockerd&) = delete;
+
+  bool ok() const { return m_ok; }
+  /// Connections accepted so far.
+  int accepted() const { return m_accepted.load(); }
+  /// Whether the socket went away after answering a ping.
+  bool vanished() const { return m_vanished.load(); }
+
+ private:
+  void serve() {
+    while (!m_stop && m_listen >= 0) {
+      pollfd p{m_listen, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int fd = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      ++m_accepted;
+      if (m_mode == Mode::frozen) {
+        m_held.push_back(fd);  // read nothing, answer nothing, keep it open
+        continue;
+      }
+      answer_ping(fd);
+      ::close(fd);
+      ::close(m_listen);
+      m_listen = -1;
+      ::unlink(m_path.c_str());
+      m_vanished = true;
+    }
+  }
+  static void answer_ping(int fd) {
+    std::string request;
+    char buf[1024];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) return;
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) return;
+      request.append(buf, static_cast<size_t>(n));
+    }
+    if (request.find("/_ping") == std::string::npos) return;
+    const std::string response =
+        "HTTP/1.1 200 OK\r\nApi-Version: 1.43\r\nOstype: linux\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 2\r\nConnection: close\r\n\r\nOK";
+    (void)!::write(fd, response.data(), response.size());
+  }
+
+  fs::path m_path;
+  Mode m_mode;
+  int m_listen = -1;
+  bool m_ok = false;
+  std::atomic<bool> m_stop{false};
+  std::atomic<int> m_accepted{0};
+  std::atomic<bool> m_vanished{false};
+  std::vector<int> m_held;
+  std::thread m_thread;
+};
+
+/// The lines of `text`.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+/// Exactly one `supactl: error:` line on stderr, nothing else there but a hint; returns it.
+std::string one_error_line(const CommandResult& r) {
+  std::string error;
+  int errors = 0;
+  for (const std::string& line : lines_of(r.err)) {
+    if (line.rfind("supactl: error: ", 0) == 0) {
+      ++errors;
+      error = line;
+    } else {
+      EXPECT_EQ(line.rfind("supactl: hint: ", 0), 0u) << "unexpected line on stderr: " << line << "\n" << r.err;
+    }
+  }
+  EXPECT_EQ(errors, 1) << r.err;
+  return error;
+}
+
+/// What `supactl up shop` on a fresh instance did against a stand-in dockerd.
+struct UpAgainst {
+  CommandResult result;
+  fs::path socket;
+  int accepted = 0;
+  bool vanished = false;
+  std::chrono::steady_clock::duration took{};
+};
+
+UpAgainst up_against(StandInDockerd::Mode mode) {
+  test::TempDir home;
+  UpAgainst u;
+  u.result = supactl(home.path(), "init shop");
+  EXPECT_EQ(u.result.exit_code, 0) << u.result.err;
+  u.socket = home.path() / "dockerd.sock";
+  StandInDockerd dockerd(u.socket, mode);
+  EXPECT_TRUE(dockerd.ok());
+  const auto start = std::chrono::steady_clock::now();
+  u.result = supactl(home.path(), "up shop", "DOCKER_HOST=unix://" + u.socket.string() + " SUPACTL_ENGINE_TIMEOUT=1");
+  u.took = std::chrono::steady_clock::now() - start;
+  u.accepted = dockerd.accepted();
+  u.vanished = dockerd.vanished();
+  return u;
+}
+
+TEST(Cli, UpAgainstAnEngineThatAcceptsButNeverAnswersExitsFiveWithOneLine) {
+  UpAgainst u = up_against(StandInDockerd::Mode::frozen);
+  EXPECT_EQ(u.result.exit_code, 5) << u.result.out << u.result.err;
+  EXPECT_GE(u.accepted, 1) << "supactl never connected to " << u.socket;
+  const std::string error = one_error_line(u.result);
+  EXPECT_NE(error.find("the Docker Engine did not answer GET /_ping within 1 s"), std::string::npos) << error;
+  // SUPACTL_ENGINE_TIMEOUT=1: the ping gives up after 1 s, not the default 10.
+  EXPECT_LT(u.took, std::chrono::seconds(8));
+}
+
+TEST(Cli, UpWhoseEngineGoesAwayAfterThePingExitsFiveWithOneLine) {
+  UpAgainst u = up_against(StandInDockerd::Mode::vanish_after_ping);
+  EXPECT_TRUE(u.vanished) << "the ping was never answered:\n" << u.result.err;
+  EXPECT_EQ(u.result.exit_code, 5) << u.result.out << u.result.err;
+  const std::string error = one_error_line(u.result);
+  EXPECT_NE(error.find("no Docker Engine socket at " + u.socket.string()), std::string::npos) << error;
 }
 
 TEST(Cli, LogsRefusesANegativeTail) {

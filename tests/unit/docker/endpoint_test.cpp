@@ -3,11 +3,11 @@
 // $DOCKER_CONFIG/config.json → rootless socket → default socket, with a temporary DOCKER_CONFIG
 // and environment restored after each test.
 #include <supactl/core/error.hpp>
-#include <supactl/core/sha256.hpp>
 #include <supactl/docker/engine.hpp>
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +23,34 @@ namespace supactl::docker {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// The folder name the docker CLI gives a context: the hex SHA-256 of its name (digest of the
+/// name in docker/cli's context store), written out here as `printf NAME | sha256sum` gave it.
+std::string context_dir(const std::string& name) {
+  static const std::map<std::string, std::string> k_digests = {
+      {"remote", "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a"},
+      {"rootless", "12b961af5feb3e9d39f93b2cefb9a1a944f18d02cca0cac2f04f5a982240605f"},
+  };
+  return k_digests.at(name);
+}
+
+/// Binds a listening-capable Unix socket at `path` and returns its descriptor.
+int bind_socket(const fs::path& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool is_socket(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_socket(p, ec);
+}
 
 class EndpointTest : public ::testing::Test {
  protected:
@@ -46,12 +74,12 @@ class EndpointTest : public ::testing::Test {
   }
 
   void write_context(const std::string& name, const std::string& host, bool with_tls) {
-    fs::path meta = config.path() / "contexts" / "meta" / core::sha256_hex(name);
+    fs::path meta = config.path() / "contexts" / "meta" / context_dir(name);
     fs::create_directories(meta);
     std::ofstream(meta / "meta.json") << R"({"Name":")" << name << R"(","Endpoints":{"docker":{"Host":")" << host
                                       << R"(","SkipTLSVerify":false}}})";
     if (with_tls) {
-      fs::path tls = config.path() / "contexts" / "tls" / core::sha256_hex(name) / "docker";
+      fs::path tls = config.path() / "contexts" / "tls" / context_dir(name) / "docker";
       fs::create_directories(tls);
       for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) std::ofstream(tls / f) << "x";
     }
@@ -89,7 +117,9 @@ TEST_F(EndpointTest, DockerContextReadsTheMetadataByTheHashOfItsName) {
   EXPECT_EQ(e.host, "tcp://127.0.0.1:2376");
   EXPECT_NE(e.source.find("remote"), std::string::npos) << e.source;
   EXPECT_TRUE(e.tls);
-  EXPECT_EQ(e.cert_path, (config.path() / "contexts" / "tls" / core::sha256_hex("remote") / "docker").string());
+  EXPECT_EQ(e.cert_path,
+            (config.path() / "contexts" / "tls" / "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a" / "docker")
+                .string());
 }
 
 TEST_F(EndpointTest, CurrentContextInConfigJsonIsUsedWhenNothingIsSet) {
@@ -113,23 +143,49 @@ TEST_F(EndpointTest, AMissingContextIsAClearUsageError) {
 }
 
 TEST_F(EndpointTest, TheDefaultContextMeansTheDefaultSocket) {
+  // Without a Docker socket but with a system Podman one, the search ends at Podman instead.
+  if (!is_socket("/var/run/docker.sock") && is_socket("/run/podman/podman.sock")) {
+    GTEST_SKIP() << "this host has a Podman socket and no Docker one";
+  }
   ::setenv("DOCKER_CONTEXT", "default", 1);
   Endpoint e = resolve_endpoint();
-  EXPECT_EQ(e.host.rfind("unix://", 0), 0u) << e.host;
+  EXPECT_EQ(e.host, "unix:///var/run/docker.sock");
+  EXPECT_EQ(e.source.rfind("default socket", 0), 0u) << e.source;
+}
+
+TEST_F(EndpointTest, NothingSetAndNoRootlessSocketMeansTheDefaultSocket) {
+  if (!is_socket("/var/run/docker.sock") && is_socket("/run/podman/podman.sock")) {
+    GTEST_SKIP() << "this host has a Podman socket and no Docker one";
+  }
+  test::TempDir run;  // XDG_RUNTIME_DIR without a docker.sock in it
+  ::setenv("XDG_RUNTIME_DIR", run.path().c_str(), 1);
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "unix:///var/run/docker.sock");
+  EXPECT_EQ(e.source.rfind("default socket", 0), 0u) << e.source;
+}
+
+TEST_F(EndpointTest, TheDefaultContextStillPrefersTheRootlessSocket) {
+  test::TempDir run;
+  const fs::path sock = run.path() / "docker.sock";
+  int fd = bind_socket(sock);
+  ASSERT_GE(fd, 0);
+  ::setenv("XDG_RUNTIME_DIR", run.path().c_str(), 1);
+  ::setenv("DOCKER_CONTEXT", "default", 1);
+  Endpoint e = resolve_endpoint();
+  ::close(fd);
+  EXPECT_EQ(e.host, "unix://" + run.path().string() + "/docker.sock");
+  EXPECT_EQ(e.source, "rootless socket in $XDG_RUNTIME_DIR");
 }
 
 TEST_F(EndpointTest, ARootlessSocketInXdgRuntimeDirComesBeforeTheSystemOne) {
   test::TempDir run;
   fs::path sock = run.path() / "docker.sock";
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  int fd = bind_socket(sock);
+  ASSERT_GE(fd, 0);
   ::setenv("XDG_RUNTIME_DIR", run.path().c_str(), 1);
   Endpoint e = resolve_endpoint();
   ::close(fd);
-  EXPECT_EQ(e.host, "unix://" + sock.string());
+  EXPECT_EQ(e.host, "unix://" + run.path().string() + "/docker.sock");
   EXPECT_NE(e.source.find("rootless"), std::string::npos) << e.source;
 }
 
