@@ -26,6 +26,14 @@ class FakeEngine : public docker::Engine {
   /// container whose health or starts change over time).
   std::map<std::string, std::function<void(docker::ContainerState&)>> on_inspect;
 
+  /// When set, answers every exec in place of the health-probe behaviour above (the test
+  /// streams to `sink` when one is given, as the real client does, else fills the result).
+  std::function<docker::ExecResult(const std::string& id, const docker::ExecSpec& spec, const docker::OutputSink& sink)>
+      on_exec;
+  /// Tar bytes that get_archive streams for {container id, path}, in chunks of 1000 bytes;
+  /// any other pair is a 404.
+  std::map<std::pair<std::string, std::string>, std::string> archives;
+
   /// Adds a container as it would be after create and start.
   void put_container(const docker::ContainerInfo& info) {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -233,9 +241,10 @@ class FakeEngine : public docker::Engine {
     record("logs " + id);
     if (sink) sink(docker::StreamKind::stdout_, "fake log line\n");
   }
-  docker::ExecResult exec(const std::string& id, const docker::ExecSpec&, const docker::OutputSink&,
+  docker::ExecResult exec(const std::string& id, const docker::ExecSpec& spec, const docker::OutputSink& sink,
                           const std::optional<std::string>&) override {
     record("exec " + id);
+    if (on_exec) return on_exec(id, spec, sink);
     auto it = probe_exit.find(id);
     docker::ExecResult r;
     r.exit_code = it == probe_exit.end() ? 0 : it->second;
@@ -245,8 +254,12 @@ class FakeEngine : public docker::Engine {
   void put_archive(const std::string& id, const std::string& path, const std::string&) override {
     record("put_archive " + id + " " + path);
   }
-  void get_archive(const std::string& id, const std::string& path, const std::function<void(std::string_view)>&) override {
+  void get_archive(const std::string& id, const std::string& path, const std::function<void(std::string_view)>& out) override {
     record("get_archive " + id + " " + path);
+    if (archives.empty()) return;
+    auto it = archives.find({id, path});
+    if (it == archives.end()) throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such path: " + path);
+    for (size_t at = 0; at < it->second.size(); at += 1000) out(std::string_view(it->second).substr(at, 1000));
   }
   uint64_t request_count() const override {
     std::lock_guard<std::mutex> lock(m_mutex);

@@ -7,6 +7,8 @@
 #include <supactl/core/fs.hpp>
 #include <supactl/stack/db.hpp>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -222,6 +224,83 @@ TEST(BackupArchive, MissingFileIsNotFoundAndUnsafeMemberPathsAreRejected) {
   EXPECT_THROW(b.add_bytes("../escape", "x"), Error);
   EXPECT_THROW(b.add_bytes("/abs", "x"), Error);
   EXPECT_THROW(b.add_bytes("a//b", "x"), Error);
+}
+
+TEST(BackupArchive, AStreamedMemberKeepsEveryChunkInOrder) {
+  test::TempDir dir;
+  const fs::path archive = make_archive(dir.path());
+  TempDir out(dir.path(), ".x-");
+  nlohmann::json m = verify_archive(archive, out.path());
+  std::string want;
+  for (int i = 0; i < 200; ++i) want += "chunk " + std::to_string(i) + "\n";
+  EXPECT_EQ(slurp(out.path() / "m" / "db/00-postgres.dump"), want);
+  EXPECT_EQ(m["members"][1]["size"], 1890);
+}
+
+TEST(BackupArchive, ADamagedGzipTrailerIsRefused) {
+  test::TempDir dir;
+  const fs::path archive = make_archive(dir.path());
+  const std::string good = slurp(archive);
+  // The last 8 bytes are the CRC-32 and length of the whole stream; the tar reader never
+  // reaches them, so only the trailer check can see the damage.
+  for (size_t i = good.size() - 8; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    const fs::path p = dir.path() / "bad.tar.gz";
+    core::write_file_atomic(p, bad);
+    TempDir out(dir.path(), ".x-");
+    EXPECT_THROW(verify_archive(p, out.path()), Error) << "byte " << i;
+  }
+}
+
+/// A tar.gz written with libarchive directly: `members` in order, as given.
+void write_targz(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& members) {
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_add_filter_gzip(a);
+  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
+  for (const auto& [name, content] : members) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0600);
+    archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
+    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+    ASSERT_EQ(archive_write_data(a, content.data(), content.size()), static_cast<la_ssize_t>(content.size()));
+    archive_entry_free(e);
+  }
+  ASSERT_EQ(archive_write_close(a), ARCHIVE_OK);
+  archive_write_free(a);
+}
+
+TEST(BackupArchive, AMemberThatDoesNotMatchItsSha256OrIsMissingIsRefused) {
+  test::TempDir dir;
+  // sha256("abc"), a published test vector.
+  const std::string manifest =
+      R"({"format":"supactl-backup/1","members":[{"path":"a.txt","size":3,"sha256":)"
+      R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]})";
+  const fs::path good = dir.path() / "good.tar.gz";
+  write_targz(good, {{"manifest.json", manifest}, {"a.txt", "abc"}});
+  {
+    TempDir out(dir.path(), ".x-");
+    EXPECT_NO_THROW(verify_archive(good, out.path()));
+    EXPECT_EQ(slurp(out.path() / "m" / "a.txt"), "abc");
+  }
+  auto refused = [&](const std::vector<std::pair<std::string, std::string>>& members, const std::string& why) {
+    const fs::path p = dir.path() / "bad.tar.gz";
+    write_targz(p, members);
+    TempDir out(dir.path(), ".x-");
+    try {
+      verify_archive(p, out.path());
+      ADD_FAILURE() << "accepted an archive where " << why;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused({{"manifest.json", manifest}, {"a.txt", "abd"}}, "a.txt does not match its sha256");
+  refused({{"manifest.json", manifest}}, "member a.txt is missing");
+  refused({{"manifest.json", manifest}, {"a.txt", "abc"}, {"b.txt", "x"}}, "member b.txt is not in the manifest");
 }
 
 TEST(BackupArchive, ListsAnInstancesBackupsOldestFirst) {

@@ -348,5 +348,15 @@ TEST(Cli, RenderWritesTheInstanceFolderOrOut) {
   EXPECT_NE(missing.err.find("supactl: hint: run `supactl init ghost`"), std::string::npos) << missing.err;
 }
 
+TEST(Cli, AJsonErrorCarriesTheExitCodeTheProcessExitsWith) {
+  test::TempDir home;
+  CommandResult missing = supactl(home.path(), "-o json render ghost");
+  EXPECT_EQ(missing.exit_code, 3);
+  nlohmann::json j = nlohmann::json::parse(missing.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << missing.out;
+  EXPECT_EQ(j["exit_code"], 3);
+  EXPECT_EQ(j["hint"].get<std::string>().rfind("run `supactl init ghost`", 0), 0u) << j.dump();
+}
+
 }  // namespace
 }  // namespace supactl

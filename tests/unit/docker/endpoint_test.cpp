@@ -177,6 +177,29 @@ TEST_F(EndpointTest, TheDefaultContextStillPrefersTheRootlessSocket) {
   EXPECT_EQ(e.source, "rootless socket in $XDG_RUNTIME_DIR");
 }
 
+TEST_F(EndpointTest, WithNothingSetItIsTheSystemSocketInVarRun) {
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "unix:///var/run/docker.sock");
+  // Which branch answered depends on this host: the socket is there (Docker here), or not.
+  std::error_code ec;
+  if (fs::is_socket("/var/run/docker.sock", ec)) {
+    EXPECT_EQ(e.source, "default socket");
+  } else if (!fs::is_socket("/run/podman/podman.sock", ec)) {
+    EXPECT_EQ(e.source, "default socket (not found)");
+  }
+  EXPECT_FALSE(e.tls);
+}
+
+TEST_F(EndpointTest, TlsVariablesTurnTlsOnOnlyForTcpHosts) {
+  ::setenv("DOCKER_HOST", "unix:///run/user/1000/docker.sock", 1);
+  ::setenv("DOCKER_CERT_PATH", "/certs", 1);
+  Endpoint e = resolve_endpoint();
+  EXPECT_EQ(e.host, "unix:///run/user/1000/docker.sock");
+  EXPECT_FALSE(e.tls);
+  EXPECT_FALSE(e.tls_verify);
+  EXPECT_EQ(e.cert_path, "/certs");
+}
+
 TEST_F(EndpointTest, ARootlessSocketInXdgRuntimeDirComesBeforeTheSystemOne) {
   test::TempDir run;
   fs::path sock = run.path() / "docker.sock";

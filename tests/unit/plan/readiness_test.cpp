@@ -41,6 +41,32 @@ TEST(WaitReady, DockerSaysUnhealthyButTheServiceComesUpBeforeTheDeadline) {
   EXPECT_GE(inspects, 4);
 }
 
+TEST(WaitReady, HealthStartingIsNotReadyUntilTheProbePasses) {
+  test::FakeEngine engine;
+  engine.put_container(running("warming"));
+  engine.probe_exit["warming"] = 1;
+  ReadyResult r = wait_ready(engine, nullptr, "warming", check(), 1, 50, nullptr);
+  EXPECT_FALSE(r.ready);
+  EXPECT_EQ(r.reason, "not ready after 1 s");
+  EXPECT_EQ(r.last_output, "probe failed");
+
+  engine.probe_exit["warming"] = 0;
+  ReadyResult ok = wait_ready(engine, nullptr, "warming", check(), 1, 50, nullptr);
+  EXPECT_TRUE(ok.ready) << ok.reason;
+}
+
+TEST(ProbeCommand, ShellTestsRunThroughShDashCAndExecFormAsIs) {
+  auto probe = [](std::vector<std::string> test) {
+    docker::Healthcheck h;
+    h.test = std::move(test);
+    return probe_command(h);
+  };
+  EXPECT_EQ(probe({"CMD-SHELL", "pg_isready", "-U", "postgres"}),
+            (std::vector<std::string>{"/bin/sh", "-c", "pg_isready -U postgres"}));
+  EXPECT_EQ(probe({"CMD", "curl", "-f", "http://localhost/"}), (std::vector<std::string>{"curl", "-f", "http://localhost/"}));
+  EXPECT_TRUE(probe({"NONE"}).empty());
+}
+
 TEST(WaitReady, UnhealthyUntilTheDeadlineFailsNamingIt) {
   test::FakeEngine engine;
   engine.put_container(running("bad"));

@@ -74,6 +74,20 @@ TEST(Reconcile, ChangedEnvRecreatesOnlyThatService) {
   EXPECT_EQ(plan.count(OpType::rename_container), 1u);
 }
 
+TEST(Reconcile, ANewerImageOfTheSameTagRecreatesTheContainer) {
+  compose::Project p = make_project();
+  ObservedState observed = converged(p);
+  observed.image_ids["postgrest/postgrest:v14.17"] = "sha256:a-newer-pull";
+  Plan plan = reconcile_up(p, observed, UpOptions{});
+  ASSERT_EQ(plan.count(OpType::create_container), 1u) << plan.to_string();
+  for (const Operation& op : plan.ops) {
+    EXPECT_EQ(op.service, "rest") << plan.to_string();
+    if (op.type == OpType::create_container) {
+      EXPECT_EQ(op.cause, "image changed");
+    }
+  }
+}
+
 /// The container of `service` replica 1 in `observed`.
 docker::ContainerSummary& replica(ObservedState& observed, const std::string& service) {
   for (docker::ContainerSummary& c : observed.containers) {

@@ -118,6 +118,17 @@ TEST(Ports, SamePortTwiceAndFullRangeAreErrors) {
   }
 }
 
+TEST(Ports, BothEndsOfTheRangeAreHandedOut) {
+  FakeProbe probe;
+  PortAssignment first = allocate_ports(PortRequest{}, {}, PortRange{7000, 7001}, probe);
+  EXPECT_EQ(first.http, 7000);
+  EXPECT_EQ(first.https, 7001);
+  probe.taken = {7100, 7101};
+  PortAssignment last = allocate_ports(request({}, 7100 + 50), {{7102, "blog"}}, PortRange{7100, 7103}, probe);
+  EXPECT_EQ(last.http, 7103);
+  EXPECT_EQ(last.https, 7150);
+}
+
 TEST(Ports, RangeParsing) {
   PortRange r = parse_port_range("9000-9100", "SUPACTL_PORT_RANGE");
   EXPECT_EQ(r.first, 9000);

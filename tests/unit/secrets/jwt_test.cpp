@@ -94,6 +94,18 @@ TEST(Jwt, VerifyRejectsOtherSecretTamperingMalformedAndExpired) {
   EXPECT_FALSE(verify_hs256(token, k_secret, k_now + k_api_key_lifetime_s));
 }
 
+TEST(Jwt, VerifyRejectsATokenWhoseHeaderNamesAnotherAlgorithm) {
+  const std::string claims = base64url_encode(R"({"role":"service_role","iss":"supabase"})");
+  for (const char* header : {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"none","typ":"JWT"})", R"({"typ":"JWT"})"}) {
+    const std::string input = base64url_encode(header) + "." + claims;
+    // A valid HS256 signature over the input, made with OpenSSL directly.
+    const std::string token = input + "." + base64url_encode(openssl_hmac(k_secret, input));
+    EXPECT_FALSE(verify_hs256(token, k_secret, k_now)) << header;
+  }
+  const std::string input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + claims;
+  EXPECT_TRUE(verify_hs256(input + "." + base64url_encode(openssl_hmac(k_secret, input)), k_secret, k_now));
+}
+
 TEST(Jwt, Base64UrlRoundTripsEveryLengthAndRejectsForeignCharacters) {
   std::string bytes;
   for (int i = 0; i < 40; ++i) {

@@ -73,6 +73,24 @@ TEST(Secrets, FileIsWrittenWithMode0600AndRoundTrips) {
   EXPECT_EQ(back, s);
 }
 
+TEST(Secrets, AFileOthersOrTheGroupCanReadIsRefused) {
+  test::TempDir dir;
+  const std::filesystem::path file = dir.path() / "secrets.env";
+  write_secrets_file(file, generate_secrets(k_now));
+  for (mode_t mode : {0640, 0604, 0660, 0620}) {
+    ASSERT_EQ(::chmod(file.c_str(), mode), 0);
+    try {
+      read_secrets_file(file);
+      ADD_FAILURE() << "accepted mode " << std::oct << mode;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find("readable by other users"), std::string::npos) << e.what();
+    }
+  }
+  ASSERT_EQ(::chmod(file.c_str(), 0400), 0);
+  EXPECT_NO_THROW(read_secrets_file(file));
+}
+
 TEST(Secrets, ChecksNameBrokenLengthsAndForeignKeys) {
   Secrets s = generate_secrets(k_now);
   s["VAULT_ENC_KEY"] = Secret("short");
