@@ -170,7 +170,7 @@ TEST_F(BackupTest, IncludeSecretsCarriesSecretsEnvAndTheRenderedEnv) {
 
 TEST_F(BackupTest, RestoreStagesLoadsAndThenRemovesTheDumps) {
   TempDir dir(home.path(), ".r-");
-  Extracted backup{.manifest = verify_archive(this->backup(false), dir.path()), .dir = dir.path()};
+  Extracted backup{.manifest = Manifest::from_json(verify_archive(this->backup(false), dir.path())), .dir = dir.path()};
   execs.clear();
   restore_databases(engine, "shop", backup);
 
@@ -193,14 +193,14 @@ TEST_F(BackupTest, RestoreStagesLoadsAndThenRemovesTheDumps) {
 
 TEST_F(BackupTest, StorageIsExtractedIntoTheParentOfTheVolumeFolder) {
   TempDir dir(home.path(), ".r-");
-  Extracted backup{.manifest = verify_archive(this->backup(false), dir.path()), .dir = dir.path()};
+  Extracted backup{.manifest = Manifest::from_json(verify_archive(this->backup(false), dir.path())), .dir = dir.path()};
   restore_storage(engine, "shop", backup);
   EXPECT_EQ(engine.calls_of("put_archive"), std::vector<std::string>{"put_archive id-shop-minio-1 /"});
 }
 
 TEST_F(BackupTest, TheComparisonNamesATableWithFewerOrMoreRowsThanTheBackup) {
   TempDir dir(home.path(), ".r-");
-  Extracted backup{.manifest = verify_archive(this->backup(false), dir.path()), .dir = dir.path()};
+  Extracted backup{.manifest = Manifest::from_json(verify_archive(this->backup(false), dir.path())), .dir = dir.path()};
   TempDir scratch(home.path(), ".s-");
 
   Comparison same = compare_with_manifest(engine, "shop", backup, scratch.path());
