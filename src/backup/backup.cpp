@@ -90,9 +90,8 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
       m.storage = Storage{s.at("service").get<std::string>(), s.at("path").get<std::string>(),
                           s.at("member").get<std::string>(), s.value("files", int64_t{0})};
     }
-    for (const auto& [service, i] : j.value("images", nlohmann::json::object()).items()) {
-      m.images[service] = {i.value("image", ""), i.value("image_id", "")};
-    }
+    const nlohmann::json images = j.value("images", nlohmann::json::object());  // kept alive while iterated
+    for (const auto& [service, i] : images.items()) m.images[service] = {i.value("image", ""), i.value("image_id", "")};
     for (const nlohmann::json& x : j.at("members")) {
       m.members.push_back({x.at("path").get<std::string>(), x.at("size").get<int64_t>(), x.at("sha256").get<std::string>()});
     }
@@ -228,10 +227,10 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
   if (!backup.manifest.storage) return;
   const Manifest::Storage& s = *backup.manifest.storage;
   const std::string& service = s.service;
-  docker::Filters f;
-  f.label(compose::k_label_project, project);
-  f.label(compose::k_label_service, service);
-  std::vector<docker::ContainerSummary> cs = engine.list_containers(f, /*all=*/true);
+  std::vector<docker::ContainerSummary> cs;
+  for (docker::ContainerSummary& c : stack::list_stack_containers(engine, project)) {  // stopped ones too
+    if (docker::label_of(c.labels, compose::k_label_service) == service) cs.push_back(std::move(c));
+  }
   if (cs.empty()) {
     throw Error(fmt::format("{} has no {} container to restore the storage files into", project, service), ExitCode::not_found,
                 fmt::format("enable storage in instance.yaml and run `supactl up {}`", project));

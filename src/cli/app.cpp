@@ -95,11 +95,14 @@ std::string suggest(const std::string& word) {
   return best;
 }
 
-int report(const Globals& g, const std::string& message, const std::string& hint, ExitCode code) {
+int report(const Globals& g, const std::string& message, const std::string& hint, ExitCode code,
+           const std::vector<std::string>& details = {}) {
   std::fprintf(stderr, "supactl: error: %s\n", message.c_str());
+  for (const std::string& d : details) std::fprintf(stderr, "supactl: error: %s\n", d.c_str());
   if (!hint.empty()) std::fprintf(stderr, "supactl: hint: %s\n", hint.c_str());
-  if (g.json()) {
+  if (g.json() && !g.json_printed) {
     nlohmann::json j = {{"error", message}, {"exit_code", static_cast<int>(code)}};
+    if (!details.empty()) j["details"] = details;
     if (!hint.empty()) j["hint"] = hint;
     std::cout << j.dump() << std::endl;
   }
@@ -193,7 +196,7 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
     if (hint.empty()) hint = "run `supactl --help` or `supactl COMMAND --help`";
     return report(g, message, hint, ExitCode::usage);
   } catch (const Error& e) {
-    return report(g, e.what(), e.hint(), e.code());
+    return report(g, e.what(), e.hint(), e.code(), e.details());
   } catch (const std::exception& e) {
     return report(g, fmt::format("unexpected: {}", e.what()), "", ExitCode::failure);
   }

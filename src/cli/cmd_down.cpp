@@ -84,8 +84,11 @@ int run_down(const Globals& g, const DownOptions& o) {
               << std::endl;
   }
   if (!r.ok) {
-    for (const std::string& err : r.errors) std::fprintf(stderr, "supactl: error: %s\n", err.c_str());
-    return static_cast<int>(ExitCode::failure);
+    g.json_printed = g.json();
+    Error failure(r.errors.empty() ? std::string("down failed") : r.errors.front(), ExitCode::failure,
+                  fmt::format("`supactl down {}` again finishes it; data volumes were kept unless --volumes", o.name));
+    for (size_t i = 1; i < r.errors.size(); ++i) failure.add_detail(r.errors[i]);
+    throw failure;
   }
   if (!g.json()) {
     std::cout << fmt::format("{} is down: {} containers, {} networks removed; {}\n", o.name,

@@ -107,14 +107,14 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   }
   for (const std::string& m : load.messages) spdlog::warn("restore: {}", m);
   if (!cmp.ok()) {
-    std::fprintf(stderr, "supactl: error: the restored %s does not match the backup's manifest%s\n", inst.name.c_str(),
-                 cmp.files_expected != cmp.files_now ? " (storage file count)" : " (row counts)");
-    std::fprintf(stderr,
-                 "supactl: hint: counts are taken just before the dump, so a busy instance can differ slightly; "
-                 "check the tables listed above, then `supactl restore %s %s --yes` again (the instance stays "
-                 "marked as restoring until a restore verifies)\n",
-                 inst.name.c_str(), o.file.c_str());
-    return static_cast<int>(ExitCode::failure);
+    g.json_printed = g.json();
+    throw Error(fmt::format("the restored {} does not match the backup's manifest{}", inst.name,
+                            cmp.files_expected != cmp.files_now ? " (storage file count)" : " (row counts)"),
+                ExitCode::failure,
+                fmt::format("counts are taken just before the dump, so a busy instance can differ slightly; check the "
+                            "tables listed above, then `supactl restore {} {} --yes` again (the instance stays marked "
+                            "as restoring until a restore verifies)",
+                            inst.name, o.file));
   }
   return 0;
 }

@@ -17,7 +17,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <set>
+#include <algorithm>
+#include <vector>
 
 namespace supactl::cli {
 
@@ -77,19 +78,24 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
     std::cout << summary.dump() << std::endl;
   }
   if (!r.ok) {
-    // Parallel operations stopped by one cause (Ctrl-C, a lost Engine) report it once.
-    std::set<std::string> printed;
-    for (const std::string& err : r.errors) {
-      if (printed.insert(err).second) std::fprintf(stderr, "supactl: error: %s\n", err.c_str());
-    }
+    g.json_printed = g.json();
     if (result.rolled_back) {
       std::fprintf(stderr, "supactl: rolled back: removed the %zu containers this run created; volumes kept\n",
                    r.created.size());
     }
-    std::fprintf(stderr, "supactl: hint: see `supactl logs %s SERVICE`; data volumes were kept; `supactl up %s` retries\n",
-                 inst.name.c_str(), inst.name.c_str());
-    if (core::cancel_requested()) return static_cast<int>(ExitCode::interrupted);
-    return static_cast<int>(r.engine_unavailable ? ExitCode::engine_unavailable : ExitCode::unhealthy);
+    // Parallel operations stopped by one cause (Ctrl-C, a lost Engine) report it once.
+    std::vector<std::string> errors;
+    for (const std::string& err : r.errors) {
+      if (std::find(errors.begin(), errors.end(), err) == errors.end()) errors.push_back(err);
+    }
+    const ExitCode code = core::cancel_requested() ? ExitCode::interrupted
+                          : r.engine_unavailable   ? ExitCode::engine_unavailable
+                                                   : ExitCode::unhealthy;
+    Error failure(errors.empty() ? std::string("the run failed") : errors.front(), code,
+                  fmt::format("see `supactl logs {} SERVICE`; data volumes were kept; `supactl up {}` retries", inst.name,
+                              inst.name));
+    for (size_t i = 1; i < errors.size(); ++i) failure.add_detail(errors[i]);
+    throw failure;
   }
   if (!g.json()) {
     if (result.plan.write_count() == 0) {

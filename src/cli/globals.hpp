@@ -26,6 +26,9 @@ struct Globals {
   int verbosity = 0;          ///< -v count
   bool dry_parse = false;     ///< hidden --dry-parse: parse argv, run nothing (docs tests)
   int exit_code = 0;          ///< set by the command that ran
+  /// Set by a command that printed its own JSON result before failing (`up`, `down`,
+  /// `restore`): the error report then adds no second JSON object to stdout.
+  mutable bool json_printed = false;
   /// The process's one Engine connection, made on first use (tests hand over a fake Engine).
   std::function<docker::Engine&()> engine_source;
 

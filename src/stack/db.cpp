@@ -87,10 +87,10 @@ std::vector<std::string> tool_argv(const char* tool, const PgTarget& t) {
 }  // namespace
 
 std::string running_container(docker::Engine& engine, const std::string& project, const std::string& service) {
-  docker::Filters f;
-  f.label(compose::k_label_project, project);
-  f.label(compose::k_label_service, service);
-  std::vector<docker::ContainerSummary> cs = engine.list_containers(f, /*all=*/false);
+  std::vector<docker::ContainerSummary> cs = list_stack_containers(engine, project);
+  std::erase_if(cs, [&](const docker::ContainerSummary& c) {
+    return docker::label_of(c.labels, compose::k_label_service) != service;
+  });
   std::sort(cs.begin(), cs.end(), [](const docker::ContainerSummary& a, const docker::ContainerSummary& b) {
     return a.name < b.name;
   });

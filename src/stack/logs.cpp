@@ -26,9 +26,7 @@ constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[32m", "\033[35
 
 void logs(docker::Engine& engine, const LogsRequest& request,
           const std::function<void(std::string_view)>& out) {
-  docker::Filters f;
-  f.label(compose::k_label_project, request.project);
-  std::vector<docker::ContainerSummary> containers = engine.list_containers(f, /*all=*/true);
+  std::vector<docker::ContainerSummary> containers = list_stack_containers(engine, request.project);
   if (!request.services.empty()) {
     std::erase_if(containers, [&](const docker::ContainerSummary& c) {
       std::string svc = docker::label_of(c.labels, compose::k_label_service);

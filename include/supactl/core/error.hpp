@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace supactl {
 
@@ -24,15 +26,20 @@ enum class ExitCode : int {
 class Error : public std::runtime_error {
  public:
   explicit Error(std::string message, ExitCode code = ExitCode::failure, std::string hint = {})
-      : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)) {}
+      : std::runtime_error(message), m_code(code), m_hint(std::move(hint)) {}
 
   ExitCode code() const noexcept { return m_code; }
   /// A one-line suggestion naming the fix, e.g. "run `supactl init shop` first".
   const std::string& hint() const noexcept { return m_hint; }
+  /// Further errors of the same failure (parallel operations that failed each on their own),
+  /// reported as lines after the message.
+  const std::vector<std::string>& details() const noexcept { return m_details; }
+  void add_detail(std::string detail) { m_details.push_back(std::move(detail)); }
 
  private:
   ExitCode m_code;
   std::string m_hint;
+  std::vector<std::string> m_details;
 };
 
 }  // namespace supactl

@@ -44,7 +44,7 @@ docker::ContainerInfo running(const std::string& service) {
   c.name = "shop-" + service + "-1";
   c.image = "img/" + service;
   c.image_id = "sha256:" + service;
-  c.labels = {{compose::k_label_project, "shop"}, {compose::k_label_service, service}};
+  c.labels = {{compose::k_label_project, "shop"}, {compose::k_label_instance, "shop"}, {compose::k_label_service, service}};
   c.state.status = "running";
   c.state.running = true;
   return c;
