@@ -13,15 +13,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 namespace supactl::backup {
 namespace fs = std::filesystem;
@@ -32,7 +32,8 @@ TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (const size_t n = remove_stale(parent, prefix); n > 0) {
-    spdlog::info("removed {} private folder(s) {}* left in {} by a supactl that was killed", n, prefix, parent.string());
+    spdlog::info("removed {} private folder(s) {}* left in {} by a supactl that was killed", n, prefix,
+                 parent.string());
   }
   std::string tmpl = (parent / (prefix + "XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -72,11 +73,13 @@ namespace {
 /// A file opened for writing with O_EXCL and `mode`.
 class OutFile {
  public:
-  OutFile(const fs::path& path, mode_t mode) : m_path(path), m_fd(core::open_fd(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode)) {
+  OutFile(const fs::path& path, mode_t mode)
+      : m_path(path), m_fd(core::open_fd(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode)) {
     if (!m_fd) throw Error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
   }
   void write(std::string_view data) {
-    if (!core::write_all(m_fd.get(), data)) throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
+    if (!core::write_all(m_fd.get(), data))
+      throw Error(fmt::format("writing {}: {}", m_path.string(), std::strerror(errno)));
   }
   int fd() const { return m_fd.get(); }
   void close() {
@@ -92,7 +95,8 @@ class OutFile {
 
 /// Rejects absolute paths, "..", empty segments and backslashes.
 bool safe_member_path(const std::string& p) {
-  if (p.empty() || p.front() == '/' || p.find('\\') != std::string::npos || p.find("//") != std::string::npos) return false;
+  if (p.empty() || p.front() == '/' || p.find('\\') != std::string::npos || p.find("//") != std::string::npos)
+    return false;
   size_t start = 0;
   while (start <= p.size()) {
     size_t end = p.find('/', start);
@@ -160,7 +164,8 @@ std::string gzip_stream_error(const fs::path& path) {
     total += static_cast<uint64_t>(n);
   }
   if (n < 0) return archive_error_string(a.get()) != nullptr ? archive_error_string(a.get()) : "read error";
-  if (crc != want_crc || static_cast<uint32_t>(total) != want_len) return "the gzip checksum does not match its content";
+  if (crc != want_crc || static_cast<uint32_t>(total) != want_len)
+    return "the gzip checksum does not match its content";
   return {};
 }
 
@@ -215,8 +220,8 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
   // that the next one's clean-up of dead staging folders would not remove.
   std::error_code ec;
   const bool beside = fs::equivalent(m_staging.parent_path(), out.parent_path().empty() ? "." : out.parent_path(), ec);
-  const fs::path partial = beside ? m_staging / ".archive.partial"
-                                  : out.parent_path() / ("." + out.filename().string() + ".partial");
+  const fs::path partial =
+      beside ? m_staging / ".archive.partial" : out.parent_path() / ("." + out.filename().string() + ".partial");
   fs::remove(partial, ec);
   OutFile file(partial, mode);
   bool done = false;
@@ -295,12 +300,15 @@ nlohmann::json verify_archive(const fs::path& archive_path, const fs::path& dir)
   if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK) {
     throw corrupt(archive_error_string(a.get()) ? archive_error_string(a.get()) : "unreadable");
   }
-  auto error_text = [&]() { return std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error"); };
+  auto error_text = [&]() {
+    return std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error");
+  };
 
   struct archive_entry* entry = nullptr;
   int rc = archive_read_next_header(a.get(), &entry);
   if (rc != ARCHIVE_OK) throw corrupt(rc == ARCHIVE_EOF ? "empty archive" : error_text());
-  if (std::string(archive_entry_pathname(entry)) != "manifest.json") throw corrupt("manifest.json is not its first member");
+  if (std::string(archive_entry_pathname(entry)) != "manifest.json")
+    throw corrupt("manifest.json is not its first member");
   std::string manifest_text;
   {
     char buf[1 << 14];
@@ -315,9 +323,12 @@ nlohmann::json verify_archive(const fs::path& archive_path, const fs::path& dir)
   std::map<std::string, Member> expected;
   try {
     manifest = nlohmann::json::parse(manifest_text);
-    if (manifest.value("format", "") != k_format) throw corrupt("not a supactl backup (format " + manifest.value("format", "?") + ")");
+    if (manifest.value("format", "") != k_format)
+      throw corrupt("not a supactl backup (format " + manifest.value("format", "?") + ")");
     for (const nlohmann::json& m : manifest.at("members")) {
-      Member mem{.path = m.at("path").get<std::string>(), .size = m.at("size").get<int64_t>(), .sha256 = m.at("sha256").get<std::string>()};
+      Member mem{.path = m.at("path").get<std::string>(),
+                 .size = m.at("size").get<int64_t>(),
+                 .sha256 = m.at("sha256").get<std::string>()};
       if (!safe_member_path(mem.path) || mem.path == "manifest.json") throw corrupt("unsafe member path " + mem.path);
       expected[mem.path] = mem;
     }
@@ -350,8 +361,10 @@ nlohmann::json verify_archive(const fs::path& archive_path, const fs::path& dir)
     }
     if (n < 0) throw corrupt(path + ": " + error_text());
     f.close();
-    if (size != it->second.size) throw corrupt(fmt::format("{} has {} bytes, the manifest says {}", path, size, it->second.size));
-    if (sha.hex() != it->second.sha256) throw corrupt(fmt::format("{} does not match its sha256 in the manifest", path));
+    if (size != it->second.size)
+      throw corrupt(fmt::format("{} has {} bytes, the manifest says {}", path, size, it->second.size));
+    if (sha.hex() != it->second.sha256)
+      throw corrupt(fmt::format("{} does not match its sha256 in the manifest", path));
   }
   for (const auto& [path, m] : expected) {
     if (seen.count(path) == 0) throw corrupt("member " + path + " is missing");
@@ -379,14 +392,15 @@ int64_t count_tar_files(const fs::path& tar) {
 std::string utc_stamp(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 std::string utc_rfc3339(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& name) {
@@ -396,10 +410,12 @@ std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& nam
   const std::string prefix = name + "-";
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || f.size() < 7 || f.substr(f.size() - 7) != ".tar.gz") continue;
+    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || f.size() < 7 || f.substr(f.size() - 7) != ".tar.gz")
+      continue;
     out.push_back({.path = e.path(), .size = static_cast<int64_t>(e.file_size(ec))});
   }
-  std::sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) { return a.path.filename() < b.path.filename(); });
+  std::sort(out.begin(), out.end(),
+            [](const BackupFile& a, const BackupFile& b) { return a.path.filename() < b.path.filename(); });
   return out;
 }
 

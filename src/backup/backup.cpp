@@ -44,25 +44,23 @@ const std::vector<std::string>& counted_schemas() {
 
 StorageLocation storage_location(const config::InstanceSpec& spec) {
   if (spec.storage.backend == config::StorageBackend::minio && spec.enabled("minio")) return {"minio", "/data"};
-  if (spec.storage.backend == config::StorageBackend::file && spec.enabled("storage")) return {"storage", "/var/lib/storage"};
+  if (spec.storage.backend == config::StorageBackend::file && spec.enabled("storage"))
+    return {"storage", "/var/lib/storage"};
   return {};
 }
 
 fs::path backup_dir(const fs::path& home, const std::string& name) { return home / "backups" / name; }
 
 nlohmann::json Manifest::to_json() const {
-  nlohmann::json j = {{"format", format},
-                      {"supactl_version", supactl_version},
-                      {"instance", instance},
-                      {"release", release},
-                      {"created_at", created_at},
-                      {"include_secrets", include_secrets},
-                      {"row_counts", row_counts},
-                      {"roles_member", roles_member}};
+  nlohmann::json j = {{"format", format},         {"supactl_version", supactl_version},
+                      {"instance", instance},     {"release", release},
+                      {"created_at", created_at}, {"include_secrets", include_secrets},
+                      {"row_counts", row_counts}, {"roles_member", roles_member}};
   j["databases"] = nlohmann::json::array();
   for (const Database& d : databases) j["databases"].push_back({{"name", d.name}, {"member", d.member}});
   if (storage) {
-    j["storage"] = {{"service", storage->service}, {"path", storage->path}, {"member", storage->member}, {"files", storage->files}};
+    j["storage"] = {
+        {"service", storage->service}, {"path", storage->path}, {"member", storage->member}, {"files", storage->files}};
   }
   j["images"] = nlohmann::json::object();
   for (const auto& [service, i] : images) j["images"][service] = {{"image", i.image}, {"image_id", i.image_id}};
@@ -93,7 +91,8 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
     const nlohmann::json images = j.value("images", nlohmann::json::object());  // kept alive while iterated
     for (const auto& [service, i] : images.items()) m.images[service] = {i.value("image", ""), i.value("image_id", "")};
     for (const nlohmann::json& x : j.at("members")) {
-      m.members.push_back({x.at("path").get<std::string>(), x.at("size").get<int64_t>(), x.at("sha256").get<std::string>()});
+      m.members.push_back(
+          {x.at("path").get<std::string>(), x.at("size").get<int64_t>(), x.at("sha256").get<std::string>()});
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("the backup's manifest.json is not what supactl writes ({})", e.what()), ExitCode::usage,
@@ -151,7 +150,8 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
     core::PhaseTimer t("storage");
     const std::string member = "storage/" + storage.service + ".tar";
     builder.add_stream(member, [&](const auto& out) { engine.get_archive(storage_container, storage.path, out); });
-    manifest.storage = Manifest::Storage{storage.service, storage.path, member, count_tar_files(builder.staged(member))};
+    manifest.storage =
+        Manifest::Storage{storage.service, storage.path, member, count_tar_files(builder.staged(member))};
   }
   // 4. The instance's own files; secrets only when asked.
   builder.add_file("instance/instance.yaml", inst.spec_file());
@@ -213,11 +213,15 @@ void clear_storage(docker::Engine& engine, const std::string& project, const Ext
   const Manifest::Storage& s = *backup.manifest.storage;
   const std::string container = stack::running_container(engine, project, s.service);
   docker::ExecResult r = engine.exec(
-      container, docker::ExecSpec{.cmd = {"/bin/sh", "-c",
-                                          "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do "
-                                          "if [ -e \"$f\" ] || [ -L \"$f\" ]; then rm -rf -- \"$f\" || exit 1; fi; done",
-                                          "sh", s.path},
-                                  .env = {}, .user = {}, .working_dir = {}, .tty = false});
+      container,
+      docker::ExecSpec{.cmd = {"/bin/sh", "-c",
+                               "for f in \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?*; do "
+                               "if [ -e \"$f\" ] || [ -L \"$f\" ]; then rm -rf -- \"$f\" || exit 1; fi; done",
+                               "sh", s.path},
+                       .env = {},
+                       .user = {},
+                       .working_dir = {},
+                       .tty = false});
   if (r.exit_code != 0) {
     throw Error(fmt::format("could not empty {} in the {} container: {}", s.path, s.service, r.err));
   }
@@ -232,8 +236,8 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
     if (docker::label_of(c.labels, compose::k_label_service) == service) cs.push_back(std::move(c));
   }
   if (cs.empty()) {
-    throw Error(fmt::format("{} has no {} container to restore the storage files into", project, service), ExitCode::not_found,
-                fmt::format("enable storage in instance.yaml and run `supactl up {}`", project));
+    throw Error(fmt::format("{} has no {} container to restore the storage files into", project, service),
+                ExitCode::not_found, fmt::format("enable storage in instance.yaml and run `supactl up {}`", project));
   }
   // The Engine's tar holds the folder itself ("data/..."): extract it into the parent.
   const fs::path path = s.path;

@@ -16,10 +16,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace supactl::cli {
 
@@ -129,7 +129,8 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   // SUPACTL_STATS=1: `supactl-stats: requests=N` on stderr when the command ends (benchmarks).
   core::ScopeExit stats([&connection] {
     if (connection && core::env_or("SUPACTL_STATS") == "1") {
-      std::fprintf(stderr, "supactl-stats: requests=%llu\n", static_cast<unsigned long long>(connection->request_count()));
+      std::fprintf(stderr, "supactl-stats: requests=%llu\n",
+                   static_cast<unsigned long long>(connection->request_count()));
     }
   });
   CLI::App app{"supactl: provision and run self-hosted Supabase stacks on Docker", "supactl"};
@@ -140,8 +141,7 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   app.add_option("-o,--output", output, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->envname("SUPACTL_OUTPUT");
-  app.add_option("--home", g.home, "supactl's data folder (default $XDG_DATA_HOME/supactl)")
-      ->envname("SUPACTL_HOME");
+  app.add_option("--home", g.home, "supactl's data folder (default $XDG_DATA_HOME/supactl)")->envname("SUPACTL_HOME");
   app.add_option("--templates", g.templates_dir, "Use templates from DIR instead of the built-in ones")
       ->envname("SUPACTL_TEMPLATES");
   app.add_option("-H,--host", g.host, "Docker Engine endpoint (unix:///path or tcp://host:port)");
@@ -184,13 +184,13 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
           break;
         }
       }
-      bool known = std::any_of(std::begin(k_commands), std::end(k_commands),
-                               [&](const Command& c) { return first == c.name; });
+      bool known =
+          std::any_of(std::begin(k_commands), std::end(k_commands), [&](const Command& c) { return first == c.name; });
       if (!first.empty() && !known) {
         message = fmt::format("unknown command `{}`", first);
         std::string s = suggest(first);
-        hint = s.empty() ? "run `supactl --help` for the list of commands"
-                         : fmt::format("did you mean `supactl {}`?", s);
+        hint =
+            s.empty() ? "run `supactl --help` for the list of commands" : fmt::format("did you mean `supactl {}`?", s);
       }
     }
     if (hint.empty()) hint = "run `supactl --help` or `supactl COMMAND --help`";

@@ -45,9 +45,9 @@ int run_backup(const Globals& g, const BackupOptions& o) {
 
   // 2. Where to: --out, else the instance's backup folder.
   const std::time_t now = std::time(nullptr);
-  std::filesystem::path out = o.out.empty()
-                                  ? backup::backup_dir(home, inst.name) / fmt::format("{}-{}.tar.gz", inst.name, backup::utc_stamp(now))
-                                  : std::filesystem::absolute(o.out);
+  std::filesystem::path out = o.out.empty() ? backup::backup_dir(home, inst.name) /
+                                                  fmt::format("{}-{}.tar.gz", inst.name, backup::utc_stamp(now))
+                                            : std::filesystem::absolute(o.out);
   if (std::filesystem::exists(out)) {
     throw Error(fmt::format("{} exists already", out.string()), ExitCode::conflict, "choose another --out FILE");
   }
@@ -55,7 +55,8 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   // 3. Dump, copy, write.
   docker::Engine& engine = g.engine();
   backup::BackupResult r = backup::create_backup(
-      engine, inst, backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
+      engine, inst,
+      backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
 
   const backup::Manifest& m = r.manifest;
   const int64_t files = m.storage ? m.storage->files : 0;
@@ -71,7 +72,8 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   } else {
     std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
     std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m.databases.size(),
-                             m.row_counts.size(), files, o.include_secrets ? "included (file is 0600)" : "not included");
+                             m.row_counts.size(), files,
+                             o.include_secrets ? "included (file is 0600)" : "not included");
     std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
   }
   return 0;
@@ -115,7 +117,8 @@ int run_prune(const Globals& g, const BackupOptions& o) {
     print_json({{"instance", o.name}, {"removed", removed}, {"kept", files.size() - removed.size()}});
   } else {
     for (const std::string& r : removed) std::cout << fmt::format("removed {}\n", r);
-    std::cout << fmt::format("{} backups of {} kept, {} removed\n", files.size() - removed.size(), o.name, removed.size());
+    std::cout << fmt::format("{} backups of {} kept, {} removed\n", files.size() - removed.size(), o.name,
+                             removed.size());
   }
   return 0;
 }
@@ -126,7 +129,8 @@ void setup_backup(CLI::App& sub, Globals& g) {
   auto o = std::make_shared<BackupOptions>();
   sub.add_option("name", o->name, "Instance name");
   sub.add_option("--out", o->out, "Archive to write (default $SUPACTL_HOME/backups/NAME/NAME-<UTC time>.tar.gz)");
-  sub.add_flag("--include-secrets", o->include_secrets, "Also store secrets.env and rendered/.env (the file is 0600 anyway)");
+  sub.add_flag("--include-secrets", o->include_secrets,
+               "Also store secrets.env and rendered/.env (the file is 0600 anyway)");
   add_lock_timeout(sub, o->lock_timeout);
   sub.require_subcommand(0, 1);
 
@@ -136,7 +140,9 @@ void setup_backup(CLI::App& sub, Globals& g) {
 
   CLI::App* prune = sub.add_subcommand("prune", "Delete an instance's oldest backups, keeping the newest N");
   prune->add_option("name", o->name, "Instance name")->required();
-  prune->add_option("--keep", o->keep, "How many of the newest backups to keep")->required()->check(CLI::Range(0, 100000));
+  prune->add_option("--keep", o->keep, "How many of the newest backups to keep")
+      ->required()
+      ->check(CLI::Range(0, 100000));
   set_action(*prune, g, [&g, o]() { return run_prune(g, *o); });
 
   CLI::App* self = &sub;

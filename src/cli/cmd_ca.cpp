@@ -18,9 +18,10 @@ namespace {
 int run_ca(const Globals& g, const std::string& name) {
   const config::Instance inst = config::load_instance(config::home_dir(g.home), name);
   if (inst.spec.tls.mode != config::TlsMode::internal) {
-    throw Error(fmt::format("instance {} uses tls.mode {}: it has no private CA", name, config::to_string(inst.spec.tls.mode)),
-                ExitCode::usage,
-                fmt::format("set `tls.mode: internal` in {} and run `supactl up {}`", inst.spec_file().string(), name));
+    throw Error(
+        fmt::format("instance {} uses tls.mode {}: it has no private CA", name, config::to_string(inst.spec.tls.mode)),
+        ExitCode::usage,
+        fmt::format("set `tls.mode: internal` in {} and run `supactl up {}`", inst.spec_file().string(), name));
   }
   docker::Engine& engine = g.engine();
   const std::string pem = stack::caddy_root_ca(engine, inst.name);

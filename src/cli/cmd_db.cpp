@@ -30,14 +30,16 @@ int run_migrate(const Globals& g, const MigrateOptions& o) {
   std::vector<stack::Migration> migrations = stack::read_migrations(o.dir);
   const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
   docker::Engine& engine = g.engine();
-  stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db"), .user = o.user, .database = "postgres"};
+  stack::PgTarget target{
+      .container = stack::running_container(engine, inst.name, "db"), .user = o.user, .database = "postgres"};
   stack::MigrateResult r = stack::migrate(engine, target, migrations, [&g](const std::string& file) {
     if (!g.json()) std::cout << fmt::format("applied {}\n", file) << std::flush;
   });
   if (g.json()) {
     print_json({{"instance", inst.name}, {"applied", r.applied}, {"skipped", r.skipped}});
   } else {
-    std::cout << fmt::format("{}: {} migration(s) applied, {} already applied\n", inst.name, r.applied.size(), r.skipped.size());
+    std::cout << fmt::format("{}: {} migration(s) applied, {} already applied\n", inst.name, r.applied.size(),
+                             r.skipped.size());
   }
   return 0;
 }

@@ -32,10 +32,12 @@ int run_doctor(const Globals& g) {
     return 0;
   }
   std::cout << fmt::format("endpoint     {} ({})\n", endpoint.host, endpoint.source);
-  if (endpoint.tls) std::cout << fmt::format("tls          certificates from {}, verify {}\n", endpoint.cert_path, endpoint.tls_verify ? "on" : "off");
+  if (endpoint.tls)
+    std::cout << fmt::format("tls          certificates from {}, verify {}\n", endpoint.cert_path,
+                             endpoint.tls_verify ? "on" : "off");
   std::cout << fmt::format("engine       Docker {} on {}/{}\n", v.version, v.os, v.arch);
-  std::cout << fmt::format("API          {} in use (Engine {}..{}, supactl {}..{}){}\n", report.api_version, v.min_api_version,
-                           v.api_version, docker::k_min_api_version, docker::k_max_api_version,
+  std::cout << fmt::format("API          {} in use (Engine {}..{}, supactl {}..{}){}\n", report.api_version,
+                           v.min_api_version, v.api_version, docker::k_min_api_version, docker::k_max_api_version,
                            endpoint.api_version_pin.empty() ? "" : ", pinned by DOCKER_API_VERSION");
   std::cout << fmt::format("swarm        {}\n", report.swarm.empty() ? "unknown" : report.swarm);
   return 0;

@@ -13,10 +13,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <unistd.h>
 
 namespace supactl::cli {
 namespace {
@@ -48,7 +48,8 @@ int run_down(const Globals& g, const DownOptions& o) {
     if (!volumes.empty() && !o.yes) {
       if (!::isatty(STDIN_FILENO) || g.json()) {
         throw Error(fmt::format("refusing to delete the data volumes of {} ({}) without --yes", o.name, join(volumes)),
-                    ExitCode::usage, fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
+                    ExitCode::usage,
+                    fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
       }
       std::cerr << fmt::format("This deletes the data of instance {} for good: {}\nType the instance name to confirm: ",
                                o.name, join(volumes));
@@ -91,11 +92,11 @@ int run_down(const Globals& g, const DownOptions& o) {
     throw failure;
   }
   if (!g.json()) {
-    std::cout << fmt::format("{} is down: {} containers, {} networks removed; {}\n", o.name,
-                             result.plan.count(plan::OpType::remove_container),
-                             result.plan.count(plan::OpType::remove_network),
-                             o.volumes ? fmt::format("{} volumes deleted", result.plan.count(plan::OpType::remove_volume))
-                                       : std::string("data volumes kept"));
+    std::cout << fmt::format(
+        "{} is down: {} containers, {} networks removed; {}\n", o.name,
+        result.plan.count(plan::OpType::remove_container), result.plan.count(plan::OpType::remove_network),
+        o.volumes ? fmt::format("{} volumes deleted", result.plan.count(plan::OpType::remove_volume))
+                  : std::string("data volumes kept"));
   }
   return 0;
 }

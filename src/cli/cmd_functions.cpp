@@ -35,8 +35,8 @@ int run_deploy(const Globals& g, const FunctionsOptions& o) {
   if (g.json()) {
     print_json({{"instance", inst.name}, {"deployed", r.deployed}, {"files", r.files}, {"restarted", r.restarted}});
   } else {
-    std::cout << fmt::format("deployed {} to {} ({} files); restarted {} functions container{}\n", fmt::join(r.deployed, ", "),
-                             inst.name, r.files, r.restarted, r.restarted == 1 ? "" : "s");
+    std::cout << fmt::format("deployed {} to {} ({} files); restarted {} functions container{}\n",
+                             fmt::join(r.deployed, ", "), inst.name, r.files, r.restarted, r.restarted == 1 ? "" : "s");
     std::cout << fmt::format("  call them at {}/functions/v1/<name>\n", render::instance_endpoints(inst.spec).api_url);
   }
   return 0;
@@ -61,7 +61,8 @@ int run_ls(const Globals& g, const FunctionsOptions& o) {
 void setup_functions(CLI::App& sub, Globals& g) {
   sub.require_subcommand(1);
   auto o = std::make_shared<FunctionsOptions>();
-  CLI::App* deploy = sub.add_subcommand("deploy", "Copy DIR/<function>/ into the instance and restart the functions service");
+  CLI::App* deploy =
+      sub.add_subcommand("deploy", "Copy DIR/<function>/ into the instance and restart the functions service");
   deploy->add_option("name", o->name, "Instance name")->required();
   deploy->add_option("dir", o->dir, "Folder with one sub-folder per function (each with an index.ts)")->required();
   add_lock_timeout(*deploy, o->lock_timeout);

@@ -45,22 +45,21 @@ int run_init(const Globals& g, const InitOptions& o) {
 
   const std::filesystem::path home = config::home_dir(g.home);
   ports::HostPortProbe probe;
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-  config::Instance inst =
-      config::create_instance(home, o.name, create, ports::port_range_from_env(), probe, now);
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  config::Instance inst = config::create_instance(home, o.name, create, ports::port_range_from_env(), probe, now);
   render::Endpoints e = render::instance_endpoints(inst.spec);
 
   if (g.json()) {
     print_json({{"name", inst.name},
                 {"dir", inst.dir.string()},
                 {"domain", inst.spec.domain},
-                {"ports", {{"http", inst.spec.ports.http},
-                           {"https", inst.spec.ports.https},
-                           {"db", port_json(inst.spec.ports.db)},
-                           {"pooler_session", port_json(inst.spec.ports.pooler_session)},
-                           {"pooler_transaction", port_json(inst.spec.ports.pooler_transaction)}}},
+                {"ports",
+                 {{"http", inst.spec.ports.http},
+                  {"https", inst.spec.ports.https},
+                  {"db", port_json(inst.spec.ports.db)},
+                  {"pooler_session", port_json(inst.spec.ports.pooler_session)},
+                  {"pooler_transaction", port_json(inst.spec.ports.pooler_transaction)}}},
                 {"services", inst.spec.enabled_services()},
                 {"api_url", e.api_url},
                 {"studio_url", e.studio_url},
@@ -72,10 +71,9 @@ int run_init(const Globals& g, const InitOptions& o) {
   if (!e.studio_url.empty()) {
     std::cout << fmt::format("  Studio   {}  (user and password: DASHBOARD_* in secrets.env)\n", e.studio_url);
   }
-  std::cout << fmt::format("  ports    http {}, https {}, db {}\n", inst.spec.ports.http,
-                           inst.spec.ports.https,
-                           inst.spec.ports.db == 0 ? std::string("not published")
-                                                   : fmt::format("127.0.0.1:{}", inst.spec.ports.db));
+  std::cout << fmt::format(
+      "  ports    http {}, https {}, db {}\n", inst.spec.ports.http, inst.spec.ports.https,
+      inst.spec.ports.db == 0 ? std::string("not published") : fmt::format("127.0.0.1:{}", inst.spec.ports.db));
   if (inst.spec.ports.pooler_session != 0) {
     std::cout << fmt::format("  pooler   127.0.0.1:{} (session), 127.0.0.1:{} (transaction)\n",
                              inst.spec.ports.pooler_session, inst.spec.ports.pooler_transaction);
@@ -91,17 +89,13 @@ void setup_init(CLI::App& sub, Globals& g) {
   sub.add_option("name", o->name, "Instance name (lower-case letters, digits, '-')")->required();
   sub.add_option("--domain", o->domain, "Public host name (default localhost)");
   sub.add_option("--registry", o->registry, "Pull images through this registry mirror (HOST[:PORT])");
-  sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")
-      ->check(CLI::Range(1, 65535));
+  sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")->check(CLI::Range(1, 65535));
   sub.add_option("--https-port", o->https_port, "Host port for HTTPS (default: a free one)")
       ->check(CLI::Range(1, 65535));
-  sub.add_option("--db-port", o->db_port, "Publish Postgres on 127.0.0.1:PORT")
-      ->check(CLI::Range(1, 65535));
+  sub.add_option("--db-port", o->db_port, "Publish Postgres on 127.0.0.1:PORT")->check(CLI::Range(1, 65535));
   sub.add_flag("--db", o->db, "Publish Postgres on a free port of 127.0.0.1");
-  sub.add_option("--exclude", o->exclude, "Optional services to leave out (comma-separated)")
-      ->delimiter(',');
-  sub.add_option("--enable", o->enable, "Optional services to add, e.g. analytics,vector,supavisor")
-      ->delimiter(',');
+  sub.add_option("--exclude", o->exclude, "Optional services to leave out (comma-separated)")->delimiter(',');
+  sub.add_option("--enable", o->enable, "Optional services to add, e.g. analytics,vector,supavisor")->delimiter(',');
   set_action(sub, g, [&g, o]() { return run_init(g, *o); });
 }
 

@@ -7,9 +7,9 @@
 #include <supactl/config/home.hpp>
 #include <supactl/stack/stack.hpp>
 
+#include <unistd.h>
 #include <ctime>
 #include <iostream>
-#include <unistd.h>
 
 namespace supactl::cli {
 namespace {
@@ -49,14 +49,13 @@ void setup_logs(CLI::App& sub, Globals& g) {
   sub.add_option("name", o->name, "Instance name")->required();
   sub.add_option("services", o->services, "Services to show (default: all)");
   sub.add_flag("-f,--follow", o->follow, "Keep streaming new lines");
-  sub.add_option("-n,--tail", o->tail, "Lines from the end of each log, or `all`")
-      ->check([](const std::string& v) {
-        if (v == "all") return std::string();
-        if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
-          return std::string("must be a number of lines (0 or more) or `all`");
-        }
-        return std::string();
-      });
+  sub.add_option("-n,--tail", o->tail, "Lines from the end of each log, or `all`")->check([](const std::string& v) {
+    if (v == "all") return std::string();
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return std::string("must be a number of lines (0 or more) or `all`");
+    }
+    return std::string();
+  });
   sub.add_option("--since", o->since, "Only lines since: unix seconds, RFC 3339, or a duration (10m, 2h)");
   sub.add_flag("-t,--timestamps", o->timestamps, "Prefix each line with its timestamp");
   sub.add_flag("--no-color", o->no_color, "No colours even on a terminal");

@@ -25,8 +25,8 @@ int run_ls(const Globals& g) {
   for (const std::string& name : config::list_instances(home)) {
     nlohmann::json row = {{"name", name}};
     try {
-      config::InstanceSpec spec = config::parse_spec(
-          core::read_file(config::instance_dir(home, name) / "instance.yaml"), "instance.yaml");
+      config::InstanceSpec spec =
+          config::parse_spec(core::read_file(config::instance_dir(home, name) / "instance.yaml"), "instance.yaml");
       row["domain"] = spec.domain;
       row["ports"] = {{"http", spec.ports.http}, {"https", spec.ports.https}, {"db", port_json(spec.ports.db)}};
       row["services"] = spec.enabled_services();
@@ -43,11 +43,11 @@ int run_ls(const Globals& g) {
     std::cout << fmt::format("no instances in {} (create one with `supactl init NAME`)\n", home.string());
     return 0;
   }
-  std::cout << fmt::format("{:<20} {:<24} {:>6} {:>6} {:>6}  {}\n", "NAME", "DOMAIN", "HTTP", "HTTPS", "DB", "SERVICES");
+  std::cout << fmt::format("{:<20} {:<24} {:>6} {:>6} {:>6}  {}\n", "NAME", "DOMAIN", "HTTP", "HTTPS", "DB",
+                           "SERVICES");
   for (const nlohmann::json& row : rows) {
     if (row.contains("error")) {
-      std::cout << fmt::format("{:<20} error: {}\n", row["name"].get<std::string>(),
-                               row["error"].get<std::string>());
+      std::cout << fmt::format("{:<20} error: {}\n", row["name"].get<std::string>(), row["error"].get<std::string>());
       continue;
     }
     const nlohmann::json& p = row["ports"];

@@ -20,13 +20,13 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
-#include <unistd.h>
 
 namespace supactl::cli {
 namespace {
@@ -82,10 +82,10 @@ int exec_on_terminal(docker::Engine& engine, const std::string& container, const
   const char* term = std::getenv("TERM");
   std::fflush(stdout);
   RawTerminal raw;
-  return stack::exec_on_tty(engine, stack::ExecRequest{.container = container, .cmd = cmd, .user = user},
-                            term != nullptr ? term : "xterm", STDIN_FILENO,
-                            [](docker::StreamKind, std::string_view data) { return core::write_all(STDOUT_FILENO, data); },
-                            ws.ws_row, ws.ws_col);
+  return stack::exec_on_tty(
+      engine, stack::ExecRequest{.container = container, .cmd = cmd, .user = user}, term != nullptr ? term : "xterm",
+      STDIN_FILENO, [](docker::StreamKind, std::string_view data) { return core::write_all(STDOUT_FILENO, data); },
+      ws.ws_row, ws.ws_col);
 }
 
 /// Whether a cluster of short options (`-tAc`, as psql's getopt reads it) holds -c, -f, -l or
@@ -123,9 +123,10 @@ int run_psql(const Globals& g, const ExecOptions& o) {
   if (!has_input_option(args)) {
     if (interactive()) return exec_on_terminal(engine, target.container, stack::psql_argv(target, args));
     if (::isatty(STDIN_FILENO)) {
-      throw Error("interactive psql needs a terminal on standard output too", ExitCode::usage,
-                  fmt::format("pass SQL with `supactl psql {} -- -c 'select 1'` or pipe a script: `supactl psql {} < file.sql`",
-                              inst.name, inst.name));
+      throw Error(
+          "interactive psql needs a terminal on standard output too", ExitCode::usage,
+          fmt::format("pass SQL with `supactl psql {} -- -c 'select 1'` or pipe a script: `supactl psql {} < file.sql`",
+                      inst.name, inst.name));
     }
     std::string script((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     if (script.empty()) {
@@ -144,7 +145,8 @@ int run_exec(const Globals& g, const ExecOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
   if (o.args.empty()) {
-    throw Error("exec needs a command", ExitCode::usage, fmt::format("run `supactl exec {} {} -- CMD ARGS...`", o.name, o.service));
+    throw Error("exec needs a command", ExitCode::usage,
+                fmt::format("run `supactl exec {} {} -- CMD ARGS...`", o.name, o.service));
   }
   docker::Engine& engine = g.engine();
   const std::string container = stack::running_container(engine, inst.name, o.service);

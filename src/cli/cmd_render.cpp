@@ -33,8 +33,7 @@ int run_render(const Globals& g, const RenderOptions& o) {
                 {"files", result.files}});
     return 0;
   }
-  std::cout << fmt::format("rendered {} into {} ({} files)\n", inst.name, result.dir.string(),
-                           result.files.size());
+  std::cout << fmt::format("rendered {} into {} ({} files)\n", inst.name, result.dir.string(), result.files.size());
   std::cout << fmt::format("  docker-compose -f {} -p {} config\n", result.compose_file.string(), inst.name);
   return 0;
 }

@@ -39,7 +39,7 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   // 1. Verify every member before anything else (extracted into a private folder).
   backup::TempDir scratch(home, ".restore-");
   backup::Extracted ex{.manifest = backup::Manifest::from_json(backup::verify_archive(o.file, scratch.path())),
-                      .dir = scratch.path()};
+                       .dir = scratch.path()};
   if (!ex.has("instance/instance.yaml")) {
     throw Error(fmt::format("backup {} holds no instance.yaml; nothing was changed", o.file), ExitCode::usage);
   }
@@ -56,13 +56,17 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
     resume = config::restoring_from(there) == archive;
   }
   if (exists && !o.yes && !resume) {
-    throw Error(fmt::format("instance {} exists; restoring replaces its database and storage files; nothing was changed", o.name),
-                ExitCode::conflict,
-                fmt::format("add --yes to restore over it, or restore into a new instance: `supactl restore NEWNAME {}`", o.file));
+    throw Error(
+        fmt::format("instance {} exists; restoring replaces its database and storage files; nothing was changed",
+                    o.name),
+        ExitCode::conflict,
+        fmt::format("add --yes to restore over it, or restore into a new instance: `supactl restore NEWNAME {}`",
+                    o.file));
   }
   std::string secrets_from;
   std::optional<instance::Session> session;
-  const instance::SessionOptions locked{.lock = true, .lock_timeout_s = o.lock_timeout, .converging = false, .registry = {}};
+  const instance::SessionOptions locked{
+      .lock = true, .lock_timeout_s = o.lock_timeout, .converging = false, .registry = {}};
   if (exists) {
     session.emplace(home, o.name, g.engine_source, locked);
     instance::adopt_backup_spec(*session, spec, std::time(nullptr));
@@ -75,8 +79,7 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
 
   // 3-6. Up, quiesce, load the data, up again; 7. compare with the manifest.
   // With --output json, stdout carries only the final object.
-  std::unique_ptr<plan::Progress> progress =
-      g.json() ? std::make_unique<plan::NullProgress>() : make_progress(g);
+  std::unique_ptr<plan::Progress> progress = g.json() ? std::make_unique<plan::NullProgress>() : make_progress(g);
   const instance::RestoreOutcome outcome = instance::restore_data(
       *session, ex, archive, scratch.path(), instance::ConvergeOptions{.templates_dir = g.templates_dir}, *progress);
   const stack::LoadReport& load = outcome.load;
@@ -95,10 +98,12 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
                 {"secrets", secrets_from},
                 {"ok", cmp.ok()}});
   } else {
-    std::cout << fmt::format("restored {} from {} (taken {})\n", inst.name, o.file, ex.manifest.created_at.empty() ? "?" : ex.manifest.created_at);
+    std::cout << fmt::format("restored {} from {} (taken {})\n", inst.name, o.file,
+                             ex.manifest.created_at.empty() ? "?" : ex.manifest.created_at);
     std::cout << fmt::format("  databases  {}\n", ex.manifest.databases.size());
-    std::cout << fmt::format("  tables     {} compared, {}\n", cmp.tables,
-                             cmp.row_diffs.empty() ? std::string("row counts match") : fmt::format("{} differ", cmp.row_diffs.size()));
+    std::cout << fmt::format(
+        "  tables     {} compared, {}\n", cmp.tables,
+        cmp.row_diffs.empty() ? std::string("row counts match") : fmt::format("{} differ", cmp.row_diffs.size()));
     if (cmp.files_expected >= 0) {
       std::cout << fmt::format("  storage    {} files ({} in the backup)\n", cmp.files_now, cmp.files_expected);
     }

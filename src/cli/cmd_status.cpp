@@ -33,7 +33,9 @@ nlohmann::json ports_json(const std::vector<docker::PortBinding>& ports) {
   nlohmann::json out = nlohmann::json::array();
   for (const docker::PortBinding& p : ports) {
     if (p.host_port == 0) continue;
-    out.push_back({{"host_ip", p.host_ip}, {"host_port", p.host_port}, {"container_port", p.container_port},
+    out.push_back({{"host_ip", p.host_ip},
+                   {"host_port", p.host_port},
+                   {"container_port", p.container_port},
                    {"protocol", p.protocol}});
   }
   return out;
@@ -42,7 +44,8 @@ nlohmann::json ports_json(const std::vector<docker::PortBinding>& ports) {
 std::string ports_text(const std::vector<docker::PortBinding>& ports) {
   std::set<std::string> out;
   for (const docker::PortBinding& p : ports) {
-    if (p.host_port != 0) out.insert(fmt::format("{}:{}->{}", p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, p.container_port));
+    if (p.host_port != 0)
+      out.insert(fmt::format("{}:{}->{}", p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, p.container_port));
   }
   std::string s;
   for (const std::string& x : out) s += (s.empty() ? "" : ",") + x;
@@ -74,11 +77,19 @@ int run_one(const Globals& g, const StatusOptions& o) {
     for (const stack::ServiceStatus& svc : s.services) {
       nlohmann::json cs = nlohmann::json::array();
       for (const stack::ContainerStatus& c : svc.containers) {
-        cs.push_back({{"name", c.name}, {"number", c.number}, {"state", docker::to_string(c.state)}, {"health", docker::to_string(c.health)},
-                      {"status", c.status}, {"image", c.image}, {"ports", ports_json(c.ports)}});
+        cs.push_back({{"name", c.name},
+                      {"number", c.number},
+                      {"state", docker::to_string(c.state)},
+                      {"health", docker::to_string(c.health)},
+                      {"status", c.status},
+                      {"image", c.image},
+                      {"ports", ports_json(c.ports)}});
       }
-      services.push_back({{"service", svc.service}, {"replicas", svc.containers.size()}, {"running", svc.running},
-                          {"ok", svc.ok}, {"containers", cs}});
+      services.push_back({{"service", svc.service},
+                          {"replicas", svc.containers.size()},
+                          {"running", svc.running},
+                          {"ok", svc.ok},
+                          {"containers", cs}});
     }
     nlohmann::json j = {{"instance", inst.name},
                         {"state", restoring.empty() ? state_of(s) : "restoring"},
@@ -89,7 +100,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
                         {"missing", s.missing}};
     if (o.show_secrets) {
       nlohmann::json sec = nlohmann::json::object();
-      for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD"}) {
+      for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME",
+                            "DASHBOARD_PASSWORD"}) {
         auto it = inst.secrets.find(k);
         if (it != inst.secrets.end()) sec[k] = it->second.reveal();
       }
@@ -111,8 +123,9 @@ int run_one(const Globals& g, const StatusOptions& o) {
         std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28}\n", svc.service, "missing", "-", "-");
       }
       for (const stack::ContainerStatus& c : svc.containers) {
-        std::cout << fmt::format("{:<18} {:<10} {:<10} {:<28} {}\n", fmt::format("{}-{}", svc.service, c.number), docker::to_string(c.state),
-                                 c.health == docker::Health::none ? "-" : docker::to_string(c.health), c.status, ports_text(c.ports));
+        std::cout << fmt::format(
+            "{:<18} {:<10} {:<10} {:<28} {}\n", fmt::format("{}-{}", svc.service, c.number), docker::to_string(c.state),
+            c.health == docker::Health::none ? "-" : docker::to_string(c.health), c.status, ports_text(c.ports));
       }
     }
     if (o.show_secrets) {
@@ -160,10 +173,15 @@ int run_all(const Globals& g) {
     if (state == "degraded") ok = false;
     std::string api = endpoints.count(s.instance) != 0 ? endpoints[s.instance].api_url : "";
     if (g.json()) {
-      list.push_back({{"instance", s.instance}, {"state", state}, {"healthy", s.healthy}, {"services_ok", good},
-                      {"services_total", s.services.size()}, {"api", api}});
+      list.push_back({{"instance", s.instance},
+                      {"state", state},
+                      {"healthy", s.healthy},
+                      {"services_ok", good},
+                      {"services_total", s.services.size()},
+                      {"api", api}});
     } else {
-      std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", s.instance, state, fmt::format("{}/{}", good, s.services.size()), api);
+      std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", s.instance, state,
+                               fmt::format("{}/{}", good, s.services.size()), api);
     }
   }
   if (g.json()) print_json({{"instances", list}});

@@ -16,33 +16,31 @@
 
 #include <fmt/format.h>
 
-#include <iostream>
 #include <algorithm>
+#include <iostream>
 #include <vector>
 
 namespace supactl::cli {
 
 instance::Session open_for_converge(const Globals& g, const UpOptions& o) {
   // A dry run only reads: it takes no lock (and so creates no lock file).
-  return instance::Session(config::home_dir(g.home), o.name, g.engine_source,
-                           instance::SessionOptions{.lock = !o.dry_run,
-                                                    .lock_timeout_s = o.lock_timeout,
-                                                    .converging = true,
-                                                    .registry = o.registry});
+  return instance::Session(
+      config::home_dir(g.home), o.name, g.engine_source,
+      instance::SessionOptions{
+          .lock = !o.dry_run, .lock_timeout_s = o.lock_timeout, .converging = true, .registry = o.registry});
 }
 
 int converge_and_report(const Globals& g, instance::Session& session, const UpOptions& o) {
   const config::Instance& inst = session.instance();
-  const instance::ConvergeOptions options{
-      .recreate = o.force_recreate ? plan::Recreate::force
-                  : o.no_recreate  ? plan::Recreate::never
-                                   : plan::Recreate::diverged,
-      .remove_orphans = o.remove_orphans,
-      .wait_timeout_s = o.wait_timeout,
-      .parallel = o.parallel,
-      .dry_run = o.dry_run,
-      .rollback = o.rollback,
-      .templates_dir = g.templates_dir};
+  const instance::ConvergeOptions options{.recreate = o.force_recreate ? plan::Recreate::force
+                                                      : o.no_recreate  ? plan::Recreate::never
+                                                                       : plan::Recreate::diverged,
+                                          .remove_orphans = o.remove_orphans,
+                                          .wait_timeout_s = o.wait_timeout,
+                                          .parallel = o.parallel,
+                                          .dry_run = o.dry_run,
+                                          .rollback = o.rollback,
+                                          .templates_dir = g.templates_dir};
   std::unique_ptr<plan::Progress> progress = make_progress(g);
   const instance::ConvergeResult converged = instance::converge(session, options, *progress);
   const stack::UpResult& result = converged.up;
@@ -52,8 +50,12 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
     if (g.json()) {
       nlohmann::json ops = nlohmann::json::array();
       for (const plan::Operation& op : result.plan.ops) {
-        ops.push_back({{"id", op.id}, {"op", plan::to_string(op.type)}, {"target", op.target},
-                       {"service", op.service}, {"deps", op.deps}, {"cause", op.cause}});
+        ops.push_back({{"id", op.id},
+                       {"op", plan::to_string(op.type)},
+                       {"target", op.target},
+                       {"service", op.service},
+                       {"deps", op.deps},
+                       {"cause", op.cause}});
       }
       print_json({{"instance", inst.name}, {"dry_run", true}, {"plan", ops}, {"warnings", result.plan.warnings}});
     } else {
@@ -92,8 +94,8 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
                           : r.engine_unavailable   ? ExitCode::engine_unavailable
                                                    : ExitCode::unhealthy;
     Error failure(errors.empty() ? std::string("the run failed") : errors.front(), code,
-                  fmt::format("see `supactl logs {} SERVICE`; data volumes were kept; `supactl up {}` retries", inst.name,
-                              inst.name));
+                  fmt::format("see `supactl logs {} SERVICE`; data volumes were kept; `supactl up {}` retries",
+                              inst.name, inst.name));
     for (size_t i = 1; i < errors.size(); ++i) failure.add_detail(errors[i]);
     throw failure;
   }
@@ -113,7 +115,8 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
 }
 
 void add_wait_options(CLI::App& sub, UpOptions& o) {
-  sub.add_option("--wait-timeout", o.wait_timeout, "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
+  sub.add_option("--wait-timeout", o.wait_timeout,
+                 "Seconds each service may take to become ready (default: instance.yaml wait.timeout)")
       ->check(CLI::Range(1, 86400));
   add_lock_timeout(sub, o.lock_timeout);
 }

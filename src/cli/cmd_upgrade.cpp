@@ -56,9 +56,10 @@ int run_upgrade(const Globals& g, UpgradeOptions& o) {
   if (rc != 0 && !o.up.dry_run) {
     std::cerr << fmt::format("supactl: upgrade of {} to {} did not finish healthy.\n", o.name, o.to);
     if (!backup.empty()) {
-      std::cerr << fmt::format("supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`; if the data was "
-                               "already migrated, `supactl restore {} {} --yes`\n",
-                               o.name, from, o.name, backup.string());
+      std::cerr << fmt::format(
+          "supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`; if the data was "
+          "already migrated, `supactl restore {} {} --yes`\n",
+          o.name, from, o.name, backup.string());
     } else {
       std::cerr << fmt::format("supactl: hint: to go back: `supactl upgrade {} --to {} --no-backup`\n", o.name, from);
     }

@@ -8,18 +8,18 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <unistd.h>
 
 namespace supactl::cli {
 namespace {
 
-using plan::OpType;
 using plan::Operation;
+using plan::OpType;
 
 std::string key_of(const Operation& op) {
   if (op.service.empty()) return op.target;
@@ -62,7 +62,8 @@ class PlainProgress : public plan::Progress {
     auto now = std::chrono::system_clock::now();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::lock_guard<std::mutex> lock(m_mutex);
-    std::fprintf(stderr, "%s.%03lld %s\n", fmt::format("{:%H:%M:%S}", fmt::localtime(std::chrono::system_clock::to_time_t(now))).c_str(),
+    std::fprintf(stderr, "%s.%03lld %s\n",
+                 fmt::format("{:%H:%M:%S}", fmt::localtime(std::chrono::system_clock::to_time_t(now))).c_str(),
                  static_cast<long long>(ms), text.c_str());
   }
   std::mutex m_mutex;
@@ -125,9 +126,7 @@ class JsonProgress : public plan::Progress {
  public:
   void op_started(const Operation& op) override { emit("started", op, {}); }
   void op_finished(const Operation& op, double ms) override { emit("finished", op, {{"ms", ms}}); }
-  void op_failed(const Operation& op, const std::string& error) override {
-    emit("failed", op, {{"error", error}});
-  }
+  void op_failed(const Operation& op, const std::string& error) override { emit("failed", op, {{"error", error}}); }
   void pull_progress(const Operation&, const docker::PullProgress&) override {}
 
  private:

@@ -91,8 +91,8 @@ class EnvParser {
       out += c;
     }
     if (m_at >= m_text.size()) {
-      throw Error(fmt::format("env file line {}: unterminated {} quote", opened_at,
-                              quote == '"' ? "double" : "single"), ExitCode::usage);
+      throw Error(fmt::format("env file line {}: unterminated {} quote", opened_at, quote == '"' ? "double" : "single"),
+                  ExitCode::usage);
     }
     ++m_at;
     skip_line();  // anything after the closing quote (a comment) is ignored

@@ -84,8 +84,8 @@ class Expander {
     while (n < body.size() && is_name_char(body[n])) ++n;
     std::string name = body.substr(0, n);
     if (name.empty() || !is_name_start(name.front())) {
-      throw InterpolationError(fmt::format("invalid interpolation format in \"{}\": bad variable name in `${{{}}}`",
-                                           text, body));
+      throw InterpolationError(
+          fmt::format("invalid interpolation format in \"{}\": bad variable name in `${{{}}}`", text, body));
     }
     if (n == body.size()) return plain(name);
 
@@ -93,18 +93,16 @@ class Expander {
     size_t op_at = colon ? n + 1 : n;
     char op = op_at < body.size() ? body[op_at] : '\0';
     if (op != '-' && op != '?' && op != '+') {
-      throw InterpolationError(fmt::format("invalid interpolation format in \"{}\": unknown operator in `${{{}}}`",
-                                           text, body));
+      throw InterpolationError(
+          fmt::format("invalid interpolation format in \"{}\": unknown operator in `${{{}}}`", text, body));
     }
     std::string word = body.substr(op_at + 1);
     const std::string* value = lookup(name);
     // With a colon, an empty value counts as unset.
     bool set = value != nullptr && (!colon || !value->empty());
     switch (op) {
-      case '-':
-        return set ? *value : expand(word);
-      case '+':
-        return set ? expand(word) : std::string{};
+      case '-': return set ? *value : expand(word);
+      case '+': return set ? expand(word) : std::string{};
       default:
         if (set) return *value;
         throw InterpolationError(fmt::format("required variable {} is missing a value{}", name,

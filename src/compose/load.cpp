@@ -92,7 +92,8 @@ std::string project_name(const LoadOptions& options, const Node& root, const std
   static const std::regex k_valid("^[a-z0-9][a-z0-9_-]*$");
   if (!std::regex_match(name, k_valid)) {
     diagnostics.error(where, fmt::format("project name `{}` must be lower-case letters, digits, `-` and `_`, "
-                                         "starting with a letter or digit", name));
+                                         "starting with a letter or digit",
+                                         name));
   }
   return name;
 }
@@ -101,9 +102,12 @@ std::string project_name(const LoadOptions& options, const Node& root, const std
 template <typename Object>
 void read_common(Object& object, const std::string& key, const std::string& value, const Node& node,
                  detail::Reporter& report) {
-  if (key == "name") object.name = value;
-  else if (key == "driver") object.driver = value;
-  else if (key == "external") report.guarded(node, "external", [&] { object.external = detail::parse_bool(value); });
+  if (key == "name")
+    object.name = value;
+  else if (key == "driver")
+    object.driver = value;
+  else if (key == "external")
+    report.guarded(node, "external", [&] { object.external = detail::parse_bool(value); });
 }
 
 template <typename Object>
@@ -164,8 +168,8 @@ bool is_active(const Service& service, const LoadOptions& options) {
 }
 
 /// Checks depends_on targets, container_name against replicas, and cycles.
-void validate(Project& project, std::map<std::string, detail::ReadService>& read,
-              const std::set<std::string>& inactive, Diagnostics& diagnostics) {
+void validate(Project& project, std::map<std::string, detail::ReadService>& read, const std::set<std::string>& inactive,
+              Diagnostics& diagnostics) {
   for (auto& [name, entry] : read) {
     Service& service = project.services.at(name);
     std::vector<Dependency> kept;
@@ -176,7 +180,8 @@ void validate(Project& project, std::map<std::string, detail::ReadService>& read
       } else if (inactive.count(d.service) != 0) {
         if (d.required) {
           diagnostics.error(where, fmt::format("service {}: depends on service `{}`, which is disabled by its "
-                                               "profiles", name, d.service));
+                                               "profiles",
+                                               name, d.service));
         }
         continue;
       } else if (project.services.count(d.service) == 0) {
@@ -261,8 +266,8 @@ Project load(const LoadOptions& options) {
 
   // 2. Project name, then the objects services refer to.
   project.name = project_name(options, merged, project.working_dir, diagnostics);
-  project.networks = read_objects<Network>(merged, "networks", "network", project.name, diagnostics,
-                                           {"internal", "attachable"});
+  project.networks =
+      read_objects<Network>(merged, "networks", "network", project.name, diagnostics, {"internal", "attachable"});
   project.volumes = read_objects<Volume>(merged, "volumes", "volume", project.name, diagnostics, {});
 
   // 3. Services, leaving out those whose profiles are not active.
@@ -293,8 +298,13 @@ Project load(const LoadOptions& options) {
                                               [](const ServiceNetwork& n) { return n.key == "default"; }));
   });
   if (uses_default && project.networks.count("default") == 0) {
-    project.networks["default"] = Network{.key = "default", .name = project.name + "_default", .driver = "bridge",
-                                          .internal = false, .attachable = false, .external = false, .labels = {}};
+    project.networks["default"] = Network{.key = "default",
+                                          .name = project.name + "_default",
+                                          .driver = "bridge",
+                                          .internal = false,
+                                          .attachable = false,
+                                          .external = false,
+                                          .labels = {}};
   }
 
   diagnostics.throw_if_errors();

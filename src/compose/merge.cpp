@@ -23,9 +23,8 @@ void list_to_mapping(Node& node, bool empty_string_for_missing) {
   for (const Node& item : node.items) {
     if (!item.is_scalar()) return;  // wrong type: left for the typing pass to report
     size_t eq = item.scalar.find('=');
-    Node value = eq == std::string::npos
-                     ? (empty_string_for_missing ? Node::make_scalar("", item.where) : Node{})
-                     : Node::make_scalar(item.scalar.substr(eq + 1), item.where);
+    Node value = eq == std::string::npos ? (empty_string_for_missing ? Node::make_scalar("", item.where) : Node{})
+                                         : Node::make_scalar(item.scalar.substr(eq + 1), item.where);
     value.where = item.where;
     map.set(item.scalar.substr(0, eq), std::move(value));
   }

@@ -26,9 +26,7 @@ void Reporter::unsupported(const std::string& key) {
   m_diagnostics.warning(fmt::format("{}: key `{}` is not supported and was ignored", m_subject, key));
 }
 
-void Reporter::warning(const std::string& message) {
-  m_diagnostics.warning(fmt::format("{}: {}", m_subject, message));
-}
+void Reporter::warning(const std::string& message) { m_diagnostics.warning(fmt::format("{}: {}", m_subject, message)); }
 
 const std::string* Reporter::scalar(const Node& node, const std::string& what) {
   if (node.is_scalar()) return &node.scalar;
@@ -182,8 +180,10 @@ class ServiceReader {
           const Node* required = item.find("required");
           bool is_required = true;
           if (required != nullptr) bool_into(*required, "env_file.required", is_required);
-          if (path != nullptr && path->is_scalar()) files.emplace_back(path->scalar, is_required);
-          else m_report.error(item, "an env_file entry needs `path`");
+          if (path != nullptr && path->is_scalar())
+            files.emplace_back(path->scalar, is_required);
+          else
+            m_report.error(item, "an env_file entry needs `path`");
         } else if (const std::string* text = m_report.scalar(item, "env_file entry")) {
           files.emplace_back(*text, true);
         }
@@ -211,8 +211,10 @@ class ServiceReader {
     }
     for (size_t i = 0; i < n.keys.size(); ++i) {
       const Node& value = n.items[i];
-      if (value.is_null()) spec().labels[n.keys[i]] = "";
-      else if (const std::string* text = m_report.scalar(value, "labels." + n.keys[i])) spec().labels[n.keys[i]] = *text;
+      if (value.is_null())
+        spec().labels[n.keys[i]] = "";
+      else if (const std::string* text = m_report.scalar(value, "labels." + n.keys[i]))
+        spec().labels[n.keys[i]] = *text;
     }
   }
 
@@ -228,7 +230,8 @@ class ServiceReader {
     for (std::string entry : m_report.strings(n, "extra_hosts")) {
       size_t eq = entry.find('=');
       if (eq != std::string::npos) entry[eq] = ':';
-      if (entry.find(':') == std::string::npos) m_report.error(n, fmt::format("extra_hosts entry `{}` is not host:ip", entry));
+      if (entry.find(':') == std::string::npos)
+        m_report.error(n, fmt::format("extra_hosts entry `{}` is not host:ip", entry));
       spec().extra_hosts.push_back(entry);
     }
   }
@@ -249,10 +252,14 @@ class ServiceReader {
       for (size_t j = 0; j < options.keys.size(); ++j) {
         const std::string& key = options.keys[j];
         const Node& value = options.items[j];
-        if (key == "condition") dependency_condition(value, dep);
-        else if (key == "restart") bool_into(value, "depends_on.restart", dep.restart);
-        else if (key == "required") bool_into(value, "depends_on.required", dep.required);
-        else m_report.unsupported("depends_on." + key);
+        if (key == "condition")
+          dependency_condition(value, dep);
+        else if (key == "restart")
+          bool_into(value, "depends_on.restart", dep.restart);
+        else if (key == "required")
+          bool_into(value, "depends_on.required", dep.required);
+        else
+          m_report.unsupported("depends_on." + key);
       }
       service().depends_on.push_back(dep);
     }
@@ -261,11 +268,16 @@ class ServiceReader {
   void dependency_condition(const Node& value, Dependency& dep) {
     const std::string* text = m_report.scalar(value, "depends_on.condition");
     if (text == nullptr) return;
-    if (*text == "service_started") dep.condition = DependsCondition::started;
-    else if (*text == "service_healthy") dep.condition = DependsCondition::healthy;
-    else if (*text == "service_completed_successfully") dep.condition = DependsCondition::completed_successfully;
-    else m_report.error(value, fmt::format("depends_on condition `{}` is not one of service_started, "
-                                           "service_healthy, service_completed_successfully", *text));
+    if (*text == "service_started")
+      dep.condition = DependsCondition::started;
+    else if (*text == "service_healthy")
+      dep.condition = DependsCondition::healthy;
+    else if (*text == "service_completed_successfully")
+      dep.condition = DependsCondition::completed_successfully;
+    else
+      m_report.error(value, fmt::format("depends_on condition `{}` is not one of service_started, "
+                                        "service_healthy, service_completed_successfully",
+                                        *text));
   }
 
   void networks(const Node& n) {
@@ -281,8 +293,10 @@ class ServiceReader {
       }
       const Node& options = n.items[i];
       for (size_t j = 0; j < options.keys.size(); ++j) {
-        if (options.keys[j] == "aliases") joined.aliases = m_report.strings(options.items[j], "aliases");
-        else m_report.unsupported("networks." + joined.key + "." + options.keys[j]);
+        if (options.keys[j] == "aliases")
+          joined.aliases = m_report.strings(options.items[j], "aliases");
+        else
+          m_report.unsupported("networks." + joined.key + "." + options.keys[j]);
       }
       service().networks.push_back(joined);
     }
@@ -307,8 +321,10 @@ class ServiceReader {
         replicas_from(value, "deploy.replicas");
       } else if (n.keys[i] == "resources") {
         for (size_t j = 0; j < value.keys.size(); ++j) {
-          if (value.keys[j] == "limits") deploy_limits(value.items[j]);
-          else m_report.unsupported("deploy.resources." + value.keys[j]);
+          if (value.keys[j] == "limits")
+            deploy_limits(value.items[j]);
+          else
+            m_report.unsupported("deploy.resources." + value.keys[j]);
         }
       } else {
         m_report.unsupported("deploy." + n.keys[i]);
@@ -318,9 +334,12 @@ class ServiceReader {
 
   void deploy_limits(const Node& limits) {
     for (size_t i = 0; i < limits.keys.size(); ++i) {
-      if (limits.keys[i] == "memory") bytes_into(limits.items[i], "deploy.resources.limits.memory", spec().memory_bytes);
-      else if (limits.keys[i] == "cpus") cpus_into(limits.items[i], "deploy.resources.limits.cpus");
-      else m_report.unsupported("deploy.resources.limits." + limits.keys[i]);
+      if (limits.keys[i] == "memory")
+        bytes_into(limits.items[i], "deploy.resources.limits.memory", spec().memory_bytes);
+      else if (limits.keys[i] == "cpus")
+        cpus_into(limits.items[i], "deploy.resources.limits.cpus");
+      else
+        m_report.unsupported("deploy.resources.limits." + limits.keys[i]);
     }
   }
 

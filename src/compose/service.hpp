@@ -36,8 +36,7 @@ struct ReadService {
 class Reporter {
  public:
   /// `subject` opens every message, e.g. "service db" or "network backend".
-  Reporter(std::string subject, Diagnostics& diagnostics)
-      : m_subject(std::move(subject)), m_diagnostics(diagnostics) {}
+  Reporter(std::string subject, Diagnostics& diagnostics) : m_subject(std::move(subject)), m_diagnostics(diagnostics) {}
 
   void error(const Node& at, const std::string& message);
   void unsupported(const std::string& key);
@@ -58,8 +57,7 @@ class Reporter {
 // Parts of a service, in service_parts.cpp.
 void read_ports(const Node& node, docker::ContainerSpec& spec, Reporter& report);
 void read_expose(const Node& node, docker::ContainerSpec& spec, Reporter& report);
-void read_volumes(const Node& node, const ServiceContext& context, docker::ContainerSpec& spec,
-                  Reporter& report);
+void read_volumes(const Node& node, const ServiceContext& context, docker::ContainerSpec& spec, Reporter& report);
 void read_tmpfs(const Node& node, docker::ContainerSpec& spec, Reporter& report);
 void read_healthcheck(const Node& node, docker::ContainerSpec& spec, Reporter& report);
 

@@ -33,18 +33,24 @@ void read_long_port(const Node& entry, docker::ContainerSpec& spec, Reporter& re
     const std::string& key = entry.keys[i];
     const std::string* value = report.scalar(entry.items[i], "ports." + key);
     if (value == nullptr) continue;
-    if (key == "target") target = *value;
-    else if (key == "published") published = *value;
-    else if (key == "host_ip") host_ip = *value;
-    else if (key == "protocol") protocol = *value;
-    else if (key != "mode" && key != "name" && key != "app_protocol") report.unsupported("ports." + key);
+    if (key == "target")
+      target = *value;
+    else if (key == "published")
+      published = *value;
+    else if (key == "host_ip")
+      host_ip = *value;
+    else if (key == "protocol")
+      protocol = *value;
+    else if (key != "mode" && key != "name" && key != "app_protocol")
+      report.unsupported("ports." + key);
   }
   if (target.empty()) {
     report.error(entry, "a long-syntax port needs `target`");
     return;
   }
   report.guarded(entry, "bad port", [&] {
-    for (const docker::PortBinding& b : parse_port_long(target, published, host_ip, protocol)) add_unique(spec.ports, b);
+    for (const docker::PortBinding& b : parse_port_long(target, published, host_ip, protocol))
+      add_unique(spec.ports, b);
   });
 }
 
@@ -68,8 +74,7 @@ bool is_path(const std::string& source) {
 }
 
 /// A named volume's Engine name, or an error when the file does not declare it.
-std::string volume_name(const std::string& key, const Node& at, const ServiceContext& context,
-                        Reporter& report) {
+std::string volume_name(const std::string& key, const Node& at, const ServiceContext& context, Reporter& report) {
   auto it = context.volumes.find(key);
   if (it == context.volumes.end()) {
     report.error(at, fmt::format("refers to undefined volume `{}` (declare it under top-level `volumes`)", key));
@@ -99,11 +104,14 @@ void read_short_volume(const Node& entry, const ServiceContext& context, docker:
     }
   }
   if (parts.size() == 3) {
-    static const std::set<std::string> k_known = {"rw", "z", "Z", "nocopy", "consistent", "cached", "delegated",
-                                                  "shared", "rshared", "slave", "rslave", "private", "rprivate"};
+    static const std::set<std::string> k_known = {"rw",     "z",         "Z",       "nocopy",  "consistent",
+                                                  "cached", "delegated", "shared",  "rshared", "slave",
+                                                  "rslave", "private",   "rprivate"};
     for (const std::string& option : split(parts[2], ',')) {
-      if (option == "ro") mount.read_only = true;
-      else if (k_known.count(option) == 0) report.error(entry, fmt::format("unknown volume option `{}` in `{}`", option, text));
+      if (option == "ro")
+        mount.read_only = true;
+      else if (k_known.count(option) == 0)
+        report.error(entry, fmt::format("unknown volume option `{}` in `{}`", option, text));
     }
   }
   if (!mount.target.empty() && mount.target.front() != '/') {
@@ -112,8 +120,7 @@ void read_short_volume(const Node& entry, const ServiceContext& context, docker:
   spec.mounts.push_back(mount);
 }
 
-void read_long_volume(const Node& entry, const ServiceContext& context, docker::ContainerSpec& spec,
-                      Reporter& report) {
+void read_long_volume(const Node& entry, const ServiceContext& context, docker::ContainerSpec& spec, Reporter& report) {
   std::string type;
   std::string source;
   docker::Mount mount;
@@ -124,14 +131,18 @@ void read_long_volume(const Node& entry, const ServiceContext& context, docker::
     if (key == "type" || key == "source" || key == "target") {
       const std::string* text = report.scalar(value, "volumes." + key);
       if (text == nullptr) continue;
-      if (key == "type") type = *text;
-      else if (key == "source") source = *text;
-      else mount.target = *text;
+      if (key == "type")
+        type = *text;
+      else if (key == "source")
+        source = *text;
+      else
+        mount.target = *text;
     } else if (key == "read_only") {
       report.guarded(value, "volumes.read_only", [&] { mount.read_only = parse_bool(value.scalar); });
     } else if (key == "tmpfs" && value.is_mapping()) {
       if (const Node* size = value.find("size")) {
-        report.guarded(*size, "tmpfs.size", [&] { tmpfs_options = "size=" + std::to_string(parse_bytes(size->scalar)); });
+        report.guarded(*size, "tmpfs.size",
+                       [&] { tmpfs_options = "size=" + std::to_string(parse_bytes(size->scalar)); });
       }
     } else if (key != "bind" && key != "volume" && key != "consistency") {
       report.unsupported("volumes." + key);
@@ -206,8 +217,7 @@ void read_expose(const Node& node, docker::ContainerSpec& spec, Reporter& report
   }
 }
 
-void read_volumes(const Node& node, const ServiceContext& context, docker::ContainerSpec& spec,
-                  Reporter& report) {
+void read_volumes(const Node& node, const ServiceContext& context, docker::ContainerSpec& spec, Reporter& report) {
   if (!node.is_sequence()) {
     report.error(node, "`volumes` must be a list");
     return;
@@ -246,13 +256,20 @@ void read_healthcheck(const Node& node, docker::ContainerSpec& spec, Reporter& r
     const std::string* text = report.scalar(value, "healthcheck." + key);
     if (text == nullptr) continue;
     report.guarded(value, "healthcheck." + key, [&] {
-      if (key == "interval") check.interval_ns = parse_duration_ns(*text);
-      else if (key == "timeout") check.timeout_ns = parse_duration_ns(*text);
-      else if (key == "start_period") check.start_period_ns = parse_duration_ns(*text);
-      else if (key == "start_interval") check.start_interval_ns = parse_duration_ns(*text);
-      else if (key == "retries") check.retries = static_cast<int>(parse_int(*text, 0, 1'000'000));
-      else if (key == "disable") disabled = parse_bool(*text);
-      else report.unsupported("healthcheck." + key);
+      if (key == "interval")
+        check.interval_ns = parse_duration_ns(*text);
+      else if (key == "timeout")
+        check.timeout_ns = parse_duration_ns(*text);
+      else if (key == "start_period")
+        check.start_period_ns = parse_duration_ns(*text);
+      else if (key == "start_interval")
+        check.start_interval_ns = parse_duration_ns(*text);
+      else if (key == "retries")
+        check.retries = static_cast<int>(parse_int(*text, 0, 1'000'000));
+      else if (key == "disable")
+        disabled = parse_bool(*text);
+      else
+        report.unsupported("healthcheck." + key);
     });
   }
   if (disabled) {

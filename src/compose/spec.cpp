@@ -7,8 +7,8 @@
 // on every run and for any ordering of the input, and it leaves out replicas, depends_on and
 // profiles so that scaling or rewiring dependencies never recreates a container.
 
-#include <supactl/core/sha256.hpp>
 #include <supactl/compose/model.hpp>
+#include <supactl/core/sha256.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -23,12 +23,9 @@ namespace {
 
 const char* mount_type_name(docker::Mount::Type type) {
   switch (type) {
-    case docker::Mount::Type::bind:
-      return "bind";
-    case docker::Mount::Type::tmpfs:
-      return "tmpfs";
-    default:
-      return "volume";
+    case docker::Mount::Type::bind: return "bind";
+    case docker::Mount::Type::tmpfs: return "tmpfs";
+    default: return "volume";
   }
 }
 
@@ -45,13 +42,15 @@ nlohmann::json canonical(const Service& service) {
   const docker::ContainerSpec& spec = service.spec;
   std::vector<nlohmann::json> ports;
   for (const docker::PortBinding& p : spec.ports) {
-    ports.push_back({{"container_port", p.container_port}, {"protocol", p.protocol},
-                     {"host_ip", p.host_ip}, {"host_port", p.host_port}});
+    ports.push_back({{"container_port", p.container_port},
+                     {"protocol", p.protocol},
+                     {"host_ip", p.host_ip},
+                     {"host_port", p.host_port}});
   }
   std::vector<nlohmann::json> mounts;
   for (const docker::Mount& m : spec.mounts) {
-    nlohmann::json mount = {{"type", mount_type_name(m.type)}, {"source", m.source}, {"target", m.target},
-                            {"read_only", m.read_only}};
+    nlohmann::json mount = {
+        {"type", mount_type_name(m.type)}, {"source", m.source}, {"target", m.target}, {"read_only", m.read_only}};
     if (!m.content_digest.empty()) mount["content"] = m.content_digest;
     mounts.push_back(std::move(mount));
   }
@@ -68,9 +67,12 @@ nlohmann::json canonical(const Service& service) {
   nlohmann::json health = nullptr;
   if (spec.healthcheck) {
     const docker::Healthcheck& h = *spec.healthcheck;
-    health = {{"test", h.test},           {"interval_ns", h.interval_ns},
-              {"timeout_ns", h.timeout_ns}, {"start_period_ns", h.start_period_ns},
-              {"start_interval_ns", h.start_interval_ns}, {"retries", h.retries}};
+    health = {{"test", h.test},
+              {"interval_ns", h.interval_ns},
+              {"timeout_ns", h.timeout_ns},
+              {"start_period_ns", h.start_period_ns},
+              {"start_interval_ns", h.start_interval_ns},
+              {"retries", h.retries}};
   }
   return {
       {"name", service.name},
@@ -123,12 +125,9 @@ std::string network_engine_name(const Project& project, const std::string& key) 
 
 const char* to_string(DependsCondition condition) {
   switch (condition) {
-    case DependsCondition::healthy:
-      return "service_healthy";
-    case DependsCondition::completed_successfully:
-      return "service_completed_successfully";
-    default:
-      return "service_started";
+    case DependsCondition::healthy: return "service_healthy";
+    case DependsCondition::completed_successfully: return "service_completed_successfully";
+    default: return "service_started";
   }
 }
 

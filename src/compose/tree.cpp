@@ -115,8 +115,7 @@ void merge_missing(Node& target, const Node& source) {
   }
 }
 
-Node convert_mapping(const YAML::Node& node, const Location& where, const std::string& file,
-                    Diagnostics& diagnostics) {
+Node convert_mapping(const YAML::Node& node, const Location& where, const std::string& file, Diagnostics& diagnostics) {
   Node out = Node::make_mapping(where);
   std::vector<Node> merge_sources;
   for (YAML::const_iterator it = node.begin(); it != node.end(); ++it) {
@@ -162,9 +161,7 @@ Node convert(const YAML::Node& node, const Location& fallback, const std::string
       out.tag = tag;
       break;
     }
-    default:
-      out.kind = Node::Kind::null;
-      break;
+    default: out.kind = Node::Kind::null; break;
   }
   return out;
 }
@@ -176,8 +173,7 @@ Node parse_yaml(const std::string& text, const std::string& file, Diagnostics& d
     YAML::Node root = YAML::Load(text);
     return convert(root, Location{file, 1}, file, diagnostics);
   } catch (const YAML::Exception& e) {
-    diagnostics.error(Location{file, e.mark.line >= 0 ? e.mark.line + 1 : 0},
-                      "YAML syntax error: " + e.msg);
+    diagnostics.error(Location{file, e.mark.line >= 0 ? e.mark.line + 1 : 0}, "YAML syntax error: " + e.msg);
     return Node{};
   }
 }

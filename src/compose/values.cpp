@@ -98,7 +98,8 @@ std::vector<std::string> shell_split(const std::string& text) {
       size_t j = i + 1;
       for (; j < text.size() && text[j] != '"'; ++j) {
         // Inside double quotes a backslash escapes only $ ` " \ and newline.
-        if (text[j] == '\\' && j + 1 < text.size() && std::string_view("$`\"\\\n").find(text[j + 1]) != std::string_view::npos) {
+        if (text[j] == '\\' && j + 1 < text.size() &&
+            std::string_view("$`\"\\\n").find(text[j + 1]) != std::string_view::npos) {
           ++j;
         }
         word += text[j];
@@ -126,13 +127,20 @@ int64_t parse_duration_ns(const std::string& text) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])) != 0) ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
     double scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else throw ValueError(fmt::format("`{}` is not a duration (like 5s, 1m30s, 500ms)", text));
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else
+      throw ValueError(fmt::format("`{}` is not a duration (like 5s, 1m30s, 500ms)", text));
     total += number * scale;
   }
   return static_cast<int64_t>(std::llround(total));
@@ -149,12 +157,18 @@ int64_t parse_bytes(const std::string& text) {
     unit.pop_back();
   }
   double scale = 0;
-  if (unit.empty()) scale = 1;
-  else if (unit == "k") scale = 1024.0;
-  else if (unit == "m") scale = 1024.0 * 1024;
-  else if (unit == "g") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
-  else throw ValueError(fmt::format("`{}` is not a byte size (like 512m or 1g)", text));
+  if (unit.empty())
+    scale = 1;
+  else if (unit == "k")
+    scale = 1024.0;
+  else if (unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "t")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    throw ValueError(fmt::format("`{}` is not a byte size (like 512m or 1g)", text));
   return static_cast<int64_t>(std::llround(number * scale));
 }
 

@@ -40,8 +40,7 @@ void validate_name(const std::string& name) {
   const std::string hint = "use 1-40 lower-case letters, digits or '-', e.g. `shop` or `shop-staging`";
   if (name.empty()) throw Error("instance name is empty", ExitCode::usage, hint);
   if (name.size() > k_max_name_length) {
-    throw Error(fmt::format("instance name `{}` is longer than {} characters", name,
-                            k_max_name_length),
+    throw Error(fmt::format("instance name `{}` is longer than {} characters", name, k_max_name_length),
                 ExitCode::usage, hint);
   }
   for (char c : name) {
@@ -54,8 +53,7 @@ void validate_name(const std::string& name) {
     }
   }
   if (name.front() == '-' || name.back() == '-') {
-    throw Error(fmt::format("instance name `{}` must not start or end with '-'", name),
-                ExitCode::usage, hint);
+    throw Error(fmt::format("instance name `{}` must not start or end with '-'", name), ExitCode::usage, hint);
   }
 }
 
@@ -64,10 +62,10 @@ void validate_new_name(const std::string& name) {
   const std::string hint = "choose another name, e.g. `shop` or `shop-staging`";
   // Names that read as a command (`supactl up ls`) or stand for a folder of the home. Only
   // new instances are held to this: an existing one keeps working under its name.
-  static const char* const k_reserved[] = {"init", "ls", "render", "up", "down", "status", "logs", "scale",
-                                           "upgrade", "functions", "secrets", "doctor", "backup", "backups",
-                                           "restore", "psql", "exec", "db", "ca", "instances", "help", "edge",
-                                           "metrics", "config", "rm", "completion", "inspect", "gen"};
+  static const char* const k_reserved[] = {
+      "init",    "ls",     "render",  "up",      "down",    "status",     "logs",    "scale", "upgrade", "functions",
+      "secrets", "doctor", "backup",  "backups", "restore", "psql",       "exec",    "db",    "ca",      "instances",
+      "help",    "edge",   "metrics", "config",  "rm",      "completion", "inspect", "gen"};
   for (const char* reserved : k_reserved) {
     if (name == reserved) {
       throw Error(fmt::format("instance name `{}` is reserved (a supactl command or a folder of its home)", name),

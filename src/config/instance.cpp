@@ -8,22 +8,22 @@
 
 #include <supactl/config/home.hpp>
 #include <supactl/core/error.hpp>
-#include <supactl/core/lock.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/core/lock.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
-#include <chrono>
-#include <regex>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <regex>
 
 namespace supactl::config {
 
@@ -44,8 +44,8 @@ class CreatedDirs {
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
       if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
         int e = errno;
-        throw Error(fmt::format("cannot create {}: {}", it->string(), std::strerror(e)),
-                    ExitCode::failure, "choose a writable folder with --home DIR or SUPACTL_HOME");
+        throw Error(fmt::format("cannot create {}: {}", it->string(), std::strerror(e)), ExitCode::failure,
+                    "choose a writable folder with --home DIR or SUPACTL_HOME");
       }
       m_created.push_back(*it);
     }
@@ -62,9 +62,7 @@ class CreatedDirs {
 };
 
 std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void check_service_names(const std::vector<std::string>& names, const char* option) {
@@ -73,10 +71,9 @@ void check_service_names(const std::vector<std::string>& names, const char* opti
     if (std::find(optional.begin(), optional.end(), s) != optional.end()) continue;
     const std::vector<std::string>& all = all_services();
     bool core = std::find(all.begin(), all.end(), s) != all.end();
-    throw Error(fmt::format("{} `{}`: {}", option, s,
-                            core ? "this service is always part of an instance"
-                                 : "no such service"),
-                ExitCode::usage, fmt::format("choose from: {}", fmt::join(optional, ", ")));
+    throw Error(
+        fmt::format("{} `{}`: {}", option, s, core ? "this service is always part of an instance" : "no such service"),
+        ExitCode::usage, fmt::format("choose from: {}", fmt::join(optional, ", ")));
   }
 }
 
@@ -94,8 +91,7 @@ Instance load_instance(const fs::path& home, const std::string& name) {
   }
   inst.spec = parse_spec(core::read_file(inst.spec_file()), "instance.yaml");
   if (inst.spec.name != name) {
-    throw Error(fmt::format("instance.yaml:1: name `{}` does not match the folder name `{}`",
-                            inst.spec.name, name),
+    throw Error(fmt::format("instance.yaml:1: name `{}` does not match the folder name `{}`", inst.spec.name, name),
                 ExitCode::usage, fmt::format("set `name: {}` in {}", name, inst.spec_file().string()));
   }
   inst.secrets = secrets::read_secrets_file(inst.secrets_file());
@@ -125,8 +121,8 @@ ports::ReservedPorts reserved_ports(const fs::path& home, const std::string& exc
   for (const std::string& name : list_instances(home)) {
     if (name == except) continue;
     try {
-      InstanceSpec spec = parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"),
-                                     name + "/instance.yaml");
+      InstanceSpec spec =
+          parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"), name + "/instance.yaml");
       for (int port : {spec.ports.http, spec.ports.https, spec.ports.db, spec.ports.pooler_session,
                        spec.ports.pooler_transaction}) {
         if (port != 0) out.emplace(port, name);
@@ -142,9 +138,8 @@ void save_spec(const fs::path& path, const InstanceSpec& spec) {
   core::write_file_atomic(path, format_spec(spec), 0644);
 }
 
-Instance create_instance(const fs::path& home, const std::string& name,
-                         const CreateOptions& options, const ports::PortRange& range,
-                         const ports::PortProbe& probe, std::int64_t now) {
+Instance create_instance(const fs::path& home, const std::string& name, const CreateOptions& options,
+                         const ports::PortRange& range, const ports::PortProbe& probe, std::int64_t now) {
   // 1. Everything that needs no disk access: the name, the options, the spec they make.
   validate_new_name(name);
   check_service_names(options.exclude, "--exclude");
@@ -164,10 +159,8 @@ Instance create_instance(const fs::path& home, const std::string& name,
   const fs::path dir = instance_dir(home, name);
   std::error_code ec;
   if (fs::exists(dir, ec)) {
-    throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()),
-                ExitCode::conflict,
-                fmt::format("choose another name, or use `supactl render {}` / `supactl up {}`",
-                            name, name));
+    throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()), ExitCode::conflict,
+                fmt::format("choose another name, or use `supactl render {}` / `supactl up {}`", name, name));
   }
   // The options must make a valid spec (e.g. --exclude meta while studio stays on).
   try {
@@ -185,15 +178,14 @@ Instance create_instance(const fs::path& home, const std::string& name,
     created.ensure(instances);
     const core::FileLock lock = core::FileLock::directory(instances);
     if (fs::exists(dir, ec)) {
-      throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()),
-                  ExitCode::conflict, "choose another name");
+      throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()), ExitCode::conflict,
+                  "choose another name");
     }
 
     // 3. Ports, secrets, then the files, written aside and moved into place in one rename.
     ports::PortRequest request = options.ports;
     request.want_pooler = spec.enabled("supavisor");
-    ports::PortAssignment assigned =
-        ports::allocate_ports(request, reserved_ports(home, name), range, probe);
+    ports::PortAssignment assigned = ports::allocate_ports(request, reserved_ports(home, name), range, probe);
     spec.ports = Ports{.http = assigned.http,
                        .https = assigned.https,
                        .db = assigned.db,
@@ -204,8 +196,8 @@ Instance create_instance(const fs::path& home, const std::string& name,
     std::string pattern = (instances / ("." + name + ".new-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       int e = errno;
-      throw Error(fmt::format("cannot write in {}: {}", instances.string(), std::strerror(e)),
-                  ExitCode::failure, "choose a writable folder with --home DIR or SUPACTL_HOME");
+      throw Error(fmt::format("cannot write in {}: {}", instances.string(), std::strerror(e)), ExitCode::failure,
+                  "choose a writable folder with --home DIR or SUPACTL_HOME");
     }
     temp = pattern;
     save_spec(temp / "instance.yaml", inst.spec);
@@ -271,7 +263,8 @@ void check_override(const Instance& inst) {
     const std::string name = entry.first.Scalar();
     const YAML::Node s = entry.second;
     if (!s.IsMap()) continue;
-    if (s["privileged"] && s["privileged"].IsScalar() && s["privileged"].Scalar() != "false") refuse(name, "privileged", hands);
+    if (s["privileged"] && s["privileged"].IsScalar() && s["privileged"].Scalar() != "false")
+      refuse(name, "privileged", hands);
     for (const char* key : {"cap_add", "devices", "device_cgroup_rules"}) {
       if (s[key]) refuse(name, key, hands);
     }
@@ -302,7 +295,8 @@ void check_override(const Instance& inst) {
     }
     if (const YAML::Node ports = s["ports"]; name == "db" && ports && ports.IsSequence()) {
       for (const YAML::Node& p : ports) {
-        const std::string text = p.IsScalar() ? p.Scalar() : (p["host_ip"] ? p["host_ip"].Scalar() + ":" : std::string());
+        const std::string text =
+            p.IsScalar() ? p.Scalar() : (p["host_ip"] ? p["host_ip"].Scalar() + ":" : std::string());
         if (text.rfind("127.0.0.1:", 0) != 0) {
           refuse(name, "ports `" + text + "`", "publishes Postgres beyond 127.0.0.1");
         }

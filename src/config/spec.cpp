@@ -11,16 +11,14 @@ namespace supactl::config {
 
 const std::vector<std::string>& all_services() {
   static const std::vector<std::string> services = {
-      "db",     "kong",  "auth",      "rest",  "realtime",   "storage",   "imgproxy",
-      "meta",   "studio", "functions", "minio", "minio-init", "redis",     "caddy",
-      "analytics", "vector", "supavisor"};
+      "db",        "kong",  "auth",       "rest",  "realtime", "storage",   "imgproxy", "meta",     "studio",
+      "functions", "minio", "minio-init", "redis", "caddy",    "analytics", "vector",   "supavisor"};
   return services;
 }
 
 const std::vector<std::string>& optional_services() {
-  static const std::vector<std::string> services = {
-      "auth", "rest", "realtime", "storage", "imgproxy", "meta",
-      "studio", "functions", "analytics", "vector", "supavisor"};
+  static const std::vector<std::string> services = {"auth",   "rest",      "realtime",  "storage", "imgproxy", "meta",
+                                                    "studio", "functions", "analytics", "vector",  "supavisor"};
   return services;
 }
 
@@ -32,7 +30,9 @@ const std::vector<std::string>& scalable_services() {
 std::string scale_refusal(std::string_view service) {
   const auto& ok = scalable_services();
   if (std::find(ok.begin(), ok.end(), service) != ok.end()) return {};
-  if (service == "db") return "db holds the data on one volume: two Postgres servers on it would corrupt it (scale reads with a replica outside supactl)";
+  if (service == "db")
+    return "db holds the data on one volume: two Postgres servers on it would corrupt it (scale reads with a replica "
+           "outside supactl)";
   if (service == "minio") return "minio runs single-node on one volume; several would not share objects";
   if (service == "redis") return "redis holds Kong's rate-limit counters; replicas would each count alone";
   if (service == "realtime") return "realtime keeps tenant and presence state per node and needs clustering to scale";
@@ -72,8 +72,6 @@ std::string to_string(TlsMode mode) {
   return "internal";
 }
 
-std::string to_string(StorageBackend backend) {
-  return backend == StorageBackend::file ? "file" : "minio";
-}
+std::string to_string(StorageBackend backend) { return backend == StorageBackend::file ? "file" : "minio"; }
 
 }  // namespace supactl::config

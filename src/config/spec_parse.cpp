@@ -27,7 +27,6 @@ std::string shown(const std::string& value) {
   return value.substr(0, cut) + "…";
 }
 
-
 /// Collects problems with the line they come from.
 class Reader {
  public:
@@ -54,9 +53,7 @@ class Reader {
   const std::vector<std::string>& problems() const { return m_problems; }
 
   /// A mapping (or absent); reports keys that spec_key_paths() does not list below `path`.
-  bool mapping(const YAML::Node& node, const std::string& path) {
-    return mapping(node, path, spec_child_keys(path));
-  }
+  bool mapping(const YAML::Node& node, const std::string& path) { return mapping(node, path, spec_child_keys(path)); }
 
   /// A mapping (or absent); reports keys not in `known` (empty = any key) with their own line.
   bool mapping(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known) {
@@ -96,12 +93,10 @@ class Reader {
     return true;
   }
 
-  void integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max,
-               std::int64_t& out) {
+  void integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max, std::int64_t& out) {
     if (!node || node.IsNull()) return;
     std::int64_t value = 0;
-    if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < min ||
-        value > max) {
+    if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < min || value > max) {
       problem(node, fmt::format("{} must be a number between {} and {}", path, min, max));
       return;
     }
@@ -188,8 +183,8 @@ void read_services(Reader& r, const YAML::Node& node, InstanceSpec& spec) {
     std::string key = it.first.Scalar();
     if (!is_known(optional_services(), key)) {
       std::string why = is_known(all_services(), key) ? "cannot be switched off" : "is not a service";
-      r.problem(it.first, fmt::format("services.{} {} (optional services: {})", key, why,
-                                       fmt::join(optional_services(), ", ")));
+      r.problem(it.first,
+                fmt::format("services.{} {} (optional services: {})", key, why, fmt::join(optional_services(), ", ")));
       continue;
     }
     bool on = default_enabled(key);
@@ -269,8 +264,8 @@ void read_storage(Reader& r, const YAML::Node& node, StorageSpec& storage) {
     r.problem(node["bucket"] ? node["bucket"] : node,
               "storage.bucket must be 3-63 lower-case letters, digits, '.' or '-'");
   }
-  r.integer(node["file_size_limit"], "storage.file_size_limit", std::int64_t{1},
-            std::int64_t{1} << 40, storage.file_size_limit);
+  r.integer(node["file_size_limit"], "storage.file_size_limit", std::int64_t{1}, std::int64_t{1} << 40,
+            storage.file_size_limit);
 }
 
 void read_tls(Reader& r, const YAML::Node& root, TlsSpec& tls, const std::string& domain) {
@@ -334,7 +329,8 @@ void read_scale(Reader& r, const YAML::Node& node, std::map<std::string, int>& o
       continue;
     }
     if (std::string why = scale_refusal(service); !why.empty()) {
-      r.problem(it.first, fmt::format("{}: {}", path, is_known(all_services(), service) ? why : "`" + service + "` is not a service"));
+      r.problem(it.first, fmt::format("{}: {}", path,
+                                      is_known(all_services(), service) ? why : "`" + service + "` is not a service"));
       continue;
     }
     int n = 1;
@@ -378,7 +374,8 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   // An instance.yaml is a few kilobytes; a huge one is a mistake or an attack (YAML bombs).
   constexpr std::size_t k_max_spec_bytes = 1 << 20;
   if (text.size() > k_max_spec_bytes) {
-    throw Error(fmt::format("{} is {} bytes; an instance.yaml may be at most 1 MiB", label, text.size()), ExitCode::usage,
+    throw Error(fmt::format("{} is {} bytes; an instance.yaml may be at most 1 MiB", label, text.size()),
+                ExitCode::usage,
                 fmt::format("remove what does not belong in {} (supactl writes a few kilobytes)", label));
   }
   YAML::Node root;

@@ -45,8 +45,13 @@ void append_env_escape(char next, std::string& out) {
     case 'n': out += '\n'; break;
     case 't': out += '\t'; break;
     case 'r': out += '\r'; break;
-    case '"': case '\\': case '$': out += next; break;
-    default: out += '\\'; out += next; break;
+    case '"':
+    case '\\':
+    case '$': out += next; break;
+    default:
+      out += '\\';
+      out += next;
+      break;
   }
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <supactl/core/fd.hpp>
 
-#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace supactl::core {
 

@@ -10,22 +10,21 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace supactl::core {
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)),
-                ExitCode::failure);
+    throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)), ExitCode::failure);
   }
   std::ostringstream ss;
   ss << in.rdbuf();

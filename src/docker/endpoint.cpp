@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 namespace supactl::docker {
 namespace {
@@ -95,7 +95,8 @@ Endpoint resolve_endpoint(const std::string& host_flag) {
     nlohmann::json j = nlohmann::json::parse(core::read_file(config), nullptr, false);
     if (j.is_object()) {
       std::string current = j.value("currentContext", std::string());
-      if (!current.empty() && current != "default") return finish(from_context(current, "currentContext in " + config.string()));
+      if (!current.empty() && current != "default")
+        return finish(from_context(current, "currentContext in " + config.string()));
     }
   }
   if (std::string run = core::env_or("XDG_RUNTIME_DIR"); !run.empty() && socket_exists(fs::path(run) / "docker.sock")) {

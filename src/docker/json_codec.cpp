@@ -196,7 +196,8 @@ ContainerInfo decode_container_info(const json& j) {
         auto [port, proto] = split_port_key(key);
         if (!list.is_array()) continue;
         for (const json& b : list) {
-          c.ports.push_back({port, proto, str(b, "HostIp"), static_cast<uint16_t>(std::atoi(str(b, "HostPort").c_str()))});
+          c.ports.push_back(
+              {port, proto, str(b, "HostIp"), static_cast<uint16_t>(std::atoi(str(b, "HostPort").c_str()))});
         }
       }
     }

@@ -11,12 +11,12 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <ctime>
 #include <fcntl.h>
-#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdio>
+#include <ctime>
+#include <memory>
 
 namespace supactl::docker {
 
@@ -100,7 +100,8 @@ std::string first_file_in_tar(const std::string& archive) {
     const char* h = archive.data() + at;
     if (h[0] == '\0') break;  // the end blocks
     std::size_t size = 0;
-    for (int i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; ++i) size = size * 8 + static_cast<std::size_t>(h[i] - '0');
+    for (int i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; ++i)
+      size = size * 8 + static_cast<std::size_t>(h[i] - '0');
     const char type = h[156];
     const std::size_t data = at + k_block;
     if (data + size > archive.size()) throw Error("the tar from the Engine is cut short");

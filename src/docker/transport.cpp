@@ -11,14 +11,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-#include <cstdio>
-#include <memory>
-#include <mutex>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 
 namespace supactl::docker {
@@ -80,9 +80,7 @@ size_t on_read(char* buffer, size_t size, size_t n, void* user) {
   return std::fread(buffer, 1, size * n, st->upload);
 }
 
-int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return core::cancel_requested() ? 1 : 0;
-}
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return core::cancel_requested() ? 1 : 0; }
 
 std::string strip_scheme(const std::string& host, const char* scheme) {
   return host.rfind(scheme, 0) == 0 ? host.substr(std::string(scheme).size()) : host;
@@ -170,7 +168,8 @@ long Transport::hijack(const HttpRequest& request, std::string_view input, int i
   configure_connection(curl, m_base_url + "/");
   curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
   if (CURLcode rc = curl_easy_perform(curl); rc != CURLE_OK) {
-    throw EngineError(ErrorKind::connection, 0, fmt::format("cannot connect to the Docker Engine: {}", curl_easy_strerror(rc)));
+    throw EngineError(ErrorKind::connection, 0,
+                      fmt::format("cannot connect to the Docker Engine: {}", curl_easy_strerror(rc)));
   }
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
@@ -186,7 +185,8 @@ long Transport::hijack(const HttpRequest& request, std::string_view input, int i
     size_t sent = 0;
     CURLcode rc = curl_easy_send(curl, pending.data(), pending.size(), &sent);
     if (rc == CURLE_AGAIN) return;
-    if (rc != CURLE_OK) throw EngineError(ErrorKind::connection, 0, fmt::format("exec stream: {}", curl_easy_strerror(rc)));
+    if (rc != CURLE_OK)
+      throw EngineError(ErrorKind::connection, 0, fmt::format("exec stream: {}", curl_easy_strerror(rc)));
     pending.remove_prefix(sent);
   };
   std::string_view pending = out;
@@ -346,16 +346,19 @@ HttpResponse Transport::perform(const HttpRequest& request) {
     if (::stat(m_socket_path.c_str(), &sb) != 0) {
       throw EngineError(ErrorKind::connection, 0,
                         fmt::format("no Docker Engine socket at {} (chosen from {})", m_socket_path, m_endpoint.source),
-                        "start the Engine (`sudo systemctl start docker`, or `sudo dockerd &`), or set DOCKER_HOST to where it listens");
+                        "start the Engine (`sudo systemctl start docker`, or `sudo dockerd &`), or set DOCKER_HOST to "
+                        "where it listens");
     }
     if (::access(m_socket_path.c_str(), R_OK | W_OK) != 0) {
-      throw EngineError(ErrorKind::permission, 0, fmt::format("permission denied on the Docker socket {}", m_socket_path),
-                        "add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker");
+      throw EngineError(ErrorKind::permission, 0,
+                        fmt::format("permission denied on the Docker socket {}", m_socket_path),
+                        "add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), or "
+                        "use rootless Docker");
     }
   }
-  throw EngineError(ErrorKind::connection, 0,
-                    fmt::format("cannot reach the Docker Engine at {} ({})", where, curl_easy_strerror(rc)),
-                    "start the Engine (`sudo systemctl start docker`), or set DOCKER_HOST / --host to where it listens");
+  throw EngineError(
+      ErrorKind::connection, 0, fmt::format("cannot reach the Docker Engine at {} ({})", where, curl_easy_strerror(rc)),
+      "start the Engine (`sudo systemctl start docker`), or set DOCKER_HOST / --host to where it listens");
 }
 
 }  // namespace supactl::docker

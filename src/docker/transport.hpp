@@ -70,7 +70,7 @@ class Transport {
   std::string m_base_url;     ///< "http://localhost" or "https://host:port"
   std::string m_socket_path;  ///< for unix://
   std::atomic<uint64_t> m_requests{0};
-  uint64_t m_id;              ///< distinguishes transports in the per-thread handle cache
+  uint64_t m_id;  ///< distinguishes transports in the per-thread handle cache
 };
 
 /// Percent-encodes `s` for a query string.

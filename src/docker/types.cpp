@@ -16,8 +16,9 @@ struct RunStateName {
 };
 
 constexpr RunStateName k_run_states[] = {
-    {RunState::created, "created"}, {RunState::running, "running"},   {RunState::paused, "paused"},
-    {RunState::restarting, "restarting"}, {RunState::removing, "removing"}, {RunState::exited, "exited"},
+    {RunState::created, "created"},   {RunState::running, "running"},
+    {RunState::paused, "paused"},     {RunState::restarting, "restarting"},
+    {RunState::removing, "removing"}, {RunState::exited, "exited"},
     {RunState::dead, "dead"},
 };
 

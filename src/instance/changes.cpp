@@ -79,9 +79,9 @@ std::filesystem::path backup_before_upgrade(Session& session, const std::string&
   const std::filesystem::path out = backup::backup_dir(session.home(), inst.name) /
                                     fmt::format("{}-{}-before-{}.tar.gz", inst.name, backup::utc_stamp(now), to);
   try {
-    backup::create_backup(session.engine(), inst,
-                          backup::BackupOptions{.out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION},
-                          now);
+    backup::create_backup(
+        session.engine(), inst,
+        backup::BackupOptions{.out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION}, now);
   } catch (const Error& e) {
     throw Error(fmt::format("upgrade: the backup before upgrading failed: {}", e.what()), e.code(),
                 fmt::format("start the instance first (`supactl up {}`), or pass --no-backup", inst.name));
@@ -116,7 +116,8 @@ RotateResult rotate_secrets(Session& session, const RotateRequest& what, std::ch
   // Never overwrite an earlier copy (two rotations within one second).
   const std::string stamp = fmt::format("secrets.env.{:%Y%m%dT%H%M%SZ}", utc);
   result.kept = inst.dir / (stamp + ".bak");
-  for (int n = 1; std::filesystem::exists(result.kept); ++n) result.kept = inst.dir / fmt::format("{}-{}.bak", stamp, n);
+  for (int n = 1; std::filesystem::exists(result.kept); ++n)
+    result.kept = inst.dir / fmt::format("{}-{}.bak", stamp, n);
   secrets::write_secrets_file(result.kept, inst.secrets);
   secrets::write_secrets_file(inst.secrets_file(), next);
   inst.secrets = next;

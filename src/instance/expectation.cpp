@@ -19,7 +19,8 @@ Expectation expectation_of(const config::Instance& inst) {
     e.services = inst.spec.enabled_services();
     return e;
   }
-  compose::Project p = compose::load(compose_options(inst, compose_file, compose::parse_env_file(core::read_file(env_file))));
+  compose::Project p =
+      compose::load(compose_options(inst, compose_file, compose::parse_env_file(core::read_file(env_file))));
   std::set<std::string> jobs;
   for (const auto& [name, s] : p.services) {
     e.services.push_back(name);

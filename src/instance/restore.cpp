@@ -25,14 +25,16 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   const std::int64_t now = std::time(nullptr);
   config::Instance inst;
   try {
-    create.ports = ports::PortRequest{.http = spec.ports.http, .https = spec.ports.https,
+    create.ports = ports::PortRequest{.http = spec.ports.http,
+                                      .https = spec.ports.https,
                                       .db = spec.ports.db != 0 ? std::optional<int>(spec.ports.db) : std::nullopt,
                                       .want_db = spec.ports.db != 0};
     inst = config::create_instance(home, name, create, ports::port_range_from_env(), probe, now);
   } catch (const Error& e) {
     if (e.code() != ExitCode::conflict || std::filesystem::exists(config::instance_dir(home, name))) throw;
     spdlog::info("the archived ports are taken ({}); using free ones", e.what());
-    create.ports = ports::PortRequest{.http = std::nullopt, .https = std::nullopt, .db = std::nullopt, .want_db = spec.ports.db != 0};
+    create.ports = ports::PortRequest{
+        .http = std::nullopt, .https = std::nullopt, .db = std::nullopt, .want_db = spec.ports.db != 0};
     inst = config::create_instance(home, name, create, ports::port_range_from_env(), probe, now);
   }
   spec.name = name;
@@ -43,7 +45,8 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   }
   *secrets_from = "new (the backup holds none)";
   if (ex.has("instance/secrets.env")) {
-    secrets::Secrets s = secrets::parse_secrets_env(core::read_file(ex.member("instance/secrets.env")), "backup secrets.env");
+    secrets::Secrets s =
+        secrets::parse_secrets_env(core::read_file(ex.member("instance/secrets.env")), "backup secrets.env");
     secrets::add_missing_secrets(s, now);
     secrets::write_secrets_file(inst.secrets_file(), s);
     *secrets_from = "from the backup";
@@ -72,7 +75,8 @@ void converge_healthy(Session& session, const ConvergeOptions& options, plan::Pr
     const auto& errors = r.up.report.errors;
     throw Error(fmt::format("{} did not come up: {}", inst.name, errors.empty() ? "unknown error" : errors.front()),
                 ExitCode::unhealthy,
-                fmt::format("see `supactl logs {} SERVICE`, then run `supactl restore {} FILE --yes` again", inst.name, inst.name));
+                fmt::format("see `supactl logs {} SERVICE`, then run `supactl restore {} FILE --yes` again", inst.name,
+                            inst.name));
   }
 }
 
@@ -97,7 +101,8 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
   RestoreOutcome out;
   out.load = backup::restore_databases(engine, inst.name, ex);
   backup::restore_storage(engine, inst.name, ex);
-  stack::reset_jwt_secret_setting(engine, stack::PgTarget{.container = stack::running_container(engine, inst.name, "db")});
+  stack::reset_jwt_secret_setting(engine,
+                                  stack::PgTarget{.container = stack::running_container(engine, inst.name, "db")});
 
   // Up again: starts what was stopped and waits for health; then compare with the manifest.
   converge_healthy(session, converge_options, progress);

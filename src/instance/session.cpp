@@ -21,9 +21,10 @@ namespace {
 void check_convergeable(const config::Instance& inst) {
   config::check_override(inst);
   if (const std::string from = config::restoring_from(inst); !from.empty()) {
-    throw Error(fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
-                ExitCode::conflict,
-                fmt::format("`supactl restore {} {} --yes` finishes it (or wait for the running one)", inst.name, from));
+    throw Error(
+        fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
+        ExitCode::conflict,
+        fmt::format("`supactl restore {} {} --yes` finishes it (or wait for the running one)", inst.name, from));
   }
 }
 
@@ -54,7 +55,10 @@ void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) 
 
 Session::Session(const std::filesystem::path& home, const std::string& name, EngineSource engine,
                  const SessionOptions& options)
-    : m_home(home), m_inst(config::load_instance(home, name)), m_engine(std::move(engine)), m_registry(options.registry) {
+    : m_home(home),
+      m_inst(config::load_instance(home, name)),
+      m_engine(std::move(engine)),
+      m_registry(options.registry) {
   if (!m_registry.empty()) m_inst.spec.registry = m_registry;
   if (options.converging) check_convergeable(m_inst);
   if (options.lock) m_lock.emplace(config::lock_instance(m_inst.dir, m_inst.name, options.lock_timeout_s));
@@ -80,7 +84,8 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.
   std::unique_ptr<backup::TempDir> scratch;
-  if (options.dry_run) scratch = std::make_unique<backup::TempDir>(std::filesystem::temp_directory_path(), "supactl-dry-run-");
+  if (options.dry_run)
+    scratch = std::make_unique<backup::TempDir>(std::filesystem::temp_directory_path(), "supactl-dry-run-");
   render::RenderResult rendered;
   {
     core::PhaseTimer t("render");

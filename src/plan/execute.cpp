@@ -28,9 +28,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 /// The last `lines` lines of a container's logs, for failure reports.
 std::string tail_logs(docker::Engine& engine, const std::string& name, int lines) {
@@ -51,8 +49,7 @@ std::string tail_logs(docker::Engine& engine, const std::string& name, int lines
 
 class Executor {
  public:
-  Executor(docker::Engine& engine, const Plan& plan, Progress& progress,
-           const ExecuteOptions& options)
+  Executor(docker::Engine& engine, const Plan& plan, Progress& progress, const ExecuteOptions& options)
       : m_engine(engine),
         m_plan(plan),
         m_progress(progress),
@@ -146,8 +143,7 @@ class Executor {
     switch (op.type) {
       case OpType::pull_image: {
         Slot slot(m_pulls);
-        m_engine.pull_image(op.target,
-                            [&](const docker::PullProgress& p) { m_progress.pull_progress(op, p); });
+        m_engine.pull_image(op.target, [&](const docker::PullProgress& p) { m_progress.pull_progress(op, p); });
         return {};
       }
       case OpType::wait_ready: {
@@ -165,9 +161,7 @@ class Executor {
     }
     Slot slot(m_writes);
     switch (op.type) {
-      case OpType::create_network:
-        try {
-          m_engine.create_network(*op.network);
+      case OpType::create_network: try { m_engine.create_network(*op.network);
         } catch (const docker::EngineError& e) {
           if (e.kind() != docker::ErrorKind::conflict) throw;  // created meanwhile: fine
         }
@@ -192,9 +186,7 @@ class Executor {
         }
         return {};
       }
-      case OpType::remove_network:
-        try {
-          m_engine.remove_network(op.target);
+      case OpType::remove_network: try { m_engine.remove_network(op.target);
         } catch (const docker::EngineError& e) {
           if (e.kind() != docker::ErrorKind::not_found) throw;
         }
@@ -248,8 +240,7 @@ class Executor {
 
 }  // namespace
 
-ExecutionReport execute(docker::Engine& engine, const Plan& plan, Progress& progress,
-                        const ExecuteOptions& options) {
+ExecutionReport execute(docker::Engine& engine, const Plan& plan, Progress& progress, const ExecuteOptions& options) {
   Executor executor(engine, plan, progress, options);
   return executor.run();
 }

@@ -34,8 +34,7 @@ size_t Plan::count(OpType type) const {
 }
 
 size_t Plan::write_count() const {
-  return static_cast<size_t>(
-      std::count_if(ops.begin(), ops.end(), [](const Operation& op) { return op.is_write(); }));
+  return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), [](const Operation& op) { return op.is_write(); }));
 }
 
 int Plan::add(Operation op) {
@@ -51,12 +50,10 @@ std::string Plan::to_string() const {
   for (const Operation& op : ops) {
     std::string deps;
     for (int d : op.deps) deps += (deps.empty() ? "" : ",") + std::to_string(d);
-    std::string what = op.service.empty()
-                           ? op.target
-                           : fmt::format("service:{}:{} {}", op.service, op.number, op.target);
+    std::string what =
+        op.service.empty() ? op.target : fmt::format("service:{}:{} {}", op.service, op.number, op.target);
     if (!op.new_name.empty()) what += " -> " + op.new_name;
-    out += fmt::format("#{} <- [{}] {} {} ({})\n", op.id, deps, plan::to_string(op.type), what,
-                       op.cause);
+    out += fmt::format("#{} <- [{}] {} {} ({})\n", op.id, deps, plan::to_string(op.type), what, op.cause);
   }
   for (const std::string& w : warnings) out += "warning: " + w + "\n";
   return out;

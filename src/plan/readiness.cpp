@@ -86,8 +86,8 @@ std::string EventWatcher::wait_for(const std::string& name, int ms) {
 }
 
 ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::string& name,
-                       const std::optional<docker::Healthcheck>& health, int timeout_s,
-                       int interval_ms, const std::atomic<bool>* abort) {
+                       const std::optional<docker::Healthcheck>& health, int timeout_s, int interval_ms,
+                       const std::atomic<bool>* abort) {
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   const std::vector<std::string> probe = health ? probe_command(*health) : std::vector<std::string>{};
   ReadyResult result;
@@ -108,8 +108,7 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
     docker::ContainerInfo info = engine.inspect_container(name);
     const docker::ContainerState& st = info.state;
     if (st.run_state() == docker::RunState::exited || st.run_state() == docker::RunState::dead) {
-      result.reason = fmt::format("exited with code {}{}", st.exit_code,
-                                  st.oom_killed ? " (out of memory)" : "");
+      result.reason = fmt::format("exited with code {}{}", st.exit_code, st.oom_killed ? " (out of memory)" : "");
       return result;
     }
     if (!st.started_at.empty()) starts.insert(st.started_at);
@@ -129,8 +128,8 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
         docker_says_unhealthy = true;
         if (!st.health_log.empty()) result.last_output = last_line(st.health_log.back().output);
       }
-      docker::ExecResult r = engine.exec(name, docker::ExecSpec{.cmd = probe, .env = {}, .user = {},
-                                                                .working_dir = {}, .tty = false});
+      docker::ExecResult r =
+          engine.exec(name, docker::ExecSpec{.cmd = probe, .env = {}, .user = {}, .working_dir = {}, .tty = false});
       if (r.exit_code == 0) {
         result.ready = true;
         return result;

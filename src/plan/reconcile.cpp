@@ -18,8 +18,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <functional>
+#include <map>
 #include <set>
 
 namespace supactl::plan {
@@ -38,17 +38,14 @@ bool is_ours(const docker::Labels& labels, const std::string& project) {
   return docker::label_of(labels, compose::k_label_project) == project;
 }
 
-bool is_oneoff(const docker::Labels& labels) {
-  return docker::label_of(labels, compose::k_label_oneoff) == "True";
-}
+bool is_oneoff(const docker::Labels& labels) { return docker::label_of(labels, compose::k_label_oneoff) == "True"; }
 
 int container_number(const docker::ContainerSummary& c) {
   return std::atoi(docker::label_of(c.labels, compose::k_label_number).c_str());
 }
 
 bool has_health_test(const compose::Service& s) {
-  return s.spec.healthcheck && !s.spec.healthcheck->test.empty() &&
-         s.spec.healthcheck->test.front() != "NONE";
+  return s.spec.healthcheck && !s.spec.healthcheck->test.empty() && s.spec.healthcheck->test.front() != "NONE";
 }
 
 std::vector<int> concat(std::vector<int> a, const std::vector<int>& b) {
@@ -126,20 +123,24 @@ using Existing = std::map<std::string, std::map<int, std::vector<const docker::C
 /// services it depends on (their ops are in `done`).
 class ServicePlanner {
  public:
-  ServicePlanner(Plan& plan, const compose::Project& project, const ObservedState& observed,
-                 const UpOptions& options, const std::string& name, bool one_shot,
-                 const std::map<std::string, ServiceOps>& done, std::vector<int> infra)
-      : m_plan(plan), m_project(project), m_observed(observed), m_options(options), m_name(name),
-        m_service(project.services.at(name)), m_one_shot(one_shot), m_infra(std::move(infra)) {
+  ServicePlanner(Plan& plan, const compose::Project& project, const ObservedState& observed, const UpOptions& options,
+                 const std::string& name, bool one_shot, const std::map<std::string, ServiceOps>& done,
+                 std::vector<int> infra)
+      : m_plan(plan),
+        m_project(project),
+        m_observed(observed),
+        m_options(options),
+        m_name(name),
+        m_service(project.services.at(name)),
+        m_one_shot(one_shot),
+        m_infra(std::move(infra)) {
     for (const compose::Dependency& d : m_service.depends_on) {
       auto dep_it = done.find(d.service);
       const ServiceOps dep = dep_it == done.end() ? ServiceOps{} : dep_it->second;
       switch (d.condition) {
         case DependsCondition::started: m_start_deps = concat(m_start_deps, dep.started); break;
         case DependsCondition::healthy: m_start_deps = concat(m_start_deps, dep.ready); break;
-        case DependsCondition::completed_successfully:
-          m_start_deps = concat(m_start_deps, dep.completed);
-          break;
+        case DependsCondition::completed_successfully: m_start_deps = concat(m_start_deps, dep.completed); break;
       }
     }
     auto timeout_it = options.service_wait_timeout_s.find(name);
@@ -243,7 +244,8 @@ class ServicePlanner {
       const int created = add_create(std::move(spec), cleared, why, n);
       const int stopped = add_container_op(OpType::stop_container, c.name, {created}, "replaced", n);
       const int removed = add_container_op(OpType::remove_container, c.name, {stopped}, "replaced", n);
-      Operation rename = container_op(OpType::rename_container, m_name, n, tmp, {removed}, "replaces the old container");
+      Operation rename =
+          container_op(OpType::rename_container, m_name, n, tmp, {removed}, "replaces the old container");
       rename.new_name = cname;
       const int renamed = m_plan.add(std::move(rename));
       add_start(cname, {renamed}, "recreated", n);
@@ -255,14 +257,11 @@ class ServicePlanner {
           add_wait(cname, {}, "running, not yet healthy", n);
         }
         return;
-      case docker::RunState::restarting:
-        add_wait(cname, {}, "restarting", n);
-        return;
+      case docker::RunState::restarting: add_wait(cname, {}, "restarting", n); return;
       case docker::RunState::exited:
         if (m_one_shot && c.exit_code() == 0) return;  // a job that already completed
         break;
-      default:
-        break;
+      default: break;
     }
     add_start(cname, {}, fmt::format("was {}", c.state), n);
   }
@@ -290,8 +289,8 @@ void plan_orphans(Plan& plan, const compose::Project& project, const ObservedSta
     const std::string svc = docker::label_of(c.labels, compose::k_label_service);
     if (project.services.count(svc) != 0 && !is_oneoff(c.labels)) continue;
     if (!options.remove_orphans) {
-      plan.warnings.push_back(fmt::format(
-          "container {} (service {}) is not in the model; --remove-orphans removes it", c.name, svc));
+      plan.warnings.push_back(
+          fmt::format("container {} (service {}) is not in the model; --remove-orphans removes it", c.name, svc));
       continue;
     }
     Operation stop = container_op(OpType::stop_container, svc, container_number(c), c.name, {}, "orphan");
@@ -308,8 +307,7 @@ void plan_orphans(Plan& plan, const compose::Project& project, const ObservedSta
 
 int exit_code_from_status(const std::string& status) { return docker::exit_code_in_status_text(status); }
 
-Plan reconcile_up(const compose::Project& project, const ObservedState& observed,
-                  const UpOptions& options) {
+Plan reconcile_up(const compose::Project& project, const ObservedState& observed, const UpOptions& options) {
   Plan plan;
   // Every create waits for all pulls and for the networks and volumes.
   std::vector<int> infra = plan_images(plan, project, observed);  // pulls first: ids in plan order
@@ -381,7 +379,8 @@ Plan reconcile_down(const ObservedState& observed, const DownOptions& options) {
       op.number = container_number(*c);
       op.target = c->name;
       op.timeout_s = options.stop_timeout_s;
-      if (c->run_state() == docker::RunState::running || c->run_state() == docker::RunState::restarting || c->run_state() == docker::RunState::paused) {
+      if (c->run_state() == docker::RunState::running || c->run_state() == docker::RunState::restarting ||
+          c->run_state() == docker::RunState::paused) {
         op.type = OpType::stop_container;
         op.deps = after;
         op.cause = "down";
@@ -397,7 +396,8 @@ Plan reconcile_down(const ObservedState& observed, const DownOptions& options) {
     }
   };
   std::set<std::string> services;
-  for (const docker::ContainerSummary* c : sorted) services.insert(docker::label_of(c->labels, compose::k_label_service));
+  for (const docker::ContainerSummary* c : sorted)
+    services.insert(docker::label_of(c->labels, compose::k_label_service));
   for (const std::string& svc : services) visit(svc);
 
   for (const docker::NetworkInfo& n : observed.networks) {
@@ -421,8 +421,7 @@ Plan reconcile_down(const ObservedState& observed, const DownOptions& options) {
   return plan;
 }
 
-ObservedState observe(docker::Engine& engine, const std::string& project,
-                      const std::vector<std::string>& image_refs) {
+ObservedState observe(docker::Engine& engine, const std::string& project, const std::vector<std::string>& image_refs) {
   ObservedState state;
   docker::Filters by_project;
   by_project.label(compose::k_label_project, project);
@@ -442,10 +441,8 @@ ObservedState observe(docker::Engine& engine, const std::string& project,
   // Deterministic order for the reconciler and its golden tests.
   std::sort(state.containers.begin(), state.containers.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
-  std::sort(state.networks.begin(), state.networks.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  std::sort(state.volumes.begin(), state.volumes.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(state.networks.begin(), state.networks.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(state.volumes.begin(), state.volumes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return state;
 }
 

@@ -34,8 +34,8 @@ PortRange parse_port_range(std::string_view text, std::string_view source) {
   std::optional<int> first = dash == std::string_view::npos ? std::nullopt : parse_int(text.substr(0, dash));
   std::optional<int> last = dash == std::string_view::npos ? std::nullopt : parse_int(text.substr(dash + 1));
   if (!first || !last || !valid_port(*first) || !valid_port(*last) || *first > *last) {
-    throw Error(fmt::format("{} `{}` is not a port range FIRST-LAST within 1-65535", source, text),
-                ExitCode::usage, fmt::format("set {} like 8000-8999", source));
+    throw Error(fmt::format("{} `{}` is not a port range FIRST-LAST within 1-65535", source, text), ExitCode::usage,
+                fmt::format("set {} like 8000-8999", source));
   }
   return PortRange{*first, *last};
 }
@@ -46,25 +46,24 @@ PortRange port_range_from_env() {
   return parse_port_range(text, "SUPACTL_PORT_RANGE");
 }
 
-void check_port_available(int port, std::string_view what, const ReservedPorts& reserved,
-                          const PortProbe& probe) {
+void check_port_available(int port, std::string_view what, const ReservedPorts& reserved, const PortProbe& probe) {
   if (!valid_port(port)) {
     throw Error(fmt::format("{} {} is not between 1 and 65535", what, port), ExitCode::usage,
                 "choose a port between 1 and 65535");
   }
   auto it = reserved.find(port);
   if (it != reserved.end()) {
-    throw Error(fmt::format("{} {} is already used by instance `{}`", what, port, it->second),
-                ExitCode::conflict, "choose another port, or leave it out to get a free one");
+    throw Error(fmt::format("{} {} is already used by instance `{}`", what, port, it->second), ExitCode::conflict,
+                "choose another port, or leave it out to get a free one");
   }
   if (!probe.is_free(port)) {
-    throw Error(fmt::format("{} {} is taken on this host by {}", what, port, probe.owner(port)),
-                ExitCode::conflict, "stop that process or choose another port");
+    throw Error(fmt::format("{} {} is taken on this host by {}", what, port, probe.owner(port)), ExitCode::conflict,
+                "stop that process or choose another port");
   }
 }
 
-PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& reserved,
-                              const PortRange& range, const PortProbe& probe) {
+PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& reserved, const PortRange& range,
+                              const PortProbe& probe) {
   std::set<int> used;
   auto claim_explicit = [&](const std::optional<int>& port, std::string_view what) -> int {
     if (!port) return 0;
@@ -82,8 +81,8 @@ PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& r
       used.insert(port);
       return port;
     }
-    throw Error(fmt::format("no free port left for the {} in {}-{}", what, range.first, range.last),
-                ExitCode::conflict, "widen SUPACTL_PORT_RANGE (e.g. 8000-9999) or pass the port");
+    throw Error(fmt::format("no free port left for the {} in {}-{}", what, range.first, range.last), ExitCode::conflict,
+                "widen SUPACTL_PORT_RANGE (e.g. 8000-9999) or pass the port");
   };
 
   PortAssignment out;

@@ -63,8 +63,7 @@ Data providers_data(const config::AuthSpec& a, const std::string& api_external_u
     p.set("upper", upper(name));
     p.set("client_id", it->second.client_id);
     p.set("secret_ref", fmt::format("${{{}_SECRET}}", upper(name)));
-    p.set("redirect_uri", it->second.redirect_uri.empty() ? api_external_url + "/callback"
-                                                          : it->second.redirect_uri);
+    p.set("redirect_uri", it->second.redirect_uri.empty() ? api_external_url + "/callback" : it->second.redirect_uri);
     list.push_back(p);
   }
   return list;

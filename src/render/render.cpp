@@ -17,10 +17,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace supactl::render {
 
@@ -74,11 +74,9 @@ std::string standalone_sections(const std::string& text) {
     std::string_view line(text.data() + pos, (end == std::string::npos ? text.size() : end) - pos);
     std::size_t first = line.find_first_not_of(" \t");
     std::size_t last = line.find_last_not_of(" \t\r");
-    bool tag_only = first != std::string_view::npos && last > first + 3 &&
-                    line.substr(first, 2) == "{{" &&
+    bool tag_only = first != std::string_view::npos && last > first + 3 && line.substr(first, 2) == "{{" &&
                     std::string_view("#^/").find(line[first + 2]) != std::string_view::npos &&
-                    line.substr(last - 1, 2) == "}}" &&
-                    line.substr(first + 2).find("{{") == std::string_view::npos;
+                    line.substr(last - 1, 2) == "}}" && line.substr(first + 2).find("{{") == std::string_view::npos;
     if (tag_only) {
       std::string_view tag = line.substr(first, last - first + 1);
       bool after_text = pending.empty() && out.size() >= 2 && out.back() == '\n' && out[out.size() - 2] != '\n';
@@ -124,8 +122,7 @@ std::string compose_escape(const std::string& s) {
   return out;
 }
 
-std::string render_text(const std::string& path, const std::string& text,
-                        const kainjow::mustache::data& data) {
+std::string render_text(const std::string& path, const std::string& text, const kainjow::mustache::data& data) {
   kainjow::mustache::mustache tmpl(standalone_sections(text));
   if (path.rfind("compose", 0) == 0) {
     tmpl.set_custom_escape(compose_escape);
@@ -187,8 +184,7 @@ std::string render_template(const config::Instance& instance, const std::string&
   if (it == templates.end()) {
     throw Error(fmt::format("no template {}", relative_path), ExitCode::usage);
   }
-  kainjow::mustache::data data =
-      template_data(instance.spec, instance_images(instance.spec, templates_override));
+  kainjow::mustache::data data = template_data(instance.spec, instance_images(instance.spec, templates_override));
   return ends_with(relative_path, k_suffix) ? render_text(relative_path, it->second, data) : it->second;
 }
 
@@ -196,8 +192,7 @@ RenderResult render_instance(const config::Instance& instance, const fs::path& o
                              const std::string& templates_override) {
   core::PhaseTimer timer("render " + instance.name);
   const std::map<std::string, std::string> templates = load_templates(templates_override);
-  const kainjow::mustache::data data =
-      template_data(instance.spec, instance_images(instance.spec, templates_override));
+  const kainjow::mustache::data data = template_data(instance.spec, instance_images(instance.spec, templates_override));
 
   // Render everything in memory first: a broken template must not leave a half-written folder.
   std::map<std::string, std::string> outputs;

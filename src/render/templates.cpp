@@ -40,14 +40,12 @@ std::map<std::string, std::string> load_templates(const std::string& templates_o
     files[relative] = core::read_file(it->path());
   }
   if (ec) {
-    throw Error(fmt::format("cannot read --templates {}: {}", templates_override, ec.message()),
-                ExitCode::usage);
+    throw Error(fmt::format("cannot read --templates {}: {}", templates_override, ec.message()), ExitCode::usage);
   }
   return files;
 }
 
-std::map<std::string, std::string> release_images(const std::string& release,
-                                                  const std::string& templates_override) {
+std::map<std::string, std::string> release_images(const std::string& release, const std::string& templates_override) {
   std::map<std::string, std::string> templates = load_templates(templates_override);
   const std::string path = fmt::format("{}{}.yaml", k_images_dir, release);
   auto it = templates.find(path);
@@ -93,8 +91,8 @@ std::map<std::string, std::string> instance_images(const config::InstanceSpec& s
     } else if (auto it = release.find(service); it != release.end()) {
       image = it->second;
     } else {
-      throw Error(fmt::format("release {} has no image for service `{}`", spec.release, service),
-                  ExitCode::usage, fmt::format("set `images: {{{}: repo:tag}}` in instance.yaml", service));
+      throw Error(fmt::format("release {} has no image for service `{}`", spec.release, service), ExitCode::usage,
+                  fmt::format("set `images: {{{}: repo:tag}}` in instance.yaml", service));
     }
     out[service] = spec.registry.empty() ? image : spec.registry + "/" + image;
   }

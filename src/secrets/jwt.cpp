@@ -20,8 +20,8 @@ namespace {
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac.data(), &len);
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
@@ -41,8 +41,7 @@ std::string sign_hs256(const nlohmann::ordered_json& claims, std::string_view se
   return signing_input + "." + base64url_encode(hmac_sha256(secret, signing_input));
 }
 
-std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_view secret,
-                                           std::int64_t now) {
+std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_view secret, std::int64_t now) {
   std::size_t first = token.find('.');
   if (first == std::string_view::npos) return std::nullopt;
   std::size_t second = token.find('.', first + 1);
@@ -57,8 +56,7 @@ std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_v
   nlohmann::json h = nlohmann::json::parse(*header, nullptr, false);
   if (!h.is_object() || h.value("alg", "") != "HS256") return std::nullopt;
   std::string expected = hmac_sha256(secret, token.substr(0, second));
-  if (expected.size() != signature->size() ||
-      CRYPTO_memcmp(expected.data(), signature->data(), expected.size()) != 0) {
+  if (expected.size() != signature->size() || CRYPTO_memcmp(expected.data(), signature->data(), expected.size()) != 0) {
     return std::nullopt;
   }
   nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
@@ -69,8 +67,7 @@ std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_v
   return claims;
 }
 
-std::string make_api_key(std::string_view role, std::string_view jwt_secret,
-                         std::int64_t issued_at) {
+std::string make_api_key(std::string_view role, std::string_view jwt_secret, std::int64_t issued_at) {
   nlohmann::ordered_json claims = {
       {"role", role},
       {"iss", "supabase"},

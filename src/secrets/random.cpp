@@ -16,8 +16,7 @@ namespace supactl::secrets {
 namespace {
 
 constexpr std::string_view k_hex_digits = "0123456789abcdef";
-constexpr std::string_view k_alnum =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view k_alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 }  // namespace
 

@@ -13,10 +13,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace supactl::secrets {
 
@@ -37,44 +37,34 @@ struct Generator {
 const std::vector<Generator>& generators() {
   static const std::vector<Generator> table = {
       {{"POSTGRES_PASSWORD", "password of postgres, supabase_admin and the service roles", false},
-       Kind::hex, 32, false, nullptr},
-      {{"JWT_SECRET", "HS256 key of every JWT (used as raw bytes)", false}, Kind::alnum, 48, false,
+       Kind::hex,
+       32,
+       false,
        nullptr},
+      {{"JWT_SECRET", "HS256 key of every JWT (used as raw bytes)", false}, Kind::alnum, 48, false, nullptr},
       {{"ANON_KEY", "API key with role anon (HS256 JWT)", false}, Kind::api_key, 0, false, "anon"},
-      {{"SERVICE_ROLE_KEY", "API key with role service_role (HS256 JWT)", false}, Kind::api_key,
-       0, false, "service_role"},
+      {{"SERVICE_ROLE_KEY", "API key with role service_role (HS256 JWT)", false},
+       Kind::api_key,
+       0,
+       false,
+       "service_role"},
       {{"DASHBOARD_USERNAME", "Studio basic-auth user", false}, Kind::fixed, 1, false, "supabase"},
       {{"DASHBOARD_PASSWORD", "Studio basic-auth password", false}, Kind::hex, 32, false, nullptr},
-      {{"SECRET_KEY_BASE", "Phoenix signing key of realtime and supavisor", false}, Kind::alnum, 64,
-       false, nullptr},
-      {{"VAULT_ENC_KEY", "supavisor vault key (exactly 32 characters)", false}, Kind::hex, 32, true,
-       nullptr},
-      {{"PG_META_CRYPTO_KEY", "key shared by studio and postgres-meta", false}, Kind::alnum, 32,
-       false, nullptr},
-      {{"REALTIME_DB_ENC_KEY", "realtime AES key (exactly 16 characters)", false}, Kind::hex, 16,
-       true, nullptr},
-      {{"LOGFLARE_PUBLIC_ACCESS_TOKEN", "analytics ingestion token", false}, Kind::alnum, 40, false,
-       nullptr},
-      {{"LOGFLARE_PRIVATE_ACCESS_TOKEN", "analytics management token", false}, Kind::alnum, 40,
-       false, nullptr},
-      {{"MINIO_ROOT_USER", "MinIO root user (storage's S3 access key)", false}, Kind::fixed, 3,
-       false, "supa-storage"},
-      {{"MINIO_ROOT_PASSWORD", "MinIO root password (storage's S3 secret key)", false}, Kind::hex,
-       32, false, nullptr},
-      {{"S3_PROTOCOL_ACCESS_KEY_ID", "access key of /storage/v1/s3", false}, Kind::hex, 32, false,
-       nullptr},
-      {{"S3_PROTOCOL_ACCESS_KEY_SECRET", "secret key of /storage/v1/s3", false}, Kind::hex, 64,
-       false, nullptr},
-      {{"SMTP_PASS", "SMTP password of auth (set it yourself)", true}, Kind::user, 0, false,
-       nullptr},
-      {{"GOOGLE_SECRET", "Google OAuth client secret (set it yourself)", true}, Kind::user, 0, false,
-       nullptr},
-      {{"GITHUB_SECRET", "GitHub OAuth client secret (set it yourself)", true}, Kind::user, 0, false,
-       nullptr},
-      {{"AZURE_SECRET", "Azure OAuth client secret (set it yourself)", true}, Kind::user, 0, false,
-       nullptr},
-      {{"OPENAI_API_KEY", "Studio's AI assistant key (set it yourself)", true}, Kind::user, 0, false,
-       nullptr},
+      {{"SECRET_KEY_BASE", "Phoenix signing key of realtime and supavisor", false}, Kind::alnum, 64, false, nullptr},
+      {{"VAULT_ENC_KEY", "supavisor vault key (exactly 32 characters)", false}, Kind::hex, 32, true, nullptr},
+      {{"PG_META_CRYPTO_KEY", "key shared by studio and postgres-meta", false}, Kind::alnum, 32, false, nullptr},
+      {{"REALTIME_DB_ENC_KEY", "realtime AES key (exactly 16 characters)", false}, Kind::hex, 16, true, nullptr},
+      {{"LOGFLARE_PUBLIC_ACCESS_TOKEN", "analytics ingestion token", false}, Kind::alnum, 40, false, nullptr},
+      {{"LOGFLARE_PRIVATE_ACCESS_TOKEN", "analytics management token", false}, Kind::alnum, 40, false, nullptr},
+      {{"MINIO_ROOT_USER", "MinIO root user (storage's S3 access key)", false}, Kind::fixed, 3, false, "supa-storage"},
+      {{"MINIO_ROOT_PASSWORD", "MinIO root password (storage's S3 secret key)", false}, Kind::hex, 32, false, nullptr},
+      {{"S3_PROTOCOL_ACCESS_KEY_ID", "access key of /storage/v1/s3", false}, Kind::hex, 32, false, nullptr},
+      {{"S3_PROTOCOL_ACCESS_KEY_SECRET", "secret key of /storage/v1/s3", false}, Kind::hex, 64, false, nullptr},
+      {{"SMTP_PASS", "SMTP password of auth (set it yourself)", true}, Kind::user, 0, false, nullptr},
+      {{"GOOGLE_SECRET", "Google OAuth client secret (set it yourself)", true}, Kind::user, 0, false, nullptr},
+      {{"GITHUB_SECRET", "GitHub OAuth client secret (set it yourself)", true}, Kind::user, 0, false, nullptr},
+      {{"AZURE_SECRET", "Azure OAuth client secret (set it yourself)", true}, Kind::user, 0, false, nullptr},
+      {{"OPENAI_API_KEY", "Studio's AI assistant key (set it yourself)", true}, Kind::user, 0, false, nullptr},
   };
   return table;
 }
@@ -140,21 +130,21 @@ std::vector<std::string> check_secrets(const Secrets& secrets, std::int64_t now)
     if (value.empty()) {
       problems.push_back(fmt::format("{} is empty", g.rule.name));
     } else if (g.exact && value.size() != g.length) {
-      problems.push_back(fmt::format("{} must be exactly {} characters (it has {})", g.rule.name,
-                                     g.length, value.size()));
+      problems.push_back(
+          fmt::format("{} must be exactly {} characters (it has {})", g.rule.name, g.length, value.size()));
     } else if (!g.exact && value.size() < g.length && g.kind != Kind::fixed) {
-      problems.push_back(fmt::format("{} must be at least {} characters (it has {})", g.rule.name,
-                                     g.length, value.size()));
+      problems.push_back(
+          fmt::format("{} must be at least {} characters (it has {})", g.rule.name, g.length, value.size()));
     } else if (g.kind == Kind::api_key) {
       auto secret = secrets.find("JWT_SECRET");
       if (secret == secrets.end()) continue;
       std::optional<nlohmann::json> claims = verify_hs256(value, secret->second.reveal(), now);
       if (!claims) {
-        problems.push_back(fmt::format(
-            "{} does not verify against JWT_SECRET (bad signature, format or expired)", g.rule.name));
+        problems.push_back(
+            fmt::format("{} does not verify against JWT_SECRET (bad signature, format or expired)", g.rule.name));
       } else if (claims->value("role", "") != g.fixed) {
-        problems.push_back(fmt::format("{} carries role `{}` instead of `{}`", g.rule.name,
-                                       claims->value("role", ""), g.fixed));
+        problems.push_back(
+            fmt::format("{} carries role `{}` instead of `{}`", g.rule.name, claims->value("role", ""), g.fixed));
       }
     }
   }

@@ -60,7 +60,8 @@ std::string dollar_quote(const std::string& s) {
 }
 
 docker::ExecResult exec(docker::Engine& engine, const std::string& container, std::vector<std::string> cmd) {
-  return engine.exec(container, docker::ExecSpec{.cmd = std::move(cmd), .env = {}, .user = {}, .working_dir = {}, .tty = false});
+  return engine.exec(container,
+                     docker::ExecSpec{.cmd = std::move(cmd), .env = {}, .user = {}, .working_dir = {}, .tty = false});
 }
 
 /// Runs `cmd` and streams its stdout to `out`; throws with stderr's error line on failure.
@@ -91,9 +92,8 @@ std::string running_container(docker::Engine& engine, const std::string& project
   std::erase_if(cs, [&](const docker::ContainerSummary& c) {
     return docker::label_of(c.labels, compose::k_label_service) != service;
   });
-  std::sort(cs.begin(), cs.end(), [](const docker::ContainerSummary& a, const docker::ContainerSummary& b) {
-    return a.name < b.name;
-  });
+  std::sort(cs.begin(), cs.end(),
+            [](const docker::ContainerSummary& a, const docker::ContainerSummary& b) { return a.name < b.name; });
   for (const docker::ContainerSummary& c : cs) {
     if (c.run_state() == docker::RunState::running) return c.id;
   }
@@ -108,8 +108,8 @@ std::vector<std::string> psql_argv(const PgTarget& target, const std::vector<std
 }
 
 std::string query(docker::Engine& engine, const PgTarget& target, const std::string& sql) {
-  docker::ExecResult r =
-      exec(engine, target.container, psql_argv(target, {"-A", "-t", "-q", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql}));
+  docker::ExecResult r = exec(engine, target.container,
+                              psql_argv(target, {"-A", "-t", "-q", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql}));
   if (r.exit_code != 0) {
     throw Error(fmt::format("psql in the db container failed: {}", pg_error(r.err + r.out)));
   }
@@ -117,10 +117,11 @@ std::string query(docker::Engine& engine, const PgTarget& target, const std::str
 }
 
 std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const PgTarget& target) {
-  const std::string out = query(engine, target,
-                                "SELECT d.datname FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
-                                "WHERE s.setrole = 0 AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c "
-                                "WHERE c LIKE 'app.settings.jwt\\_secret=%') ORDER BY 1");
+  const std::string out =
+      query(engine, target,
+            "SELECT d.datname FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+            "WHERE s.setrole = 0 AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c "
+            "WHERE c LIKE 'app.settings.jwt\\_secret=%') ORDER BY 1");
   std::vector<std::string> reset;
   std::istringstream lines(out);
   for (std::string name; std::getline(lines, name);) {
@@ -133,8 +134,12 @@ std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const 
 
 namespace {
 /// Roles whose password is POSTGRES_PASSWORD (the image's bootstrap script and roles.sql).
-constexpr const char* k_password_roles[] = {"postgres",           "supabase_admin",          "authenticator",
-                                            "pgbouncer",          "supabase_auth_admin",     "supabase_functions_admin",
+constexpr const char* k_password_roles[] = {"postgres",
+                                            "supabase_admin",
+                                            "authenticator",
+                                            "pgbouncer",
+                                            "supabase_auth_admin",
+                                            "supabase_functions_admin",
                                             "supabase_storage_admin"};
 }  // namespace
 
@@ -144,7 +149,9 @@ void set_role_passwords(docker::Engine& engine, const std::string& project, cons
   // command line: not on the exec's, and not on psql's (which `ps` on the host would show).
   std::string sql = "\\getenv pw SUPACTL_NEW_PASSWORD\nBEGIN;\n";
   for (const char* role : k_password_roles) {
-    sql += fmt::format("SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n", role);
+    sql += fmt::format(
+        "SELECT format('ALTER ROLE %I WITH PASSWORD %L', rolname, :'pw') FROM pg_roles WHERE rolname = '{}' \\gexec\n",
+        role);
   }
   sql += "COMMIT;\n";
   docker::ExecSpec spec;
@@ -209,12 +216,14 @@ void dump_database(docker::Engine& engine, const PgTarget& target, const std::st
   exec_streaming(engine, target.container, cmd, out, "pg_dump of database " + database);
 }
 
-std::string stage_files(docker::Engine& engine, const std::string& container, const std::vector<docker::TarFile>& files) {
+std::string stage_files(docker::Engine& engine, const std::string& container,
+                        const std::vector<docker::TarFile>& files) {
   std::random_device rd;
   const std::string name = fmt::format("supactl-{:08x}{:08x}", rd(), rd());
   std::vector<docker::TarFile> entries;
   entries.push_back({.path = name + "/", .content = {}, .mode = 0700});
-  for (const docker::TarFile& f : files) entries.push_back({.path = name + "/" + f.path, .content = f.content, .mode = 0600});
+  for (const docker::TarFile& f : files)
+    entries.push_back({.path = name + "/" + f.path, .content = f.content, .mode = 0600});
   engine.put_archive(container, "/tmp", docker::make_tar(entries));
   return "/tmp/" + name;
 }
@@ -226,7 +235,8 @@ std::string stage_host_files(docker::Engine& engine, const std::string& containe
   const std::string name = fmt::format("supactl-{:08x}{:08x}", rd(), rd());
   std::vector<docker::TarFileRef> entries;
   entries.push_back({.path = name + "/", .source = {}, .mode = 0700});
-  for (const auto& [file, source] : files) entries.push_back({.path = name + "/" + file, .source = source, .mode = 0600});
+  for (const auto& [file, source] : files)
+    entries.push_back({.path = name + "/" + file, .source = source, .mode = 0600});
   const std::filesystem::path tar = scratch / (name + ".tar");
   docker::write_tar_file(tar, entries);
   try {
@@ -300,7 +310,8 @@ std::vector<Migration> read_migrations(const std::string& dir) {
     const std::string stem = e.path().stem().string();
     const size_t us = stem.find('_');
     const std::string head = stem.substr(0, us);
-    const bool digits = !head.empty() && std::all_of(head.begin(), head.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !head.empty() && std::all_of(head.begin(), head.end(), [](char c) { return c >= '0' && c <= '9'; });
     m.version = digits && us != std::string::npos ? head : stem;
     m.name = digits && us != std::string::npos ? stem.substr(us + 1) : stem;
     m.sql = core::read_file(e.path());
@@ -311,8 +322,8 @@ std::vector<Migration> read_migrations(const std::string& dir) {
   for (const Migration& m : out) {
     auto [it, fresh] = seen.emplace(m.version, m.file);
     if (!fresh) {
-      throw Error(fmt::format("{} and {} share the migration version {}", it->second, m.file, m.version), ExitCode::usage,
-                  "give each migration file its own leading number, e.g. 20240101120000_name.sql");
+      throw Error(fmt::format("{} and {} share the migration version {}", it->second, m.file, m.version),
+                  ExitCode::usage, "give each migration file its own leading number, e.g. 20240101120000_name.sql");
     }
   }
   return out;
@@ -341,14 +352,15 @@ MigrateResult migrate(docker::Engine& engine, const PgTarget& target, const std:
     const std::string record = fmt::format(
         "insert into supabase_migrations.schema_migrations (version, name, statements) values ({}, {}, array[{}]);\n",
         quote_literal(m.version), quote_literal(m.name), dollar_quote(m.sql));
-    const std::string dir = stage_files(engine, target.container,
-                                        {{.path = m.file, .content = m.sql, .mode = 0600},
-                                         {.path = "zz-record.sql", .content = record, .mode = 0600}});
+    const std::string dir = stage_files(
+        engine, target.container,
+        {{.path = m.file, .content = m.sql, .mode = 0600}, {.path = "zz-record.sql", .content = record, .mode = 0600}});
     docker::ExecResult r;
     try {
       // One transaction for the file and its record (-1 wraps every -f).
       r = exec(engine, target.container,
-               psql_argv(target, {"-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", dir + "/" + m.file, "-f", dir + "/zz-record.sql"}));
+               psql_argv(target, {"-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", dir + "/" + m.file, "-f",
+                                  dir + "/zz-record.sql"}));
     } catch (...) {
       remove_staged(engine, target.container, dir);
       throw;

@@ -11,8 +11,8 @@
 
 namespace supactl::stack {
 
-DownResult down(docker::Engine& engine, const std::string& project,
-                const plan::DownOptions& options, plan::Progress& progress, bool dry_run) {
+DownResult down(docker::Engine& engine, const std::string& project, const plan::DownOptions& options,
+                plan::Progress& progress, bool dry_run) {
   DownResult result;
   plan::ObservedState observed;
   {

@@ -14,8 +14,8 @@ int exec_streamed(docker::Engine& engine, const ExecRequest& request, const dock
 
 int exec_on_tty(docker::Engine& engine, const ExecRequest& request, const std::string& term, int input_fd,
                 const docker::OutputSink& out, unsigned rows, unsigned cols) {
-  const docker::ExecSpec spec{.cmd = request.cmd, .env = {"TERM=" + term}, .user = request.user, .working_dir = {},
-                              .tty = true};
+  const docker::ExecSpec spec{
+      .cmd = request.cmd, .env = {"TERM=" + term}, .user = request.user, .working_dir = {}, .tty = true};
   const int code = engine.exec_attached(request.container, spec, input_fd, out, rows, cols);
   return code < 0 ? static_cast<int>(ExitCode::failure) : code;
 }

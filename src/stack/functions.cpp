@@ -26,7 +26,8 @@ namespace {
 std::vector<docker::ContainerSummary> functions_containers(docker::Engine& engine, const std::string& instance) {
   std::vector<docker::ContainerSummary> out;
   for (const auto& c : stack::list_stack_containers(engine, instance)) {
-    if (docker::label_of(c.labels, compose::k_label_service) == "functions" && c.run_state() == docker::RunState::running) {
+    if (docker::label_of(c.labels, compose::k_label_service) == "functions" &&
+        c.run_state() == docker::RunState::running) {
       out.push_back(c);
     }
   }

@@ -24,8 +24,7 @@ constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[32m", "\033[35
 
 }  // namespace
 
-void logs(docker::Engine& engine, const LogsRequest& request,
-          const std::function<void(std::string_view)>& out) {
+void logs(docker::Engine& engine, const LogsRequest& request, const std::function<void(std::string_view)>& out) {
   std::vector<docker::ContainerSummary> containers = list_stack_containers(engine, request.project);
   if (!request.services.empty()) {
     std::erase_if(containers, [&](const docker::ContainerSummary& c) {

@@ -39,8 +39,7 @@ void judge(InstanceStatus& is) {
 
 }  // namespace
 
-std::vector<docker::ContainerSummary> list_stack_containers(docker::Engine& engine,
-                                                            const std::string& instance) {
+std::vector<docker::ContainerSummary> list_stack_containers(docker::Engine& engine, const std::string& instance) {
   docker::Filters f;
   f.label(compose::k_label_instance, instance);
   return engine.list_containers(f, /*all=*/true);

@@ -86,8 +86,7 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
     if (!taken.empty()) {
       std::string list;
       for (const std::string& p : taken) list += (list.empty() ? "" : ", ") + p;
-      throw Error(fmt::format("host port {} already in use; nothing was created", list),
-                  ExitCode::conflict,
+      throw Error(fmt::format("host port {} already in use; nothing was created", list), ExitCode::conflict,
                   "free the port, or pick others in instance.yaml (ports.http / ports.https / ports.db)");
     }
   }

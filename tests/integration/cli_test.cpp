@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
-#include <filesystem>
-#include <fstream>
 #include <sys/file.h>
 #include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 #include <map>
 #include <sstream>
@@ -83,8 +83,10 @@ class CliTest : public ::testing::Test {
   std::string docker_objects() {
     const std::string f = " --filter label=com.docker.compose.project=" + name;
     std::string c, n, v, err;
-    EXPECT_EQ(test::run_command("docker ps -a --no-trunc --format '{{.Names}} {{.ID}}'" + f + " | sort", &c, &err), 0) << err;
-    EXPECT_EQ(test::run_command("docker network ls --no-trunc --format '{{.Name}} {{.ID}}'" + f + " | sort", &n, &err), 0)
+    EXPECT_EQ(test::run_command("docker ps -a --no-trunc --format '{{.Names}} {{.ID}}'" + f + " | sort", &c, &err), 0)
+        << err;
+    EXPECT_EQ(test::run_command("docker network ls --no-trunc --format '{{.Name}} {{.ID}}'" + f + " | sort", &n, &err),
+              0)
         << err;
     EXPECT_EQ(test::run_command("docker volume ls --format '{{.Name}}'" + f + " | sort", &v, &err), 0) << err;
     return "containers:\n" + c + "networks:\n" + n + "volumes:\n" + v;
@@ -262,7 +264,9 @@ TEST_F(CliTest, ComposeSeesTheStackThroughItsLabels) {
   std::string out;
   ASSERT_EQ(run("init " + name, &out), 0) << out;
   ASSERT_EQ(run("up " + name, &out), 0) << out;
-  ASSERT_EQ(test::run_shell("docker ps --filter label=com.docker.compose.project=" + name + " --format '{{.Names}}'", &out), 0);
+  ASSERT_EQ(
+      test::run_shell("docker ps --filter label=com.docker.compose.project=" + name + " --format '{{.Names}}'", &out),
+      0);
   EXPECT_NE(out.find(name + "-db-1"), std::string::npos) << out;
   EXPECT_NE(out.find(name + "-web-1"), std::string::npos) << out;
   const std::string compose_file = home.path().string() + "/instances/" + name + "/rendered/compose.yml";

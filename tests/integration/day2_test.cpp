@@ -9,13 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <vector>
-#include <unistd.h>
 
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
@@ -53,8 +53,8 @@ class Day2Test : public ::testing::Test {
   }
 
   int run(const std::string& args, std::string* out = nullptr) {
-    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_PORT_RANGE=47000-47999 " + SUPACTL_BINARY + " " +
-                      args + " </dev/null";
+    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_PORT_RANGE=47000-47999 " + SUPACTL_BINARY +
+                      " " + args + " </dev/null";
     return test::run_shell(cmd, out);
   }
 
@@ -97,8 +97,8 @@ TEST_F(Day2Test, PsqlAndExecReturnTheCommandsOutputAndExitCode) {
   EXPECT_EQ(run("exec " + name + " db -- sh -c 'echo from-db; exit 7'", &out), 7) << out;
   EXPECT_NE(out.find("from-db"), std::string::npos) << out;
   // A script on standard input is run with psql -f.
-  EXPECT_EQ(test::run_shell("echo 'select 6 * 7;' | SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " psql " +
-                                name + " -- -A -t",
+  EXPECT_EQ(test::run_shell("echo 'select 6 * 7;' | SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY +
+                                " psql " + name + " -- -A -t",
                             &out),
             0)
       << out;
@@ -122,12 +122,14 @@ TEST_F(Day2Test, MigrateAppliesInNameOrderOnceAndStopsAtAFailingFile) {
   EXPECT_TRUE(j["applied"].empty()) << out;
   EXPECT_EQ(j["skipped"].size(), 2u) << out;
   EXPECT_EQ(sql("select count(*) from public.items"), "2");
-  EXPECT_EQ(sql("select string_agg(version || ':' || name, ',' order by version) from supabase_migrations.schema_migrations"),
-            "001:items,002:seed");
+  EXPECT_EQ(
+      sql("select string_agg(version || ':' || name, ',' order by version) from supabase_migrations.schema_migrations"),
+      "001:items,002:seed");
 
   // A good file, then a failing one: the good one stays, the failing one leaves no trace.
   std::ofstream(dir.path() / "003_more.sql") << "insert into public.items values (3, 'c');\n";
-  std::ofstream(dir.path() / "004_bad.sql") << "insert into public.items values (4, 'd');\nselect * from no_such_table;\n";
+  std::ofstream(dir.path() / "004_bad.sql")
+      << "insert into public.items values (4, 'd');\nselect * from no_such_table;\n";
   EXPECT_EQ(run("db migrate " + name + " " + dir.path().string() + " 2>&1", &out), 1) << out;
   EXPECT_NE(out.find("004_bad.sql"), std::string::npos) << out;
   EXPECT_NE(out.find("no_such_table"), std::string::npos) << out;
@@ -182,14 +184,18 @@ TEST_F(Day2Test, BackupDownVolumesRestoreGivesBackTheSameRowsAndFiles) {
   ASSERT_FALSE(names.empty()) << listing;
   EXPECT_EQ(names.front(), "manifest.json") << listing;
   auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
-  for (const char* n : {"db/roles.sql", "storage/minio.tar", "instance/instance.yaml"}) EXPECT_TRUE(has(n)) << n << "\n" << listing;
+  for (const char* n : {"db/roles.sql", "storage/minio.tar", "instance/instance.yaml"})
+    EXPECT_TRUE(has(n)) << n << "\n" << listing;
   EXPECT_EQ(std::count(names.begin(), names.end(), "manifest.json"), 1) << listing;
   std::string stored;
-  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/a.txt", &stored, &err), 0)
+  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/a.txt", &stored,
+                              &err),
+            0)
       << err;
   EXPECT_EQ(stored, "hello\n");
-  ASSERT_EQ(test::run_command("tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/photos/b.bin | sha256sum",
-                              &stored, &err),
+  ASSERT_EQ(test::run_command(
+                "tar -xzOf " + archive.string() + " storage/minio.tar | tar -xO data/stub/photos/b.bin | sha256sum",
+                &stored, &err),
             0)
       << err;
   EXPECT_NE(files.find(stored.substr(0, 64) + "  ./stub/photos/b.bin"), std::string::npos) << stored << files;
@@ -221,7 +227,8 @@ TEST_F(Day2Test, BackupDownVolumesRestoreGivesBackTheSameRowsAndFiles) {
   EXPECT_EQ(run("restore " + name + " " + archive.string(), &out), 4) << out;  // exists: needs --yes
   EXPECT_NE(out.find("--yes"), std::string::npos) << out;
   ASSERT_EQ(run("restore " + name + " " + archive.string() + " --yes --output json", &out), 0) << out;
-  nlohmann::json r = nlohmann::json::parse(out.substr(out.rfind("\n{") == std::string::npos ? out.find('{') : out.rfind("\n{") + 1));
+  nlohmann::json r =
+      nlohmann::json::parse(out.substr(out.rfind("\n{") == std::string::npos ? out.find('{') : out.rfind("\n{") + 1));
   EXPECT_TRUE(r["ok"].get<bool>()) << out;
   EXPECT_EQ(r["files_restored"], 2) << out;
   EXPECT_EQ(todos_checksum(), rows);

@@ -117,10 +117,15 @@ TEST_F(EngineTest, NetworkVolumeAndContainerLifecycle) {
 
   ContainerSpec spec = sleeper("life");
   spec.env = {"GREETING=hello"};
-  spec.mounts = {Mount{.type = Mount::Type::volume, .source = vol, .target = "/data", .read_only = false, .content_digest = {}}};
+  spec.mounts = {
+      Mount{.type = Mount::Type::volume, .source = vol, .target = "/data", .read_only = false, .content_digest = {}}};
   spec.networks = {EndpointSpec{.network = net, .aliases = {"db", "db.internal"}}};
-  spec.healthcheck = Healthcheck{.test = {"CMD-SHELL", "test -d /data"}, .interval_ns = 2'000'000'000,
-                                 .timeout_ns = 1'000'000'000, .start_period_ns = 0, .start_interval_ns = 0, .retries = 2};
+  spec.healthcheck = Healthcheck{.test = {"CMD-SHELL", "test -d /data"},
+                                 .interval_ns = 2'000'000'000,
+                                 .timeout_ns = 1'000'000'000,
+                                 .start_period_ns = 0,
+                                 .start_interval_ns = 0,
+                                 .retries = 2};
   spec.restart.name = "unless-stopped";
   engine->create_container(spec);
   engine->start_container(spec.name);
@@ -182,7 +187,9 @@ TEST_F(EngineTest, LogsAreDemultiplexedIntoStdoutAndStderr) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the first two lines never reached the log: " << both;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(engine->exec(spec.name, ExecSpec{.cmd = {"touch", "/tmp/go"}, .env = {}, .user = {}, .working_dir = {}, .tty = false})
+  ASSERT_EQ(engine
+                ->exec(spec.name,
+                       ExecSpec{.cmd = {"touch", "/tmp/go"}, .env = {}, .user = {}, .working_dir = {}, .tty = false})
                 .exit_code,
             0);
   EXPECT_EQ(engine->wait_container(spec.name, WaitCondition::not_running), 0);
@@ -216,13 +223,17 @@ TEST_F(EngineTest, ExecReturnsExitCodeAndSeparatedOutput) {
   ContainerSpec spec = sleeper("exec");
   engine->create_container(spec);
   engine->start_container(spec.name);
-  ExecResult r = engine->exec(spec.name, ExecSpec{.cmd = {"sh", "-c", "echo hi; echo oops >&2; exit 3"}, .env = {}, .user = {},
-                                                  .working_dir = {}, .tty = false});
+  ExecResult r = engine->exec(spec.name, ExecSpec{.cmd = {"sh", "-c", "echo hi; echo oops >&2; exit 3"},
+                                                  .env = {},
+                                                  .user = {},
+                                                  .working_dir = {},
+                                                  .tty = false});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "hi\n");
   EXPECT_EQ(r.err, "oops\n");
-  ExecResult env = engine->exec(spec.name, ExecSpec{.cmd = {"sh", "-c", "echo $X"}, .env = {"X=42"}, .user = {},
-                                                    .working_dir = {}, .tty = false});
+  ExecResult env = engine->exec(
+      spec.name,
+      ExecSpec{.cmd = {"sh", "-c", "echo $X"}, .env = {"X=42"}, .user = {}, .working_dir = {}, .tty = false});
   EXPECT_EQ(env.exit_code, 0);
   EXPECT_EQ(env.out, "42\n");
 }
@@ -231,7 +242,8 @@ TEST_F(EngineTest, ExecPipesStandardInputAndTheProcessSeesEndOfFile) {
   ContainerSpec spec = sleeper("stdin");
   engine->create_container(spec);
   engine->start_container(spec.name);
-  ExecSpec cat{.cmd = {"sh", "-c", "cat; echo done >&2; exit 4"}, .env = {}, .user = {}, .working_dir = {}, .tty = false};
+  ExecSpec cat{
+      .cmd = {"sh", "-c", "cat; echo done >&2; exit 4"}, .env = {}, .user = {}, .working_dir = {}, .tty = false};
   ExecResult r = engine->exec(spec.name, cat, {}, std::string("line one\nline two\n"));
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_EQ(r.out, "line one\nline two\n");
@@ -240,15 +252,16 @@ TEST_F(EngineTest, ExecPipesStandardInputAndTheProcessSeesEndOfFile) {
   // A large input while the process writes as much back: neither side may block the other.
   std::string big(3 * 1024 * 1024 + 17, 'x');
   for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
-  ExecResult echo = engine->exec(spec.name, ExecSpec{.cmd = {"cat"}, .env = {}, .user = {}, .working_dir = {}, .tty = false},
-                                 {}, big);
+  ExecResult echo = engine->exec(
+      spec.name, ExecSpec{.cmd = {"cat"}, .env = {}, .user = {}, .working_dir = {}, .tty = false}, {}, big);
   EXPECT_EQ(echo.exit_code, 0);
   EXPECT_EQ(echo.out.size(), big.size());
   EXPECT_TRUE(echo.out == big);
 
   // Empty input is an immediate end of file.
-  ExecResult wc = engine->exec(spec.name, ExecSpec{.cmd = {"wc", "-c"}, .env = {}, .user = {}, .working_dir = {}, .tty = false},
-                               {}, std::string());
+  ExecResult wc =
+      engine->exec(spec.name, ExecSpec{.cmd = {"wc", "-c"}, .env = {}, .user = {}, .working_dir = {}, .tty = false}, {},
+                   std::string());
   EXPECT_EQ(wc.exit_code, 0);
   EXPECT_NE(wc.out.find('0'), std::string::npos) << wc.out;
 }
@@ -258,7 +271,8 @@ TEST_F(EngineTest, ArchiveRoundTrip) {
   engine->create_container(spec);
   engine->start_container(spec.name);
   engine->put_archive(spec.name, "/tmp", make_tar("hello.txt", "hello from the host\n"));
-  ExecResult cat = engine->exec(spec.name, ExecSpec{.cmd = {"cat", "/tmp/hello.txt"}, .env = {}, .user = {}, .working_dir = {}, .tty = false});
+  ExecResult cat = engine->exec(
+      spec.name, ExecSpec{.cmd = {"cat", "/tmp/hello.txt"}, .env = {}, .user = {}, .working_dir = {}, .tty = false});
   EXPECT_EQ(cat.out, "hello from the host\n");
   std::string tar;
   engine->get_archive(spec.name, "/tmp/hello.txt", [&](std::string_view c) { tar.append(c); });
@@ -303,16 +317,20 @@ TEST_F(EngineTest, SaveAndLoadRoundTrip) {
   // with no other image and removing its one tag deletes it from the Engine for good.
   const std::string ref = "supactl-test/save-load-" + test::run_id() + ":1";
   std::string out, err;
-  ASSERT_EQ(test::run_command("d=$(mktemp -d) && echo 'saved by run " + test::run_id() + "' > $d/marker && tar -C $d -c . | "
-                                  "docker import -c 'LABEL " + test::k_test_label + "=1 " + test::k_run_label + "=" +
-                                  test::run_id() + "' - " + ref + " && rm -rf $d",
+  ASSERT_EQ(test::run_command("d=$(mktemp -d) && echo 'saved by run " + test::run_id() +
+                                  "' > $d/marker && tar -C $d -c . | "
+                                  "docker import -c 'LABEL " +
+                                  test::k_test_label + "=1 " + test::k_run_label + "=" + test::run_id() + "' - " + ref +
+                                  " && rm -rf $d",
                               &out, &err),
             0)
       << err;
   struct Untag {
     std::string ref;
     std::string container;
-    ~Untag() { test::run_shell("docker rm -f " + container + " >/dev/null 2>&1; docker rmi " + ref + " >/dev/null 2>&1"); }
+    ~Untag() {
+      test::run_shell("docker rm -f " + container + " >/dev/null 2>&1; docker rmi " + ref + " >/dev/null 2>&1");
+    }
   } untag{ref, unique_name("saveload")};
   const std::optional<ImageInfo> original = engine->inspect_image(ref);
   ASSERT_TRUE(original.has_value());
@@ -322,7 +340,8 @@ TEST_F(EngineTest, SaveAndLoadRoundTrip) {
   const std::string tar = (dir.path() / "image.tar").string();
   {
     std::ofstream file(tar, std::ios::binary);
-    engine->save_images({ref}, [&](std::string_view c) { file.write(c.data(), static_cast<std::streamsize>(c.size())); });
+    engine->save_images({ref},
+                        [&](std::string_view c) { file.write(c.data(), static_cast<std::streamsize>(c.size())); });
   }
   // The tarball is docker's own format: its manifest.json names the tag and the config blob
   // whose digest is the image id.
@@ -366,13 +385,14 @@ class LocalRegistry {
   LocalRegistry() {
     m_port = test::free_port();
     const std::string config = (m_dir.path() / "config.yml").string();
-    std::ofstream(config) << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " << (m_dir.path() / "data").string()
-                          << "\nhttp:\n  addr: 127.0.0.1:" << m_port << "\n";
+    std::ofstream(config) << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+                          << (m_dir.path() / "data").string() << "\nhttp:\n  addr: 127.0.0.1:" << m_port << "\n";
     std::string out;
     test::run_shell("(docker-registry serve " + config + " >" + (m_dir.path() / "log").string() + " 2>&1 & echo $! > " +
                         (m_dir.path() / "pid").string() + ")",
                     &out);
-    m_answers = test::eventually("curl -sf http://127.0.0.1:" + std::to_string(m_port) + "/v2/", std::chrono::seconds(10));
+    m_answers =
+        test::eventually("curl -sf http://127.0.0.1:" + std::to_string(m_port) + "/v2/", std::chrono::seconds(10));
   }
   ~LocalRegistry() { test::run_shell("kill $(cat " + (m_dir.path() / "pid").string() + ")"); }
   std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
@@ -392,7 +412,8 @@ TEST_F(EngineTest, PullFromLocalRegistrySucceedsAndMissingImageFails) {
   ASSERT_TRUE(registry.answers()) << "docker-registry did not answer on " << registry.address();
   const std::string ref = registry.address() + "/supactl-test/pulled:1";
   std::string out;
-  ASSERT_EQ(test::run_shell("docker tag " + std::string(k_test_image) + " " + ref + " && docker push " + ref, &out), 0) << out;
+  ASSERT_EQ(test::run_shell("docker tag " + std::string(k_test_image) + " " + ref + " && docker push " + ref, &out), 0)
+      << out;
   ASSERT_EQ(test::run_shell("docker rmi " + ref, &out), 0) << out;
   ASSERT_FALSE(engine->inspect_image(ref).has_value());
 
@@ -424,10 +445,11 @@ bool api_older(const std::string& a, const std::string& b) {
 TEST_F(EngineTest, DoctorPrintsTheEngineAndFailsClearlyWithoutOne) {
   // The oracle is the docker CLI, asked for the same Engine's version.
   std::string version, err;
-  ASSERT_EQ(test::run_command("docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} "
-                              "{{.Server.Os}} {{.Server.Arch}}'",
-                              &version, &err),
-            0)
+  ASSERT_EQ(
+      test::run_command("docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}} "
+                        "{{.Server.Os}} {{.Server.Arch}}'",
+                        &version, &err),
+      0)
       << err;
   std::istringstream fields(version);
   std::string server, api, min_api, os, arch;
@@ -439,7 +461,8 @@ TEST_F(EngineTest, DoctorPrintsTheEngineAndFailsClearlyWithoutOne) {
   std::string out;
   ASSERT_EQ(test::run_command(std::string(SUPACTL_BINARY) + " doctor", &out, &err), 0) << out << err;
   EXPECT_NE(out.find("engine       Docker " + server + " on " + os + "/" + arch + "\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("API          " + in_use + " in use (Engine " + min_api + ".." + api + ", supactl "), std::string::npos)
+  EXPECT_NE(out.find("API          " + in_use + " in use (Engine " + min_api + ".." + api + ", supactl "),
+            std::string::npos)
       << out;
 
   ASSERT_EQ(test::run_command(std::string(SUPACTL_BINARY) + " --output json doctor", &out, &err), 0) << out << err;

@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -18,11 +22,7 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
@@ -222,9 +222,9 @@ TEST_F(FullStackTest, InitUpIsHealthyDataSurvivesDownUpAndASecondUpWritesNothing
   ASSERT_EQ(run("up " + name, &out), 0) << out;
   EXPECT_NE(out.find("up to date"), std::string::npos) << out;
   std::string until = std::to_string(std::time(nullptr) + 1);
-  std::string events = sh("docker events --since " + since + " --until " + until +
-                          " --filter label=com.docker.compose.project=" + name +
-                          " --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'");
+  std::string events =
+      sh("docker events --since " + since + " --until " + until + " --filter label=com.docker.compose.project=" + name +
+         " --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'");
   // Health-check execs (exec_create, exec_start, exec_die) are the Engine's own and allowed.
   std::istringstream lines(events);
   std::string line;
@@ -244,7 +244,8 @@ TEST_F(FullStackTest, ChangingOneServicesEnvRecreatesOnlyThatService) {
   const std::string objects = networks_and_volumes(name);
   EXPECT_NE(objects.find("networks:\n" + name + "_"), std::string::npos) << objects;
   EXPECT_NE(objects.find("\n" + name + "_db-data"), std::string::npos) << objects;
-  std::ofstream(dir(name) / "compose.override.yml") << "services:\n  imgproxy:\n    environment:\n      EXTRA_FLAG: \"on\"\n";
+  std::ofstream(dir(name) / "compose.override.yml")
+      << "services:\n  imgproxy:\n    environment:\n      EXTRA_FLAG: \"on\"\n";
   ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
   EXPECT_NE(out.find("imgproxy"), std::string::npos) << out;
   EXPECT_EQ(containers(name), before) << "--dry-run changed something";
@@ -537,8 +538,8 @@ TEST_F(FullStackTest, PsqlAndExecOnATerminalAreInteractive) {
   // typescript (flushed as it goes, -f), not a pause.
   const std::string typescript = (home.path() / "psql.typescript").string();
   out = sh("(printf 'select 40+2 as answer;\\n'; timeout 30 sh -c 'until grep -qs \"(1 row)\" " + typescript +
-               "; do sleep 0.1; done'; printf '\\\\q\\n') | timeout 60 script -qfec \"" + env + SUPACTL_BINARY + " psql " +
-               name + "\" " + typescript,
+               "; do sleep 0.1; done'; printf '\\\\q\\n') | timeout 60 script -qfec \"" + env + SUPACTL_BINARY +
+               " psql " + name + "\" " + typescript,
            &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("postgres=#"), std::string::npos) << "no interactive prompt: " << out;
@@ -595,8 +596,9 @@ TEST_F(FullStackTest, DefaultInstanceIsPlainHttpOnLoopbackTrustsOnlyItsEdgeAndSt
   EXPECT_NE(out.find("API      http://localhost:" + http + "\n"), std::string::npos) << out;
   // A stock client on the printed URL, with the anon key, no -k.
   std::string anon = sh("grep '^ANON_KEY=' " + (dir(name) / "secrets.env").string() + " | cut -d= -f2-");
-  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' -H 'apikey: " + anon + "' http://localhost:" + http + "/rest/v1/"),
-            "200");
+  EXPECT_EQ(
+      sh("curl -s -o /dev/null -w '%{http_code}' -H 'apikey: " + anon + "' http://localhost:" + http + "/rest/v1/"),
+      "200");
 
   // Kong believes X-Forwarded-For only from the instance's edge network.
   std::string subnet = sh("docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' " + name + "_edge");
@@ -608,21 +610,23 @@ TEST_F(FullStackTest, DefaultInstanceIsPlainHttpOnLoopbackTrustsOnlyItsEdgeAndSt
 
   // No JWT secret in any database setting, nor in the db or rest environment.
   auto stored = [&] {
-    return sh("docker exec " + name + "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -tAc "
+    return sh("docker exec " + name +
+              "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -tAc "
               "\"select count(*) from pg_db_role_setting where array_to_string(setconfig, ',') like '%jwt_secret%'\"");
   };
   EXPECT_EQ(stored(), "0");
   for (const char* service : {"db", "rest"}) {
     std::string e = sh("docker inspect -f '{{json .Config.Env}}' " + ids[service]);
     std::string secret = sh("grep '^JWT_SECRET=' " + (dir(name) / "secrets.env").string() + " | cut -d= -f2-");
-    EXPECT_EQ(e.find("JWT_SECRET=" + secret), service == std::string("rest") ? e.find("PGRST_JWT_SECRET=" + secret) + 6
-                                                                                 : std::string::npos)
+    EXPECT_EQ(e.find("JWT_SECRET=" + secret),
+              service == std::string("rest") ? e.find("PGRST_JWT_SECRET=" + secret) + 6 : std::string::npos)
         << service << ": " << e;
     EXPECT_EQ(e.find("APP_SETTINGS_JWT_SECRET"), std::string::npos) << service;
   }
   // Data made by an older supactl: the setting is there and the marker is not. `up` removes it once.
   psql(name, "select 1");
-  sh("docker exec " + name + "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -c "
+  sh("docker exec " + name +
+     "-db-1 psql -U supabase_admin -h /var/run/postgresql -d postgres -c "
      "\"ALTER DATABASE postgres SET \\\"app.settings.jwt_secret\\\" TO 'old-secret'\"");
   ASSERT_EQ(stored(), "1");
   std::filesystem::remove(dir(name) / ".jwt-setting-reset");
@@ -649,8 +653,8 @@ TEST_F(FullStackTest, TlsInternalInstanceExportsItsRootCaAndCurlVerifiesAgainstI
   EXPECT_EQ(sh("openssl x509 -noout -subject -in " + pem.string() + " | grep -c 'Caddy Local Authority'"), "1");
   // TLS verified against the exported root (no -k), SNI = the instance's domain.
   std::string code;
-  EXPECT_TRUE(test::eventually("test \"$(curl -s -o /dev/null -w '%{http_code}' --cacert " + pem.string() + " --resolve " +
-                                   domain + ":" + https + ":127.0.0.1 https://" + domain + ":" + https +
+  EXPECT_TRUE(test::eventually("test \"$(curl -s -o /dev/null -w '%{http_code}' --cacert " + pem.string() +
+                                   " --resolve " + domain + ":" + https + ":127.0.0.1 https://" + domain + ":" + https +
                                    "/rest/v1/)\" = 200",
                                std::chrono::seconds(10), &code))
       << code;

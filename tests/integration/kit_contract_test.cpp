@@ -64,8 +64,8 @@ class KitContract : public ::testing::Test {
       has_network = true;
     }
     if (db && !has_db) {
-      sh("docker run -d " + label + " --name " + prefix + "-db --network " + prefix +
-         "-net --network-alias db " + image_of("redis") + " redis-server --port 5432 --protected-mode no --save ''");
+      sh("docker run -d " + label + " --name " + prefix + "-db --network " + prefix + "-net --network-alias db " +
+         image_of("redis") + " redis-server --port 5432 --protected-mode no --save ''");
       // Ready once it accepts connections (polled with the image's own redis-cli).
       EXPECT_TRUE(poll("docker exec " + prefix + "-db redis-cli -p 5432 ping", 30s));
       has_db = true;
@@ -158,8 +158,10 @@ TEST_F(KitContract, EntrypointCmdUserAndWorkdirAreTheRealImagesOnes) {
       {"supavisor", {R"(["/usr/bin/tini","-s","-g","--","/app/limits.sh"])", R"(["/app/bin/server"])", "", "/app"}},
   };
   for (const auto& [service, w] : want) {
-    std::string got = sh("docker image inspect -f '{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{.Config.User}}|"
-                         "{{.Config.WorkingDir}}|{{index .Config.Labels \"dev.supactl.kit\"}}' " + image_of(service));
+    std::string got =
+        sh("docker image inspect -f '{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{.Config.User}}|"
+           "{{.Config.WorkingDir}}|{{index .Config.Labels \"dev.supactl.kit\"}}' " +
+           image_of(service));
     EXPECT_EQ(got, std::string(w.entrypoint) + "|" + w.cmd + "|" + w.user + "|" + w.workdir + "|stand-in") << service;
   }
   // The users the real images have: kong (not 1000, which is ubuntu's), supabase 1000 (auth),
@@ -179,8 +181,8 @@ TEST_F(KitContract, EntrypointCmdUserAndWorkdirAreTheRealImagesOnes) {
 }
 
 TEST_F(KitContract, EachImageHasExactlyTheToolsOfItsRealImage) {
-  const std::vector<std::string> checked = {"sh",   "bash",    "curl",    "wget", "nc",   "node", "awk",
-                                            "sed",  "perl",    "timeout", "openssl", "tini", "sudo", "jq"};
+  const std::vector<std::string> checked = {"sh",  "bash", "curl",    "wget",    "nc",   "node", "awk",
+                                            "sed", "perl", "timeout", "openssl", "tini", "sudo", "jq"};
   const std::map<std::string, std::set<std::string>> has = {
       {"kong", {"sh", "bash", "awk", "sed", "perl", "timeout", "openssl"}},
       {"auth", {"sh", "wget", "nc", "awk", "sed", "timeout"}},
@@ -207,8 +209,8 @@ TEST_F(KitContract, EachImageHasExactlyTheToolsOfItsRealImage) {
                              "process.stdout.write(found.join(' '))";
   for (const auto& [service, tools] : has) {
     std::string node = service == "meta" ? "node" : "/.standin/node";
-    std::string got =
-        sh("docker run --rm " + label + " --user 0 --entrypoint " + node + " " + image_of(service) + " -e \"" + script + "\"");
+    std::string got = sh("docker run --rm " + label + " --user 0 --entrypoint " + node + " " + image_of(service) +
+                         " -e \"" + script + "\"");
     std::string want;
     for (const auto& t : checked) {
       if (tools.count(t)) want += (want.empty() ? "" : " ") + t;
@@ -258,9 +260,12 @@ TEST_F(KitContract, KongRunsOnlyDbLessFromAFilledDeclarativeConfigInItsWritableP
   expect_fatal("kong", "-e KONG_DATABASE=off -e KONG_DECLARATIVE_CONFIG=/home/kong/missing.yml", "", "missing.yml");
   // An unfilled placeholder, and a plugin that KONG_PLUGINS does not enable.
   sh("printf '_format_version: \"2.1\"\\nconsumers:\\n  - username: anon\\n    keyauth_credentials:\\n"
-     "      - key: $SUPABASE_ANON_KEY\\n' > " + files + "/placeholder.yml && chmod a+r " + files + "/placeholder.yml");
-  expect_fatal("kong", "-v @FILES@/placeholder.yml:/home/kong/kong.yml:ro -e KONG_DATABASE=off "
-               "-e KONG_DECLARATIVE_CONFIG=/home/kong/kong.yml", "", "$SUPABASE_ANON_KEY");
+     "      - key: $SUPABASE_ANON_KEY\\n' > " +
+     files + "/placeholder.yml && chmod a+r " + files + "/placeholder.yml");
+  expect_fatal("kong",
+               "-v @FILES@/placeholder.yml:/home/kong/kong.yml:ro -e KONG_DATABASE=off "
+               "-e KONG_DECLARATIVE_CONFIG=/home/kong/kong.yml",
+               "", "$SUPABASE_ANON_KEY");
   expect_fatal("kong", yml + "-e KONG_DATABASE=off -e KONG_DECLARATIVE_CONFIG=/home/kong/kong.yml -e KONG_PLUGINS=acl",
                "", "plugin 'cors' not enabled");
   // The prefix must be writable by the user kong runs as: not on a read-only root, not as
@@ -276,7 +281,8 @@ TEST_F(KitContract, KongRunsOnlyDbLessFromAFilledDeclarativeConfigInItsWritableP
   EXPECT_EQ(status_of(c, "http://127.0.0.1:8001/status"), "200") << logs(c);
   std::string ip = sh("docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' " + c);
   EXPECT_EQ(status_of(c, "http://" + ip + ":8000/status"), "200");
-  EXPECT_NE(status_of(c, "http://" + ip + ":8001/status", "", 1s).substr(0, 1), "2") << "admin listens beyond localhost";
+  EXPECT_NE(status_of(c, "http://" + ip + ":8001/status", "", 1s).substr(0, 1), "2")
+      << "admin listens beyond localhost";
   int rc = 0;
   EXPECT_NE(sh("docker exec " + c + " kong health", &rc).find("Kong is healthy at /usr/local/kong"), std::string::npos);
   EXPECT_EQ(rc, 0);
@@ -295,11 +301,14 @@ TEST_F(KitContract, KongRunsSupactlsEntrypointScriptUnderItsOwnShell) {
   // unfilled (its variable missing) must fail.
   std::string tpl = files + "/temp.yml";
   sh("printf '_format_version: \"2.1\"\\nconsumers:\\n  - username: anon\\n    keyauth_credentials:\\n"
-     "      - key: $SUPABASE_ANON_KEY\\nplugins:\\n  - name: cors\\n' > " + tpl + " && chmod a+r " + tpl);
-  const std::string mounts = "-v " + tpl + ":/home/kong/temp.yml:ro -v " SUPACTL_SOURCE_DIR
-                             "/templates/kong-entrypoint.sh:/home/kong/kong-entrypoint.sh:ro "
-                             "--entrypoint /bin/sh -e KONG_DATABASE=off -e KONG_DECLARATIVE_CONFIG=/usr/local/kong/kong.yml "
-                             "-e KONG_PLUGINS=request-transformer,cors,key-auth,acl ";
+     "      - key: $SUPABASE_ANON_KEY\\nplugins:\\n  - name: cors\\n' > " +
+     tpl + " && chmod a+r " + tpl);
+  const std::string mounts =
+      "-v " + tpl +
+      ":/home/kong/temp.yml:ro -v " SUPACTL_SOURCE_DIR
+      "/templates/kong-entrypoint.sh:/home/kong/kong-entrypoint.sh:ro "
+      "--entrypoint /bin/sh -e KONG_DATABASE=off -e KONG_DECLARATIVE_CONFIG=/usr/local/kong/kong.yml "
+      "-e KONG_PLUGINS=request-transformer,cors,key-auth,acl ";
   expect_fatal("kong", mounts, "/home/kong/kong-entrypoint.sh", "$SUPABASE_ANON_KEY");
   std::string c = start("kong", "kong-tpl", network(false) + mounts + "-e SUPABASE_ANON_KEY=kit-anon",
                         "/home/kong/kong-entrypoint.sh");
@@ -313,8 +322,11 @@ TEST_F(KitContract, KongRunsSupactlsEntrypointScriptUnderItsOwnShell) {
 
 TEST_F(KitContract, GotrueNeedsItsRequiredKeysAnAbsoluteExternalUrlAndItsDb) {
   const std::string s = test::k_kit_jwt_secret;
-  const std::string all = network() + "-e GOTRUE_DB_DRIVER=postgres -e GOTRUE_DB_DATABASE_URL=postgres://u:p@db:5432/postgres "
-                          "-e GOTRUE_JWT_SECRET=" + s + " -e API_EXTERNAL_URL=http://localhost:8000 "
+  const std::string all = network() +
+                          "-e GOTRUE_DB_DRIVER=postgres -e GOTRUE_DB_DATABASE_URL=postgres://u:p@db:5432/postgres "
+                          "-e GOTRUE_JWT_SECRET=" +
+                          s +
+                          " -e API_EXTERNAL_URL=http://localhost:8000 "
                           "-e GOTRUE_SITE_URL=http://localhost:3000 ";
   auto without = [&](const std::string& key) {
     std::string a = all;
@@ -330,8 +342,8 @@ TEST_F(KitContract, GotrueNeedsItsRequiredKeysAnAbsoluteExternalUrlAndItsDb) {
   expect_fatal("auth", without("API_EXTERNAL_URL") + "-e API_EXTERNAL_URL=localhost:8000", "", "API_EXTERNAL_URL");
   expect_fatal("auth", without("API_EXTERNAL_URL") + "-e API_EXTERNAL_URL=", "", "API_EXTERNAL_URL");
   // DATABASE_URL is the alternative key of the db URL.
-  std::string alt = start("auth", "auth-alt",
-                          without("GOTRUE_DB_DATABASE_URL") + "-e DATABASE_URL=postgres://u:p@db:5432/postgres");
+  std::string alt =
+      start("auth", "auth-alt", without("GOTRUE_DB_DATABASE_URL") + "-e DATABASE_URL=postgres://u:p@db:5432/postgres");
   // Listening default: GOTRUE_API_PORT (alt PORT), else 8081.
   EXPECT_EQ(status_of(alt, "http://127.0.0.1:8081/health"), "200") << logs(alt);
   std::string port = start("auth", "auth-port", all + "-e PORT=9998");
@@ -357,8 +369,8 @@ TEST_F(KitContract, PostgrestChecksItsJwtSecretAndPortsAndReadyNeedsTheAdminServ
   std::string out = sh("docker exec " + c + " postgrest --ready", &rc);
   EXPECT_EQ(rc, 0) << out;
   // A JWK as the secret is not subject to the 32-character rule.
-  std::string jwk = start("rest", "rest-jwk", good("rest", "-e PGRST_JWT_SECRET='{\"kty\":\"oct\",\"k\":\"c2hvcnQ\"}'"),
-                          "postgrest");
+  std::string jwk =
+      start("rest", "rest-jwk", good("rest", "-e PGRST_JWT_SECRET='{\"kty\":\"oct\",\"k\":\"c2hvcnQ\"}'"), "postgrest");
   EXPECT_EQ(status_of(jwk, "http://127.0.0.1:3001/ready"), "200") << logs(jwk);
 }
 
@@ -406,11 +418,14 @@ TEST_F(KitContract, RealtimeChecksItsEnvRunsMigrateAndSeedAndGuardsTenantHealthW
   EXPECT_EQ(status_of(c, "http://127.0.0.1:4000/healthcheck"), "200");
   // The template's health check, with the real image's curl.
   int rc = 0;
-  sh("docker exec " + c + " curl -sSfL --head -o /dev/null -H 'Authorization: Bearer " + test::k_kit_jwt + "' " + health, &rc);
+  sh("docker exec " + c + " curl -sSfL --head -o /dev/null -H 'Authorization: Bearer " + test::k_kit_jwt + "' " +
+         health,
+     &rc);
   EXPECT_EQ(rc, 0);
   // Without SEED_SELF_HOST the tenant does not exist.
   std::string unseeded = start("realtime", "realtime-unseeded", without("SEED_SELF_HOST"));
-  EXPECT_EQ(status_of(unseeded, health, std::string("Authorization: Bearer ") + test::k_kit_jwt), "404") << logs(unseeded);
+  EXPECT_EQ(status_of(unseeded, health, std::string("Authorization: Bearer ") + test::k_kit_jwt), "404")
+      << logs(unseeded);
 }
 
 // --- services that migrate at boot -----------------------------------------------------------
@@ -433,12 +448,14 @@ TEST_F(KitContract, MigratingServicesExitWhenTheirDbDoesNotAnswer) {
 // --- storage ---------------------------------------------------------------------------------
 
 TEST_F(KitContract, StorageNeedsAJwtSecretAndItsDatabaseAndListensOnServerPort) {
-  expect_fatal("storage", network() + "-e DATABASE_URL=postgres://u:p@db:5432/postgres", "", "AUTH_JWT_SECRET is undefined");
+  expect_fatal("storage", network() + "-e DATABASE_URL=postgres://u:p@db:5432/postgres", "",
+               "AUTH_JWT_SECRET is undefined");
   expect_fatal("storage", network() + "-e AUTH_JWT_SECRET=x", "", "DATABASE_URL is undefined");
   expect_fatal("storage", good("storage", "-e JWT_JWKS=not-json"), "", "JWT_JWKS");
   // PGRST_JWT_SECRET is the fallback of AUTH_JWT_SECRET; SERVER_PORT (then PORT) moves it.
-  std::string c = start("storage", "storage",
-                        network() + "-e PGRST_JWT_SECRET=x -e DATABASE_URL=postgres://u:p@db:5432/postgres -e PORT=5002");
+  std::string c =
+      start("storage", "storage",
+            network() + "-e PGRST_JWT_SECRET=x -e DATABASE_URL=postgres://u:p@db:5432/postgres -e PORT=5002");
   EXPECT_EQ(status_of(c, "http://127.0.0.1:5002/status"), "200") << logs(c);
   std::string d = start("storage", "storage-default", good("storage"));
   EXPECT_EQ(status_of(d, "http://127.0.0.1:5000/status"), "200") << logs(d);
@@ -477,8 +494,10 @@ TEST_F(KitContract, StudioBindsHostnameSoLocalhostWorksOnlyWithHostnameZero) {
   EXPECT_EQ(status_of(c, "http://127.0.0.1:3000/api/platform/profile"), "200") << logs(c);
   // The template's health check: node's fetch (the image has node, no curl).
   int rc = 0;
-  sh("docker exec " + c + " node -e \"fetch('http://localhost:3000/api/platform/profile').then((r) => "
-     "{ if (r.status !== 200) throw new Error(r.status) })\"", &rc);
+  sh("docker exec " + c +
+         " node -e \"fetch('http://localhost:3000/api/platform/profile').then((r) => "
+         "{ if (r.status !== 200) throw new Error(r.status) })\"",
+     &rc);
   EXPECT_EQ(rc, 0);
 }
 
@@ -534,9 +553,11 @@ TEST_F(KitContract, MinioChecksItsCredentialsAndMcMakesBucketsWithThem) {
 // --- logflare --------------------------------------------------------------------------------
 
 TEST_F(KitContract, LogflareNeedsAResolvableDbHostAndABackendUrl) {
-  expect_fatal("analytics", network() + "-e POSTGRES_BACKEND_URL=postgresql://u:p@db:5432/_supabase", "", "DB_HOSTNAME");
-  expect_fatal("analytics", network() + "-e DB_HOSTNAME=no-such-host -e POSTGRES_BACKEND_URL=postgresql://u:p@db:5432/x",
-               "", "Failed to detect IP version");
+  expect_fatal("analytics", network() + "-e POSTGRES_BACKEND_URL=postgresql://u:p@db:5432/_supabase", "",
+               "DB_HOSTNAME");
+  expect_fatal("analytics",
+               network() + "-e DB_HOSTNAME=no-such-host -e POSTGRES_BACKEND_URL=postgresql://u:p@db:5432/x", "",
+               "Failed to detect IP version");
   expect_fatal("analytics", network() + "-e DB_HOSTNAME=db", "", "Missing Google or Backend credentials");
   std::string c = start("analytics", "analytics", good("analytics"));
   EXPECT_EQ(status_of(c, "http://127.0.0.1:4000/health"), "200") << logs(c);
@@ -577,9 +598,10 @@ TEST_F(KitContract, SupavisorChecksItsKeysAndRaisesTheOpenFilesLimit) {
                "VAULT_ENC_KEY");
   // pooler.exs with CRLF line endings is a syntax error (the template's eval step).
   sh("printf 'x = 1\\r\\n' > " + files + "/pooler.exs && chmod a+r " + files + "/pooler.exs");
-  expect_fatal("supavisor", good("supavisor", "-v @FILES@/pooler.exs:/etc/pooler/pooler.exs:ro"),
-               "/bin/sh -c '/app/bin/migrate && /app/bin/supavisor eval \"$(cat /etc/pooler/pooler.exs)\" && /app/bin/server'",
-               "SyntaxError");
+  expect_fatal(
+      "supavisor", good("supavisor", "-v @FILES@/pooler.exs:/etc/pooler/pooler.exs:ro"),
+      "/bin/sh -c '/app/bin/migrate && /app/bin/supavisor eval \"$(cat /etc/pooler/pooler.exs)\" && /app/bin/server'",
+      "SyntaxError");
   std::string c = start("supavisor", "supavisor", good("supavisor"));
   EXPECT_EQ(status_of(c, "http://127.0.0.1:4000/api/health"), "200") << logs(c);
   int rc = 0;

@@ -57,8 +57,8 @@ class KitTest : public ::testing::Test {
                   const std::string& cmd = "") {
     std::string name = prefix + "-" + suffix;
     int rc = 0;
-    std::string out = sh("docker run -d --name " + name + " --label " + test::k_test_label + "=" + prefix + " " +
-                             args + " " + image + " " + cmd,
+    std::string out = sh("docker run -d --name " + name + " --label " + test::k_test_label + "=" + prefix + " " + args +
+                             " " + image + " " + cmd,
                          &rc);
     EXPECT_EQ(rc, 0) << out;
     return name;
@@ -114,10 +114,12 @@ TEST_F(KitTest, DbInitialisesRunsInitSqlAcceptsBothLoginsAndKeepsDataAcrossRecre
   // An init script in the folder upstream's image runs, as supactl's roles.sql does: it gives
   // authenticator the instance's password and creates a table.
   std::string init = sh("mktemp -d");
-  sh("chmod 755 " + init + " && printf '%s\\n' "
+  sh("chmod 755 " + init +
+     " && printf '%s\\n' "
      "\"ALTER USER authenticator WITH PASSWORD 'kit-secret';\" "
      "'CREATE TABLE public.kit_seed (id int primary key, note text);' "
-     "\"INSERT INTO public.kit_seed VALUES (1, 'from init');\" > " + init + "/50-seed.sql && chmod 644 " + init + "/50-seed.sql");
+     "\"INSERT INTO public.kit_seed VALUES (1, 'from init');\" > " +
+     init + "/50-seed.sql && chmod 644 " + init + "/50-seed.sql");
   std::string args = "--network " + prefix + "-net -e POSTGRES_PASSWORD=kit-secret -v " + prefix +
                      "-data:/var/lib/postgresql/data -v " + init + ":/docker-entrypoint-initdb.d/init-scripts:ro";
   std::string db = run("db", image, args);
@@ -148,7 +150,8 @@ TEST_F(KitTest, DbInitialisesRunsInitSqlAcceptsBothLoginsAndKeepsDataAcrossRecre
   }
   // A wrong password is refused: the network path really checks it.
   sh("docker run --rm --label " + std::string(test::k_test_label) + "=" + prefix + " --network " + prefix +
-         "-net -e PGPASSWORD=wrong --entrypoint psql " + image + " -h " + db + " -U postgres -c 'select 1' >/dev/null 2>&1",
+         "-net -e PGPASSWORD=wrong --entrypoint psql " + image + " -h " + db +
+         " -U postgres -c 'select 1' >/dev/null 2>&1",
      &rc);
   EXPECT_NE(rc, 0);
 
@@ -176,8 +179,9 @@ TEST_F(KitTest, CaddyServesACaddyfile) {
      "/Caddyfile && chmod 644 " + dir + "/Caddyfile");
   std::string caddy = run("caddy", kit_ref("caddy"), "-v " + dir + "/Caddyfile:/etc/caddy/Caddyfile:ro");
   std::string out;
-  EXPECT_TRUE(eventually("docker exec " + caddy + " wget -qO- http://127.0.0.1:8080/ | grep -q 'served by the kit caddy'",
-                         std::chrono::seconds(30), &out))
+  EXPECT_TRUE(
+      eventually("docker exec " + caddy + " wget -qO- http://127.0.0.1:8080/ | grep -q 'served by the kit caddy'",
+                 std::chrono::seconds(30), &out))
       << sh("docker logs " + caddy + " 2>&1 | tail -5");
   sh("rm -rf " + dir);
 }
@@ -237,9 +241,9 @@ TEST_F(KitTest, EveryStandInAnswersItsHealthPathAndReportsItsEnvironment) {
     const auto& how = table.at(service);
     if (how.health.empty()) continue;  // not a server (mc): kit_contract_test runs it
     ++checked;
-    std::string c = run("s-" + service, image,
-                        "--network " + prefix + "-net -e KIT_PROBE=" + service + " " + test::with_files(how.args, files),
-                        how.cmd);
+    std::string c =
+        run("s-" + service, image,
+            "--network " + prefix + "-net -e KIT_PROBE=" + service + " " + test::with_files(how.args, files), how.cmd);
     std::string base = "http://127.0.0.1:" + std::to_string(how.port);
     std::string get = "docker exec " + c + " /.standin/get " + (how.header.empty() ? "" : "-H '" + how.header + "' ");
     std::string out;

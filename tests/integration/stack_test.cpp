@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,9 +18,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
@@ -195,8 +195,10 @@ TEST_F(StackTest, ChangedEnvRecreatesOnlyThatServiceAndDataSurvivesDownUp) {
   up_ok(request(p));
   const std::string db_id = engine->inspect_container(p + "-db-1").id;
   const std::string api_id = engine->inspect_container(p + "-api-1").id;
-  docker::ExecResult w = engine->exec(p + "-db-1", docker::ExecSpec{.cmd = {"sh", "-c", "echo kept > /data/row"}, .env = {},
-                                                                   .user = {}, .working_dir = {}, .tty = false});
+  docker::ExecResult w = engine->exec(
+      p + "-db-1",
+      docker::ExecSpec{
+          .cmd = {"sh", "-c", "echo kept > /data/row"}, .env = {}, .user = {}, .working_dir = {}, .tty = false});
   ASSERT_EQ(w.exit_code, 0);
 
   UpResult changed = up_ok(request(p, "two"));
@@ -213,8 +215,9 @@ TEST_F(StackTest, ChangedEnvRecreatesOnlyThatServiceAndDataSurvivesDownUp) {
   EXPECT_EQ(project_volumes(*engine, p).size(), 1u);  // data kept
 
   up_ok(request(p, "two"));
-  docker::ExecResult r = engine->exec(p + "-db-1", docker::ExecSpec{.cmd = {"cat", "/data/row"}, .env = {}, .user = {},
-                                                                   .working_dir = {}, .tty = false});
+  docker::ExecResult r = engine->exec(
+      p + "-db-1",
+      docker::ExecSpec{.cmd = {"cat", "/data/row"}, .env = {}, .user = {}, .working_dir = {}, .tty = false});
   EXPECT_EQ(r.out, "kept\n");
 
   plan::DownOptions wipe;

@@ -6,14 +6,14 @@
 
 #include <supactl/compose/model.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace supactl::test {
 
@@ -58,10 +58,12 @@ void ensure_test_image() {
   std::string out;
   const std::string script =
       "set -e; d=$(mktemp -d); mkdir -p $d/bin $d/tmp $d/data $d/etc; cp /bin/busybox $d/bin/busybox; "
-      "for a in sh ash cat echo sleep test ls mkdir touch wget nc httpd env printf grep head tail rm true false kill id "
+      "for a in sh ash cat echo sleep test ls mkdir touch wget nc httpd env printf grep head tail rm true false kill "
+      "id "
       "hostname date seq wc sort tee; do ln -s busybox $d/bin/$a; done; "
       "echo 'root:x:0:0:root:/:/bin/sh' > $d/etc/passwd; "
-      "tar -C $d -c . | docker import -c 'ENV PATH=/bin' - " + std::string(k_test_image) + " >/dev/null; rm -rf $d";
+      "tar -C $d -c . | docker import -c 'ENV PATH=/bin' - " +
+      std::string(k_test_image) + " >/dev/null; rm -rf $d";
   if (run_shell(script, &out) != 0) throw std::runtime_error("cannot import the test image: " + out);
 }
 

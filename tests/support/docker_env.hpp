@@ -67,24 +67,24 @@ void remove_test_objects(const std::string& project_prefix);
 }  // namespace supactl::test
 
 /// In a test body or SetUp: the Engine, or skip (fail when CI=true).
-#define SUPACTL_REQUIRE_ENGINE(var)                                                       \
-  std::string supactl_why_;                                                                \
-  ::supactl::docker::Engine* var = ::supactl::test::shared_engine(&supactl_why_);          \
-  if (var == nullptr) {                                                                    \
-    const char* ci_ = std::getenv("CI");                                                   \
-    if (ci_ != nullptr && std::string(ci_) == "true") {                                    \
-      FAIL() << "no Docker Engine in CI: " << supactl_why_;                                \
-    }                                                                                      \
-    GTEST_SKIP() << "no Docker Engine: " << supactl_why_;                                  \
+#define SUPACTL_REQUIRE_ENGINE(var)                                               \
+  std::string supactl_why_;                                                       \
+  ::supactl::docker::Engine* var = ::supactl::test::shared_engine(&supactl_why_); \
+  if (var == nullptr) {                                                           \
+    const char* ci_ = std::getenv("CI");                                          \
+    if (ci_ != nullptr && std::string(ci_) == "true") {                           \
+      FAIL() << "no Docker Engine in CI: " << supactl_why_;                       \
+    }                                                                             \
+    GTEST_SKIP() << "no Docker Engine: " << supactl_why_;                         \
   }
 
 /// In SetUp, after SUPACTL_REQUIRE_ENGINE: skip without the image kit (fail when CI=true).
-#define SUPACTL_REQUIRE_KIT()                                                                       \
-  if (!::supactl::test::kit_registry_answers()) {                                                   \
-    const char* ci_ = std::getenv("CI");                                                            \
-    if (ci_ != nullptr && std::string(ci_) == "true") {                                             \
-      FAIL() << "the image kit's registry does not answer on " << ::supactl::test::k_kit_registry   \
-             << "; run tests/images/kit up";                                                        \
-    }                                                                                               \
+#define SUPACTL_REQUIRE_KIT()                                                                              \
+  if (!::supactl::test::kit_registry_answers()) {                                                          \
+    const char* ci_ = std::getenv("CI");                                                                   \
+    if (ci_ != nullptr && std::string(ci_) == "true") {                                                    \
+      FAIL() << "the image kit's registry does not answer on " << ::supactl::test::k_kit_registry          \
+             << "; run tests/images/kit up";                                                               \
+    }                                                                                                      \
     GTEST_SKIP() << "no image kit on " << ::supactl::test::k_kit_registry << " (run tests/images/kit up)"; \
   }

@@ -57,9 +57,18 @@ class FakeEngine : public docker::Engine {
     return m_containers.count(name) != 0;
   }
 
-  docker::PingInfo ping() override { record("ping"); return {"1.41", "linux", "inactive"}; }
-  docker::VersionInfo version() override { record("version"); return {"fake", "1.41", "1.12", "linux", "amd64"}; }
-  nlohmann::json info() override { record("info"); return nlohmann::json::object(); }
+  docker::PingInfo ping() override {
+    record("ping");
+    return {"1.41", "linux", "inactive"};
+  }
+  docker::VersionInfo version() override {
+    record("version");
+    return {"fake", "1.41", "1.12", "linux", "amd64"};
+  }
+  nlohmann::json info() override {
+    record("info");
+    return nlohmann::json::object();
+  }
   std::string api_version() const override { return "1.41"; }
   void events(const docker::Filters&, int64_t, int64_t, const docker::EventSink&) override {}
 
@@ -67,8 +76,12 @@ class FakeEngine : public docker::Engine {
     record("create_network " + spec.name);
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_networks.count(spec.name) != 0) throw docker::EngineError(docker::ErrorKind::conflict, 409, "exists");
-    m_networks[spec.name] = docker::NetworkInfo{.id = spec.name, .name = spec.name, .driver = spec.driver,
-                                                .internal = spec.internal, .labels = spec.labels, .container_ids = {}};
+    m_networks[spec.name] = docker::NetworkInfo{.id = spec.name,
+                                                .name = spec.name,
+                                                .driver = spec.driver,
+                                                .internal = spec.internal,
+                                                .labels = spec.labels,
+                                                .container_ids = {}};
     return spec.name;
   }
   docker::NetworkInfo inspect_network(const std::string& id) override {
@@ -80,7 +93,8 @@ class FakeEngine : public docker::Engine {
     record("list_networks");
     std::lock_guard<std::mutex> lock(m_mutex);
     std::vector<docker::NetworkInfo> out;
-    for (auto& [n, info] : m_networks) if (matches(info.labels, f)) out.push_back(info);
+    for (auto& [n, info] : m_networks)
+      if (matches(info.labels, f)) out.push_back(info);
     return out;
   }
   void remove_network(const std::string& id) override {
@@ -110,7 +124,8 @@ class FakeEngine : public docker::Engine {
     record("list_volumes");
     std::lock_guard<std::mutex> lock(m_mutex);
     std::vector<docker::VolumeInfo> out;
-    for (auto& [n, info] : m_volumes) if (matches(info.labels, f)) out.push_back(info);
+    for (auto& [n, info] : m_volumes)
+      if (matches(info.labels, f)) out.push_back(info);
     return out;
   }
   void remove_volume(const std::string& name, bool) override {
@@ -129,7 +144,8 @@ class FakeEngine : public docker::Engine {
     record("list_images");
     std::lock_guard<std::mutex> lock(m_mutex);
     std::vector<docker::ImageInfo> out;
-    for (const std::string& ref : m_images) out.push_back({.id = "sha256:" + ref, .repo_tags = {ref}, .repo_digests = {}, .size = 0, .labels = {}});
+    for (const std::string& ref : m_images)
+      out.push_back({.id = "sha256:" + ref, .repo_tags = {ref}, .repo_digests = {}, .size = 0, .labels = {}});
     return out;
   }
   void pull_image(const std::string& ref, const docker::PullSink& sink) override {
@@ -158,7 +174,8 @@ class FakeEngine : public docker::Engine {
     record("create_container " + spec.name);
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_containers.count(spec.name) != 0) throw docker::EngineError(docker::ErrorKind::conflict, 409, "name in use");
-    if (m_images.count(spec.image) == 0) throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such image: " + spec.image);
+    if (m_images.count(spec.image) == 0)
+      throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such image: " + spec.image);
     docker::ContainerInfo info;
     info.id = "id-" + spec.name;
     info.name = spec.name;
@@ -211,7 +228,8 @@ class FakeEngine : public docker::Engine {
     record("inspect_container " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_containers.find(key(id));
-    if (it == m_containers.end()) throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
+    if (it == m_containers.end())
+      throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
     if (auto hook = on_inspect.find(it->first); hook != on_inspect.end()) hook->second(it->second.state);
     return it->second;
   }
@@ -227,7 +245,8 @@ class FakeEngine : public docker::Engine {
       s.image = c.image;
       s.image_id = c.image_id;
       s.state = c.state.status;
-      s.status = c.state.running ? "Up 1 second (healthy)" : "Exited (" + std::to_string(c.state.exit_code) + ") 1 second ago";
+      s.status =
+          c.state.running ? "Up 1 second (healthy)" : "Exited (" + std::to_string(c.state.exit_code) + ") 1 second ago";
       s.labels = c.labels;
       out.push_back(s);
     }
@@ -254,7 +273,8 @@ class FakeEngine : public docker::Engine {
   void put_archive(const std::string& id, const std::string& path, const std::string&) override {
     record("put_archive " + id + " " + path);
   }
-  void get_archive(const std::string& id, const std::string& path, const std::function<void(std::string_view)>& out) override {
+  void get_archive(const std::string& id, const std::string& path,
+                   const std::function<void(std::string_view)>& out) override {
     record("get_archive " + id + " " + path);
     if (archives.empty()) return;
     auto it = archives.find({id, path});

@@ -28,8 +28,7 @@ inline void expect_golden(const std::string& relative, const std::string& actual
   ASSERT_TRUE(in) << "missing golden file " << path << " (run with SUPACTL_UPDATE_GOLDEN=1)";
   std::stringstream ss;
   ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), actual) << "golden file " << path
-                              << " differs (SUPACTL_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(ss.str(), actual) << "golden file " << path << " differs (SUPACTL_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 }  // namespace supactl::test

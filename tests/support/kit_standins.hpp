@@ -46,8 +46,8 @@ inline std::map<std::string, KitStandIn> kit_standins() {
         "", 8000, "/status", ""}},
       {"auth",
        {"-e GOTRUE_API_HOST=0.0.0.0 -e GOTRUE_API_PORT=9999 -e GOTRUE_DB_DRIVER=postgres "
-        "-e GOTRUE_DB_DATABASE_URL=postgres://supabase_auth_admin:pw@db:5432/postgres -e GOTRUE_JWT_SECRET=" + s +
-            " -e API_EXTERNAL_URL=http://localhost:8000 -e GOTRUE_SITE_URL=http://localhost:3000",
+        "-e GOTRUE_DB_DATABASE_URL=postgres://supabase_auth_admin:pw@db:5432/postgres -e GOTRUE_JWT_SECRET=" +
+            s + " -e API_EXTERNAL_URL=http://localhost:8000 -e GOTRUE_SITE_URL=http://localhost:3000",
         "", 9999, "/health", ""}},
       {"rest",
        {"-e PGRST_DB_URI=postgres://authenticator:pw@db:5432/postgres -e PGRST_JWT_SECRET=" + s +
@@ -59,16 +59,16 @@ inline std::map<std::string, KitStandIn> kit_standins() {
             " -e APP_NAME=realtime -e SEED_SELF_HOST=true -e RLIMIT_NOFILE=10000",
         "", 4000, "/api/tenants/realtime-dev/health", std::string("Authorization: Bearer ") + k_kit_jwt}},
       {"storage",
-       {"-e AUTH_JWT_SECRET=" + s + " -e DATABASE_URL=postgres://supabase_storage_admin:pw@db:5432/postgres",
-        "", 5000, "/status", ""}},
+       {"-e AUTH_JWT_SECRET=" + s + " -e DATABASE_URL=postgres://supabase_storage_admin:pw@db:5432/postgres", "", 5000,
+        "/status", ""}},
       {"imgproxy", {"-e IMGPROXY_BIND=:5001", "", 5001, "/health", ""}},
       {"studio", {"-e HOSTNAME=0.0.0.0", "", 3000, "/api/platform/profile", ""}},
       {"functions",
        {"-v @FILES@/functions:/home/deno/functions:ro", "start --main-service /home/deno/functions/main", 9000,
         "/_internal/health", ""}},
       {"minio",
-       {"-e MINIO_ROOT_USER=supa -e MINIO_ROOT_PASSWORD=kit-minio-secret", "server --console-address :9001 /data",
-        9000, "/minio/health/live", ""}},
+       {"-e MINIO_ROOT_USER=supa -e MINIO_ROOT_PASSWORD=kit-minio-secret", "server --console-address :9001 /data", 9000,
+        "/minio/health/live", ""}},
       {"minio-init", {"", "--version", 0, "", ""}},
       {"analytics",
        {"-e DB_HOSTNAME=db -e DB_PORT=5432 -e DB_USERNAME=supabase_admin -e DB_PASSWORD=pw "
@@ -80,7 +80,8 @@ inline std::map<std::string, KitStandIn> kit_standins() {
       {"supavisor",
        // limits.sh sets nofile to RLIMIT_NOFILE (image default 100000): above the container's hard
        // limit (Docker's default: the daemon's own, 20000 on the CI machine) that fails.
-       {"-e RLIMIT_NOFILE=10000 -e PORT=4000 -e SECRET_KEY_BASE=kit-secret-key-base -e VAULT_ENC_KEY=0123456789abcdef0123456789abcdef "
+       {"-e RLIMIT_NOFILE=10000 -e PORT=4000 -e SECRET_KEY_BASE=kit-secret-key-base -e "
+        "VAULT_ENC_KEY=0123456789abcdef0123456789abcdef "
         "-e DATABASE_URL=ecto://supabase_admin:pw@db:5432/_supabase",
         "", 4000, "/api/health", ""}},
   };
@@ -89,7 +90,8 @@ inline std::map<std::string, KitStandIn> kit_standins() {
 /// Writes the fixture files the table refers to into `dir` (world-readable: kong runs as 1001).
 inline void write_kit_files(const std::string& dir) {
   const std::string script =
-      "set -e; d='" + dir + "'; mkdir -p $d/functions/main; "
+      "set -e; d='" + dir +
+      "'; mkdir -p $d/functions/main; "
       "printf '_format_version: \"2.1\"\\nservices:\\n  - name: rest\\n    url: http://rest:3000/\\n    plugins:\\n"
       "      - name: cors\\n' > $d/kong.yml; "
       "printf 'Deno.serve(() => new Response(\"ok\"));\\n' > $d/functions/main/index.ts; "

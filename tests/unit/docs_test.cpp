@@ -183,8 +183,8 @@ TEST(DocsApiReference, DocumentsEveryCommandAndFlagOfTheBinary) {
 
   for (const auto& [name, flags] : commands) {
     if (!contains(documented, name)) {
-      ADD_FAILURE() << "command `supactl " << name << "` is missing from docs/API_REFERENCE.md (add a heading `### supactl "
-                    << name << "`)";
+      ADD_FAILURE() << "command `supactl " << name
+                    << "` is missing from docs/API_REFERENCE.md (add a heading `### supactl " << name << "`)";
       continue;
     }
     const std::vector<std::string> in_table = table_flags(section(doc, "### supactl " + name));
@@ -194,13 +194,13 @@ TEST(DocsApiReference, DocumentsEveryCommandAndFlagOfTheBinary) {
           << "flag " << flag << " of `supactl " << name << "` is missing from its flags table in docs/API_REFERENCE.md";
     }
     for (const std::string& flag : in_table) {
-      EXPECT_TRUE(contains(flags, flag))
-          << "docs/API_REFERENCE.md documents " << flag << " for `supactl " << name << "`, which has no such flag";
+      EXPECT_TRUE(contains(flags, flag)) << "docs/API_REFERENCE.md documents " << flag << " for `supactl " << name
+                                         << "`, which has no such flag";
     }
   }
   for (const std::string& name : documented) {
-    EXPECT_EQ(commands.count(name), 1U)
-        << "docs/API_REFERENCE.md documents `supactl " << name << "`, which `supactl --help` does not list";
+    EXPECT_EQ(commands.count(name), 1U) << "docs/API_REFERENCE.md documents `supactl " << name
+                                        << "`, which `supactl --help` does not list";
   }
 }
 
@@ -214,7 +214,8 @@ TEST(DocsApiReference, DocumentsEveryGlobalOption) {
   }
   for (const std::string& flag : in_table) {
     if (flag == "--dry-parse") continue;  // hidden from --help on purpose, documented anyway
-    EXPECT_TRUE(contains(flags, flag)) << "`## Global options` documents " << flag << ", which `supactl --help` does not list";
+    EXPECT_TRUE(contains(flags, flag)) << "`## Global options` documents " << flag
+                                       << ", which `supactl --help` does not list";
   }
 }
 
@@ -256,10 +257,10 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
   EXPECT_THROW(config::parse_spec(base + "auth:\n  providers:\n    gitlab: {}\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "resources:\n  db:\n    disk: 2g\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "colour: blue\n", "instance.yaml"), Error);
-  EXPECT_EQ(config::spec_child_keys(""),
-            (std::vector<std::string>{"name", "release", "domain", "registry", "images", "ports", "services", "kong",
-                                      "scale", "auth", "rest", "storage", "tls", "resources", "wait", "functions",
-                                      "overrides"}));
+  EXPECT_EQ(
+      config::spec_child_keys(""),
+      (std::vector<std::string>{"name", "release", "domain", "registry", "images", "ports", "services", "kong", "scale",
+                                "auth", "rest", "storage", "tls", "resources", "wait", "functions", "overrides"}));
   EXPECT_TRUE(config::spec_child_keys("services").empty());
 }
 

@@ -3,10 +3,10 @@
 // stays held against other processes (flock(1) cannot take its lock) while nothing listens.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <cstdlib>
 #include <set>
 #include <string>
-#include <sys/wait.h>
 
 #include "support/free_port.hpp"
 
@@ -22,8 +22,7 @@ TEST(FreePort, CallsNeverRepeatAPortAndOtherProcessesCannotTakeOne) {
     EXPECT_TRUE(seen.insert(port).second) << "port " << port << " handed out twice";
     EXPECT_TRUE(port_is_unbound(port)) << port;
     // Another process (flock(1), non-blocking) finds the port's lock taken: exit status 1.
-    const std::string cmd =
-        "flock -n " + std::string(k_free_port_locks) + "/" + std::to_string(port) + ".lock true";
+    const std::string cmd = "flock -n " + std::string(k_free_port_locks) + "/" + std::to_string(port) + ".lock true";
     const int status = std::system(cmd.c_str());
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << cmd << " got the lock";
   }

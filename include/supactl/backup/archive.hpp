@@ -12,15 +12,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 namespace supactl::backup {

@@ -109,9 +109,9 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
 
 /// A comparison of the restored instance with the manifest.
 struct Comparison {
-  int tables = 0;                       ///< tables compared
-  std::vector<std::string> row_diffs;   ///< "public.todos: 3 in the backup, 2 now"
-  int64_t files_expected = -1;          ///< -1 when the backup has no storage
+  int tables = 0;                      ///< tables compared
+  std::vector<std::string> row_diffs;  ///< "public.todos: 3 in the backup, 2 now"
+  int64_t files_expected = -1;         ///< -1 when the backup has no storage
   int64_t files_now = -1;
   bool ok() const { return row_diffs.empty() && files_expected == files_now; }
 };

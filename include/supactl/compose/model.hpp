@@ -39,7 +39,7 @@ const char* to_string(DependsCondition condition);
 struct Dependency {
   std::string service;
   DependsCondition condition = DependsCondition::started;
-  bool restart = false;   ///< restart this service when the dependency is recreated
+  bool restart = false;  ///< restart this service when the dependency is recreated
   bool required = true;
 };
 
@@ -85,7 +85,7 @@ struct Volume {
 
 struct Project {
   std::string name;
-  std::filesystem::path working_dir;              ///< folder of the first compose file
+  std::filesystem::path working_dir;  ///< folder of the first compose file
   std::vector<std::filesystem::path> config_files;
   std::map<std::string, Service> services;
   std::map<std::string, Network> networks;

@@ -81,8 +81,7 @@ struct CreateOptions {
 /// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option), conflict
 /// (instance exists, port taken), failure (home not writable). An existing instance is never
 /// touched.
-Instance create_instance(const std::filesystem::path& home, const std::string& name,
-                         const CreateOptions& options, const ports::PortRange& range,
-                         const ports::PortProbe& probe, std::int64_t now);
+Instance create_instance(const std::filesystem::path& home, const std::string& name, const CreateOptions& options,
+                         const ports::PortRange& range, const ports::PortProbe& probe, std::int64_t now);
 
 }  // namespace supactl::config

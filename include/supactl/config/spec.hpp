@@ -20,9 +20,9 @@ enum class StorageBackend { minio, file };
 enum class TlsMode { internal, acme, off };
 
 struct Ports {
-  int http = 0;   ///< host port Caddy publishes for HTTP
-  int https = 0;  ///< host port Caddy publishes for HTTPS (unused when tls.mode is off)
-  int db = 0;     ///< host port of Postgres on 127.0.0.1; 0 = not published
+  int http = 0;                ///< host port Caddy publishes for HTTP
+  int https = 0;               ///< host port Caddy publishes for HTTPS (unused when tls.mode is off)
+  int db = 0;                  ///< host port of Postgres on 127.0.0.1; 0 = not published
   int pooler_session = 0;      ///< Supavisor session mode on 127.0.0.1; 0 = not published
   int pooler_transaction = 0;  ///< Supavisor transaction mode on 127.0.0.1; 0 = not published
 };

@@ -15,8 +15,7 @@ void init_logging(int verbosity);
 /// Logs at debug level how long a named phase took when it goes out of scope.
 class PhaseTimer {
  public:
-  explicit PhaseTimer(std::string name)
-      : m_name(std::move(name)), m_start(std::chrono::steady_clock::now()) {}
+  explicit PhaseTimer(std::string name) : m_name(std::move(name)), m_start(std::chrono::steady_clock::now()) {}
   ~PhaseTimer() {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_start);
     spdlog::debug("phase {}: {:.1f} ms", m_name, ms.count());

@@ -21,15 +21,15 @@ namespace supactl::docker {
 
 /// What went wrong, independent of the HTTP status code.
 enum class ErrorKind {
-  connection,     ///< socket missing, connection refused, TLS failure
-  permission,     ///< permission denied on the socket
-  not_found,      ///< 404
-  conflict,       ///< 409 (exists, in use, name taken)
-  bad_request,    ///< 400 (includes "client version too old/new")
-  server,         ///< 5xx, or an error line inside a 200 stream
-  cancelled,      ///< Ctrl-C while waiting
+  connection,   ///< socket missing, connection refused, TLS failure
+  permission,   ///< permission denied on the socket
+  not_found,    ///< 404
+  conflict,     ///< 409 (exists, in use, name taken)
+  bad_request,  ///< 400 (includes "client version too old/new")
+  server,       ///< 5xx, or an error line inside a 200 stream
+  cancelled,    ///< Ctrl-C while waiting
   timeout,
-  unsupported,    ///< API version out of our range
+  unsupported,  ///< API version out of our range
 };
 
 /// An Engine failure: the Engine's own `message`, the HTTP status (0 when none) and what was
@@ -66,8 +66,7 @@ class Engine {
   virtual std::string api_version() const = 0;
   /// Streams events until `sink` returns false, `until` (unix seconds, 0 = none) passes, or
   /// cancellation. `since` is unix seconds (0 = now).
-  virtual void events(const Filters& filters, int64_t since, int64_t until,
-                      const EventSink& sink) = 0;
+  virtual void events(const Filters& filters, int64_t since, int64_t until, const EventSink& sink) = 0;
 
   // --- networks
   /// Returns the id. Throws EngineError(conflict) when the name exists (Docker's 409 and
@@ -78,8 +77,7 @@ class Engine {
   virtual void remove_network(const std::string& id_or_name) = 0;
   virtual void connect_network(const std::string& network, const std::string& container,
                                const std::vector<std::string>& aliases) = 0;
-  virtual void disconnect_network(const std::string& network, const std::string& container,
-                                  bool force) = 0;
+  virtual void disconnect_network(const std::string& network, const std::string& container, bool force) = 0;
 
   // --- volumes
   virtual VolumeInfo create_volume(const VolumeSpec& spec) = 0;
@@ -96,11 +94,9 @@ class Engine {
   /// docker config file. Every stream line is checked: an `errorDetail`/`error` line throws
   /// even though the HTTP status was 200. Retries with back-off on 429/toomanyrequests.
   virtual void pull_image(const std::string& ref, const PullSink& progress) = 0;
-  virtual void tag_image(const std::string& source, const std::string& repo,
-                         const std::string& tag) = 0;
+  virtual void tag_image(const std::string& source, const std::string& repo, const std::string& tag) = 0;
   /// `GET /images/get`: writes the tarball of `refs` to `out` chunk by chunk.
-  virtual void save_images(const std::vector<std::string>& refs,
-                           const std::function<void(std::string_view)>& out) = 0;
+  virtual void save_images(const std::vector<std::string>& refs, const std::function<void(std::string_view)>& out) = 0;
   /// `POST /images/load` of a tarball read from `path`.
   virtual void load_images(const std::string& tar_path) = 0;
 
@@ -126,8 +122,7 @@ class Engine {
   virtual void logs(const std::string& id, const LogOptions& options, const OutputSink& sink) = 0;
   /// Runs `spec` in the container. Output goes to `sink` when given, else is collected into
   /// the result. `stdin_data`, when set, is written to the process's stdin (then closed).
-  virtual ExecResult exec(const std::string& id, const ExecSpec& spec,
-                          const OutputSink& sink = {},
+  virtual ExecResult exec(const std::string& id, const ExecSpec& spec, const OutputSink& sink = {},
                           const std::optional<std::string>& stdin_data = std::nullopt) = 0;
   /// Runs `spec` attached to the caller's terminal: bytes read from `input_fd` go to the
   /// process, its output to `sink` (raw when spec.tty), the exec's terminal sized to
@@ -138,8 +133,7 @@ class Engine {
     throw EngineError(ErrorKind::unsupported, 0, "this Engine client cannot attach a terminal");
   }
   /// `PUT /containers/{id}/archive?path=`: extracts the tar `archive` under `path`.
-  virtual void put_archive(const std::string& id, const std::string& path,
-                           const std::string& archive) = 0;
+  virtual void put_archive(const std::string& id, const std::string& path, const std::string& archive) = 0;
   /// put_archive of the tar in host file `tar_file`, streamed from disk (never read whole).
   virtual void put_archive_file(const std::string& id, const std::string& path, const std::filesystem::path& tar_file);
   /// `GET /containers/{id}/archive?path=`: a tar of `path`, streamed to `out`.
@@ -152,11 +146,11 @@ class Engine {
 
 /// Where and how to reach the Engine, as resolved by `resolve_endpoint`.
 struct Endpoint {
-  std::string host;       ///< "unix:///var/run/docker.sock" or "tcp://host:2376"
-  std::string source;     ///< why: "--host", "DOCKER_HOST", "context rootless", "default socket", ...
-  bool tls = false;       ///< tcp with client certificates
+  std::string host;    ///< "unix:///var/run/docker.sock" or "tcp://host:2376"
+  std::string source;  ///< why: "--host", "DOCKER_HOST", "context rootless", "default socket", ...
+  bool tls = false;    ///< tcp with client certificates
   bool tls_verify = false;
-  std::string cert_path;  ///< folder with ca.pem, cert.pem, key.pem
+  std::string cert_path;        ///< folder with ca.pem, cert.pem, key.pem
   std::string api_version_pin;  ///< DOCKER_API_VERSION, empty = negotiate
 };
 

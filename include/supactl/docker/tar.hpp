@@ -12,7 +12,7 @@ namespace supactl::docker {
 
 /// One regular file of a tar built by make_tar.
 struct TarFile {
-  std::string path;     ///< relative path inside the tar, e.g. "supactl-x/roles.sql"
+  std::string path;  ///< relative path inside the tar, e.g. "supactl-x/roles.sql"
   std::string content;
   int mode = 0644;
 };
@@ -23,8 +23,8 @@ std::string make_tar(const std::vector<TarFile>& files);
 
 /// One host file to put in a tar written by write_tar_file, read in chunks (never whole).
 struct TarFileRef {
-  std::string path;               ///< relative path inside the tar; ending in '/' = a folder
-  std::filesystem::path source;   ///< host file (unused for folders)
+  std::string path;              ///< relative path inside the tar; ending in '/' = a folder
+  std::filesystem::path source;  ///< host file (unused for folders)
   int mode = 0600;
 };
 

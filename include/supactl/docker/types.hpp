@@ -92,7 +92,7 @@ struct VolumeInfo {
 // --- images ---------------------------------------------------------------------------------------
 
 struct ImageInfo {
-  std::string id;                      ///< sha256:...
+  std::string id;  ///< sha256:...
   std::vector<std::string> repo_tags;
   std::vector<std::string> repo_digests;
   int64_t size = 0;

@@ -72,8 +72,8 @@ struct ConvergeOptions {
   bool remove_orphans = false;
   int wait_timeout_s = 0;  ///< 0 = instance.yaml's wait.timeout
   int parallel = 8;
-  bool dry_run = false;    ///< render into a scratch folder, plan, change nothing
-  bool rollback = false;   ///< on failure, remove the containers this run created
+  bool dry_run = false;   ///< render into a scratch folder, plan, change nothing
+  bool rollback = false;  ///< on failure, remove the containers this run created
   std::string templates_dir;
 };
 

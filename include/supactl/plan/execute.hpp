@@ -34,8 +34,8 @@ class NullProgress : public Progress {
 };
 
 struct ExecuteOptions {
-  int parallel = 8;       ///< Engine write calls in flight at once (waits do not count)
-  int parallel_pulls = 4; ///< pulls in flight at once
+  int parallel = 8;        ///< Engine write calls in flight at once (waits do not count)
+  int parallel_pulls = 4;  ///< pulls in flight at once
   /// Readiness probe cadence: first probe right after start, then every this many ms.
   int probe_interval_ms = 150;
   /// Lines of logs shown for a service that failed its wait.

@@ -21,8 +21,8 @@ enum class OpType : int {
   create_volume = 3,
   create_container = 4,
   start_container = 5,
-  wait_ready = 6,         ///< running, and the service's health test passes
-  wait_completed = 7,     ///< a one-shot job exited 0
+  wait_ready = 6,      ///< running, and the service's health test passes
+  wait_completed = 7,  ///< a one-shot job exited 0
   stop_container = 8,
   remove_container = 9,
   rename_container = 10,
@@ -34,22 +34,22 @@ enum class OpType : int {
 const char* to_string(OpType type);
 
 struct Operation {
-  int id = 0;                ///< 1-based index in Plan::ops
+  int id = 0;  ///< 1-based index in Plan::ops
   OpType type = OpType::pull_image;
-  std::vector<int> deps;     ///< ids that must finish first
-  std::string cause;         ///< why, e.g. "no existing container", "config hash changed"
+  std::vector<int> deps;  ///< ids that must finish first
+  std::string cause;      ///< why, e.g. "no existing container", "config hash changed"
 
-  std::string service;       ///< compose service key, for container operations
-  int number = 0;            ///< replica number, for container operations
+  std::string service;  ///< compose service key, for container operations
+  int number = 0;       ///< replica number, for container operations
   /// What the call acts on: image ref, network/volume name, or container name.
   std::string target;
-  std::string new_name;      ///< rename_container: the final name
+  std::string new_name;  ///< rename_container: the final name
 
   std::optional<docker::ContainerSpec> container;  ///< create_container
   std::optional<docker::NetworkSpec> network;      ///< create_network
   std::optional<docker::VolumeSpec> volume;        ///< create_volume
   std::optional<docker::Healthcheck> health;       ///< wait_ready: the test to probe
-  int timeout_s = 0;         ///< stop timeout, or wait timeout
+  int timeout_s = 0;                               ///< stop timeout, or wait timeout
   bool is_write() const { return type != OpType::wait_ready && type != OpType::wait_completed; }
 };
 

@@ -52,7 +52,7 @@ std::vector<std::string> probe_command(const docker::Healthcheck& h);
 
 struct ReadyResult {
   bool ready = false;
-  std::string reason;  ///< why not: "exited with code 1", "unhealthy: ...", "timed out after 60 s"
+  std::string reason;       ///< why not: "exited with code 1", "unhealthy: ...", "timed out after 60 s"
   std::string last_output;  ///< the last health test output
 };
 
@@ -63,8 +63,8 @@ struct ReadyResult {
 /// deadline passes. Gives up (reason "aborted") as soon as `*abort` becomes true.
 /// A container without a health test is ready once running.
 ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::string& name,
-                       const std::optional<docker::Healthcheck>& health, int timeout_s,
-                       int interval_ms, const std::atomic<bool>* abort = nullptr);
+                       const std::optional<docker::Healthcheck>& health, int timeout_s, int interval_ms,
+                       const std::atomic<bool>* abort = nullptr);
 
 /// Waits until one-shot container `name` exits; ready when the exit code is 0.
 ReadyResult wait_completed(docker::Engine& engine, const std::string& name, int timeout_s,

@@ -28,8 +28,7 @@ struct ObservedState {
 
 /// Lists the project's containers, networks and volumes by the compose project label (one
 /// call each) and, when `image_refs` is not empty, the local images (one call).
-ObservedState observe(docker::Engine& engine, const std::string& project,
-                      const std::vector<std::string>& image_refs);
+ObservedState observe(docker::Engine& engine, const std::string& project, const std::vector<std::string>& image_refs);
 
 enum class Recreate { diverged, force, never };
 
@@ -46,8 +45,7 @@ struct UpOptions {
 /// creates missing networks and volumes, creates/recreates/starts containers in dependency
 /// order with readiness waits where dependents need them, scales replicas, and handles
 /// orphans. A converged project gives an empty plan (or only read-only waits).
-Plan reconcile_up(const compose::Project& project, const ObservedState& observed,
-                  const UpOptions& options);
+Plan reconcile_up(const compose::Project& project, const ObservedState& observed, const UpOptions& options);
 
 struct DownOptions {
   bool remove_volumes = false;

@@ -48,7 +48,7 @@ struct PortRequest {
   std::optional<int> http;
   std::optional<int> https;
   std::optional<int> db;
-  bool want_db = false;  ///< allocate a DB port automatically when `db` is not given
+  bool want_db = false;      ///< allocate a DB port automatically when `db` is not given
   bool want_pooler = false;  ///< allocate Supavisor's session and transaction ports
 };
 
@@ -65,12 +65,11 @@ struct PortAssignment {
 /// reserved by another instance (the error names it) and free on the host (the error names
 /// the owner) — else supactl::Error(ExitCode::conflict). Automatic ones are the lowest ports of
 /// `range` that are neither reserved, nor taken on the host, nor used by this request.
-PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& reserved,
-                              const PortRange& range, const PortProbe& probe);
+PortAssignment allocate_ports(const PortRequest& request, const ReservedPorts& reserved, const PortRange& range,
+                              const PortProbe& probe);
 
 /// Checks one port the way allocate_ports checks an explicit one (`what` names it in the
 /// message, e.g. "HTTP port"). Throws supactl::Error(ExitCode::conflict) when it is taken.
-void check_port_available(int port, std::string_view what, const ReservedPorts& reserved,
-                          const PortProbe& probe);
+void check_port_available(int port, std::string_view what, const ReservedPorts& reserved, const PortProbe& probe);
 
 }  // namespace supactl::ports

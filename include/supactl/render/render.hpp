@@ -35,8 +35,7 @@ std::map<std::string, std::string> load_templates(const std::string& templates_o
 
 /// Images of `release` (service → repo:tag) from templates/images/RELEASE.yaml. Throws
 /// supactl::Error(ExitCode::usage) when the release is unknown, listing the known ones.
-std::map<std::string, std::string> release_images(const std::string& release,
-                                                  const std::string& templates_override);
+std::map<std::string, std::string> release_images(const std::string& release, const std::string& templates_override);
 
 /// The image each enabled service of `spec` runs: the release's, or instance.yaml's override,
 /// prefixed with `REGISTRY/` when the spec names a registry mirror.

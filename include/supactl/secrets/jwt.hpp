@@ -28,12 +28,10 @@ std::string sign_hs256(const nlohmann::ordered_json& claims, std::string_view se
 /// Verifies `token` against `secret`: three parts, an HS256 header, a valid signature
 /// (constant-time compare) and, when the payload has `exp`, `exp > now`. Returns the payload,
 /// or nullopt when any check fails.
-std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_view secret,
-                                           std::int64_t now);
+std::optional<nlohmann::json> verify_hs256(std::string_view token, std::string_view secret, std::int64_t now);
 
 /// A Supabase API key (ANON_KEY, SERVICE_ROLE_KEY): claims `role`, `iss` "supabase", `iat`
 /// `issued_at` and `exp` = `issued_at` + k_api_key_lifetime_s, signed with `jwt_secret`.
-std::string make_api_key(std::string_view role, std::string_view jwt_secret,
-                         std::int64_t issued_at);
+std::string make_api_key(std::string_view role, std::string_view jwt_secret, std::int64_t issued_at);
 
 }  // namespace supactl::secrets

@@ -22,8 +22,7 @@ namespace supactl::stack {
 
 /// Id of the running container of `service` in `project` (the lowest replica number).
 /// Throws supactl::Error(not_found) with the hint `supactl up PROJECT` when none runs.
-std::string running_container(docker::Engine& engine, const std::string& project,
-                              const std::string& service);
+std::string running_container(docker::Engine& engine, const std::string& project, const std::string& service);
 
 /// Which Postgres, as whom: psql/pg_dump run inside `container` over the local socket.
 struct PgTarget {
@@ -65,8 +64,7 @@ std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget
 
 /// `pg_dumpall --roles-only --no-role-passwords`, streamed to `out` (role passwords stay
 /// those of the instance the dump is restored into, which match its secrets).
-void dump_roles(docker::Engine& engine, const PgTarget& target,
-                const std::function<void(std::string_view)>& out);
+void dump_roles(docker::Engine& engine, const PgTarget& target, const std::function<void(std::string_view)>& out);
 
 /// `pg_dump -Fc` of `database`, streamed to `out`.
 void dump_database(docker::Engine& engine, const PgTarget& target, const std::string& database,
@@ -119,8 +117,7 @@ struct MigrateResult {
 /// when missing), each in its own transaction together with its record. Stops at the first
 /// failure with supactl::Error carrying Postgres' error; earlier ones stay applied.
 /// `on_applied` is called after each file that was applied.
-MigrateResult migrate(docker::Engine& engine, const PgTarget& target,
-                      const std::vector<Migration>& migrations,
+MigrateResult migrate(docker::Engine& engine, const PgTarget& target, const std::vector<Migration>& migrations,
                       const std::function<void(const std::string&)>& on_applied = {});
 
 }  // namespace supactl::stack

@@ -22,11 +22,11 @@ namespace supactl::stack {
 // --- up -------------------------------------------------------------------------------------------
 
 struct UpRequest {
-  compose::LoadOptions compose;     ///< project name, files, interpolation variables
+  compose::LoadOptions compose;  ///< project name, files, interpolation variables
   plan::UpOptions up;
   plan::ExecuteOptions execute;
-  bool dry_run = false;             ///< print the plan, change nothing
-  bool rollback = false;            ///< on failure, remove the containers this run created
+  bool dry_run = false;   ///< print the plan, change nothing
+  bool rollback = false;  ///< on failure, remove the containers this run created
   /// Who answers "is this host port free?" (null: the host, as `init` asks it).
   const ports::PortProbe* port_probe = nullptr;
 };
@@ -62,8 +62,8 @@ struct DownResult {
 /// Stops and removes the project's containers (reverse dependency order) and networks;
 /// volumes only with `options.remove_volumes`. Works from labels alone: no compose file is
 /// needed.
-DownResult down(docker::Engine& engine, const std::string& project,
-                const plan::DownOptions& options, plan::Progress& progress, bool dry_run = false);
+DownResult down(docker::Engine& engine, const std::string& project, const plan::DownOptions& options,
+                plan::Progress& progress, bool dry_run = false);
 
 /// Stops every running container of `project` except those of the services in `keep` (restore
 /// stops all but db so nothing is connected while the databases are replaced).
@@ -98,7 +98,7 @@ struct ServiceStatus {
 struct InstanceStatus {
   std::string instance;
   std::vector<ServiceStatus> services;
-  bool healthy = false;  ///< every service ok and none missing
+  bool healthy = false;              ///< every service ok and none missing
   std::vector<std::string> missing;  ///< expected services without a container
 };
 
@@ -119,8 +119,7 @@ using HealthTests = std::map<std::string, std::map<std::string, docker::Healthch
 void probe_starting(docker::Engine& engine, std::vector<InstanceStatus>& statuses, const HealthTests& tests);
 
 /// One list call: every container labelled dev.supactl.instance (or only `instance`'s).
-std::vector<docker::ContainerSummary> list_stack_containers(docker::Engine& engine,
-                                                            const std::string& instance = {});
+std::vector<docker::ContainerSummary> list_stack_containers(docker::Engine& engine, const std::string& instance = {});
 
 // --- logs -----------------------------------------------------------------------------------------
 
@@ -133,8 +132,7 @@ struct LogsRequest {
 
 /// Streams the logs of the project's containers (several at once when following), each line
 /// prefixed with `service-n |`, to `out` (serialised). Throws when no container matches.
-void logs(docker::Engine& engine, const LogsRequest& request,
-          const std::function<void(std::string_view)>& out);
+void logs(docker::Engine& engine, const LogsRequest& request, const std::function<void(std::string_view)>& out);
 
 /// Parses `--since`: unix seconds, RFC 3339 (2026-11-25T10:00:00Z) or a duration ago
 /// (30s, 10m, 2h, 1d). Throws supactl::Error(usage) naming the accepted forms.

@@ -11,12 +11,12 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "support/temp_dir.hpp"
 
@@ -55,7 +55,8 @@ struct RawMember {
 
 unsigned long long octal(const std::string& block, size_t at, size_t len) {
   unsigned long long v = 0;
-  for (size_t i = at; i < at + len && block[i] >= '0' && block[i] <= '7'; ++i) v = v * 8 + static_cast<unsigned>(block[i] - '0');
+  for (size_t i = at; i < at + len && block[i] >= '0' && block[i] <= '7'; ++i)
+    v = v * 8 + static_cast<unsigned>(block[i] - '0');
   return v;
 }
 
@@ -132,12 +133,16 @@ TEST(BackupArchive, TheFileIsAGzipTarOfTheManifestThenEachMemberInOrderWithTheir
   ASSERT_EQ(tar.size() % 512, 0u);
   const std::vector<RawMember> m = raw_members(tar);
   ASSERT_EQ(m.size(), 4u);
-  const std::vector<std::string> names = {"manifest.json", "db/roles.sql", "db/00-postgres.dump", "instance/instance.yaml"};
+  const std::vector<std::string> names = {"manifest.json", "db/roles.sql", "db/00-postgres.dump",
+                                          "instance/instance.yaml"};
   for (size_t i = 0; i < m.size(); ++i) {
     EXPECT_EQ(m[i].name, names[i]) << "member " << i;
     EXPECT_EQ(m[i].type, '0') << m[i].name;
     EXPECT_EQ(m[i].mode, 0600u) << m[i].name;
-    EXPECT_EQ(m[i].magic, std::string("ustar\0" "00", 8)) << m[i].name;
+    EXPECT_EQ(m[i].magic, std::string("ustar\0"
+                                      "00",
+                                      8))
+        << m[i].name;
     EXPECT_TRUE(m[i].checksum_ok) << m[i].name;
     EXPECT_GE(m[i].mtime, before) << m[i].name;
     EXPECT_LE(m[i].mtime, after) << m[i].name;
@@ -154,7 +159,9 @@ TEST(BackupArchive, TheFileIsAGzipTarOfTheManifestThenEachMemberInOrderWithTheir
       {"format", "supactl-backup/1"},
       {"instance", "shop"},
       {"members",
-       {{{"path", "db/roles.sql"}, {"size", 15}, {"sha256", "30c07fd375dd25ac38201809445e6d7e1f6c812ec5df0014d238f7d7bd884b52"}},
+       {{{"path", "db/roles.sql"},
+         {"size", 15},
+         {"sha256", "30c07fd375dd25ac38201809445e6d7e1f6c812ec5df0014d238f7d7bd884b52"}},
         {{"path", "db/00-postgres.dump"}, {"size", 1890}, {"sha256", k_dump_sha256}},
         {{"path", "instance/instance.yaml"},
          {"size", 11},
@@ -276,9 +283,8 @@ void write_targz(const fs::path& path, const std::vector<std::pair<std::string, 
 TEST(BackupArchive, AMemberThatDoesNotMatchItsSha256OrIsMissingIsRefused) {
   test::TempDir dir;
   // sha256("abc"), a published test vector.
-  const std::string manifest =
-      R"({"format":"supactl-backup/1","members":[{"path":"a.txt","size":3,"sha256":)"
-      R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]})";
+  const std::string manifest = R"({"format":"supactl-backup/1","members":[{"path":"a.txt","size":3,"sha256":)"
+                               R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]})";
   const fs::path good = dir.path() / "good.tar.gz";
   write_targz(good, {{"manifest.json", manifest}, {"a.txt", "abc"}});
   {

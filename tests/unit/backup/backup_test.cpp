@@ -12,10 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <fstream>
 #include <mutex>
-#include <sys/stat.h>
 
 #include "support/fake_engine.hpp"
 #include "support/temp_dir.hpp"
@@ -44,7 +44,8 @@ docker::ContainerInfo running(const std::string& service) {
   c.name = "shop-" + service + "-1";
   c.image = "img/" + service;
   c.image_id = "sha256:" + service;
-  c.labels = {{compose::k_label_project, "shop"}, {compose::k_label_instance, "shop"}, {compose::k_label_service, service}};
+  c.labels = {
+      {compose::k_label_project, "shop"}, {compose::k_label_instance, "shop"}, {compose::k_label_service, service}};
   c.state.status = "running";
   c.state.running = true;
   return c;
@@ -64,10 +65,10 @@ class BackupTest : public ::testing::Test {
     std::ofstream(inst.rendered_dir() / "docker-compose.yml") << "services: {}\n";
     engine.put_container(running("db"));
     engine.put_container(running("minio"));
-    engine.archives[{"id-shop-minio-1", "/data"}] = docker::make_tar(
-        {{.path = "data/", .content = {}, .mode = 0755},
-         {.path = "data/stub/a.txt", .content = std::string(3000, 'a'), .mode = 0644},
-         {.path = "data/stub/b.txt", .content = "b", .mode = 0644}});
+    engine.archives[{"id-shop-minio-1", "/data"}] =
+        docker::make_tar({{.path = "data/", .content = {}, .mode = 0755},
+                          {.path = "data/stub/a.txt", .content = std::string(3000, 'a'), .mode = 0644},
+                          {.path = "data/stub/b.txt", .content = "b", .mode = 0644}});
     engine.on_exec = [this](const std::string& id, const docker::ExecSpec& spec, const docker::OutputSink& sink) {
       return exec(id, spec, sink);
     };
@@ -223,8 +224,8 @@ TEST_F(BackupTest, TheComparisonNamesATableWithFewerOrMoreRowsThanTheBackup) {
 TEST_F(BackupTest, ABackupNeedsTheDbContainerRunning) {
   test::FakeEngine empty;
   try {
-    create_backup(empty, inst, BackupOptions{.out = home.path() / "b.tar.gz", .include_secrets = false, .supactl_version = "t"},
-                  0);
+    create_backup(empty, inst,
+                  BackupOptions{.out = home.path() / "b.tar.gz", .include_secrets = false, .supactl_version = "t"}, 0);
     ADD_FAILURE() << "backed up an instance without a db container";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::not_found) << e.what();

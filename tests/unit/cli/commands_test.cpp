@@ -39,8 +39,8 @@ struct Result {
 };
 
 /// Writes that change the Engine's state (reads such as list and inspect are not counted).
-constexpr const char* k_writes[] = {"create_", "start_", "stop_", "remove_", "rename_", "pull_", "restart_", "kill_",
-                                    "put_archive", "tag_", "load_", "connect_", "disconnect_"};
+constexpr const char* k_writes[] = {"create_", "start_",      "stop_", "remove_", "rename_",  "pull_",      "restart_",
+                                    "kill_",   "put_archive", "tag_",  "load_",   "connect_", "disconnect_"};
 
 size_t write_calls(const test::FakeEngine& engine) {
   size_t n = 0;

@@ -38,9 +38,7 @@ TEST(ComposeEnvFile, ValuesMayContainEqualsSigns) {
             (Vars{{"URL", "postgres://u:p@db/x?sslmode=disable"}}));
 }
 
-TEST(ComposeEnvFile, UnterminatedQuoteIsAnError) {
-  EXPECT_THROW(parse_env_file("A=\"never closed\n"), Error);
-}
+TEST(ComposeEnvFile, UnterminatedQuoteIsAnError) { EXPECT_THROW(parse_env_file("A=\"never closed\n"), Error); }
 
 }  // namespace
 }  // namespace supactl::compose

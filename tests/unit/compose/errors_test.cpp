@@ -23,7 +23,8 @@ TEST(ComposeErrors, BadInputErrorsCarryFileAndLineAndAreReportedTogether) {
     init: maybe
 )");
   EXPECT_NE(message.find("7 problems in the compose files:"), std::string::npos) << message;
-  EXPECT_NE(message.find("compose.yml:4: service db: bad port: port `99999` is out of range"), std::string::npos) << message;
+  EXPECT_NE(message.find("compose.yml:4: service db: bad port: port `99999` is out of range"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("compose.yml:5: service db: restart `sometimes`"), std::string::npos) << message;
   EXPECT_NE(message.find("compose.yml:8: service rest: depends on undefined service `nope`"), std::string::npos)
       << message;
@@ -76,17 +77,19 @@ TEST(ComposeErrors, ContainerNameWithReplicasAndNetworkModeWithNetworksAreErrors
     network_mode: "service:a"
 )");
   EXPECT_NE(message.find("compose.yml:4: service a: container_name `fixed` cannot be used with 2 replicas"),
-            std::string::npos) << message;
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("compose.yml:8: service b: `network_mode` and `networks` cannot be used together"),
-            std::string::npos) << message;
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("compose.yml:12: service c: network_mode `service:a` is not supported"), std::string::npos)
       << message;
 }
 
 TEST(ComposeErrors, DependencyCycleIsAnError) {
   test::ComposeFiles files;
-  std::string message = files.load_error(
-      "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n");
+  std::string message =
+      files.load_error("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n");
   EXPECT_NE(message.find("dependency cycle between services: a -> b -> a"), std::string::npos) << message;
 }
 

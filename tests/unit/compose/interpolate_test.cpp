@@ -99,13 +99,15 @@ services:
   ASSERT_EQ(kong.spec.ports.size(), 1u);
   EXPECT_EQ(kong.spec.ports[0].host_port, 9000);
   EXPECT_EQ(kong.spec.env, (std::vector<std::string>{"PASSWORD=$ecret", "UNSET="}));
-  EXPECT_EQ(p.warnings, (std::vector<std::string>{"the \"NOT_THERE\" variable is not set; defaulting to a blank string"}));
+  EXPECT_EQ(p.warnings,
+            (std::vector<std::string>{"the \"NOT_THERE\" variable is not set; defaulting to a blank string"}));
 }
 
 TEST(ComposeInterpolate, LoadReportsMissingRequiredVariableAtItsLine) {
   test::ComposeFiles files;
-  std::string message = files.load_error("services:\n  db:\n    image: postgres\n    environment:\n"
-                                         "      PW: ${POSTGRES_PASSWORD:?is required}\n");
+  std::string message = files.load_error(
+      "services:\n  db:\n    image: postgres\n    environment:\n"
+      "      PW: ${POSTGRES_PASSWORD:?is required}\n");
   EXPECT_NE(message.find("compose.yml:5: required variable POSTGRES_PASSWORD is missing a value: is required"),
             std::string::npos)
       << message;

@@ -425,8 +425,7 @@ secrets:
 
 TEST(ComposeLoad, FractionalCpusRoundToTheNearestNanoCpu) {
   test::ComposeFiles files;
-  EXPECT_EQ(files.load("services:\n  a:\n    image: x\n    cpus: 0.3\n").services.at("a").spec.nano_cpus,
-            300'000'000);
+  EXPECT_EQ(files.load("services:\n  a:\n    image: x\n    cpus: 0.3\n").services.at("a").spec.nano_cpus, 300'000'000);
 }
 
 TEST(ComposeLoad, MergeKeyListsPreferEarlierSources) {

@@ -204,18 +204,16 @@ TEST(ComposeSpec, NetworkModeHostGivesOneEndpointWithoutAliases) {
 TEST(ComposeSpec, NetworkAndVolumeLabels) {
   test::ComposeFiles files;
   Project p = files.load(k_stack);
-  EXPECT_EQ(network_labels(p, p.networks.at("backend")),
-            (docker::Labels{{k_label_project, "shop"},
-                            {k_label_network, "backend"},
-                            {k_label_version, k_compose_version},
-                            {k_label_instance, "shop"},
-                            {k_label_supactl_version, SUPACTL_VERSION}}));
-  EXPECT_EQ(volume_labels(p, p.volumes.at("db-config")),
-            (docker::Labels{{k_label_project, "shop"},
-                            {k_label_volume, "db-config"},
-                            {k_label_version, k_compose_version},
-                            {k_label_instance, "shop"},
-                            {k_label_supactl_version, SUPACTL_VERSION}}));
+  EXPECT_EQ(network_labels(p, p.networks.at("backend")), (docker::Labels{{k_label_project, "shop"},
+                                                                         {k_label_network, "backend"},
+                                                                         {k_label_version, k_compose_version},
+                                                                         {k_label_instance, "shop"},
+                                                                         {k_label_supactl_version, SUPACTL_VERSION}}));
+  EXPECT_EQ(volume_labels(p, p.volumes.at("db-config")), (docker::Labels{{k_label_project, "shop"},
+                                                                         {k_label_volume, "db-config"},
+                                                                         {k_label_version, k_compose_version},
+                                                                         {k_label_instance, "shop"},
+                                                                         {k_label_supactl_version, SUPACTL_VERSION}}));
 }
 
 TEST(ComposeOrder, DependenciesComeFirstAndPeersAlphabetically) {

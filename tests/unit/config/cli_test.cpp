@@ -5,16 +5,16 @@
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
+#include <poll.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <poll.h>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -36,9 +36,9 @@ struct CommandResult {
 /// before the command ("NAME=value ...").
 CommandResult supactl(const fs::path& home, const std::string& args, const std::string& env = "") {
   test::TempDir capture;
-  std::string cmd = env + " SUPACTL_PORT_RANGE=21000-21999 '" + SUPACTL_BINARY + "' --home '" +
-                    home.string() + "' " + args + " >'" + (capture.path() / "out").string() + "' 2>'" +
-                    (capture.path() / "err").string() + "'";
+  std::string cmd = env + " SUPACTL_PORT_RANGE=21000-21999 '" + SUPACTL_BINARY + "' --home '" + home.string() + "' " +
+                    args + " >'" + (capture.path() / "out").string() + "' 2>'" + (capture.path() / "err").string() +
+                    "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -78,7 +78,8 @@ TEST(Cli, InitPrintsUrlsAndPortsAndJson) {
 
 TEST(Cli, InitWithSupavisorPicksTwoLoopbackPoolerPortsAndADomainMeansHttps) {
   test::TempDir home;
-  CommandResult r = supactl(home.path(), "--output json init pool --enable supavisor --http-port 21500 --https-port 21501");
+  CommandResult r =
+      supactl(home.path(), "--output json init pool --enable supavisor --http-port 21500 --https-port 21501");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string spec = core::read_file(home.path() / "instances/pool/instance.yaml");
   // The lowest free ports of the range after the two given ones.
@@ -94,7 +95,8 @@ TEST(Cli, InitWithSupavisorPicksTwoLoopbackPoolerPortsAndADomainMeansHttps) {
   CommandResult dom = supactl(home.path(), "--output json init dom --domain dom.example.com");
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   EXPECT_EQ(nlohmann::json::parse(dom.out)["api_url"], "https://dom.example.com:21005");
-  EXPECT_NE(core::read_file(home.path() / "instances/dom/instance.yaml").find("  mode: internal  #"), std::string::npos);
+  EXPECT_NE(core::read_file(home.path() / "instances/dom/instance.yaml").find("  mode: internal  #"),
+            std::string::npos);
 }
 
 TEST(Cli, AnEngineThatAcceptsButNeverAnswersExitsFiveInTime) {
@@ -294,7 +296,8 @@ TEST(Cli, BadNameOrUnwritableHomeChangesNothingOnDisk) {
   fs::path home = parent.path() / "home";
   CommandResult bad = supactl(home, "init Bad_Name");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_EQ(bad.err.find("supactl: error: instance name `Bad_Name` may contain only lower-case letters"), 0u) << bad.err;
+  EXPECT_EQ(bad.err.find("supactl: error: instance name `Bad_Name` may contain only lower-case letters"), 0u)
+      << bad.err;
   EXPECT_FALSE(fs::exists(home));
 
   core::write_file_atomic(parent.path() / "file", "x");

@@ -236,7 +236,8 @@ TEST(Instance, OverridesThatHandOverTheHostAreRefusedNamingTheKeyUnlessAllowed) 
       EXPECT_NE(e.hint().find("overrides.allow_host_access: true"), std::string::npos) << e.hint();
     }
   };
-  refused("    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", "services.auth.volumes `/var/run/docker.sock`");
+  refused("    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+          "services.auth.volumes `/var/run/docker.sock`");
   refused("    volumes:\n      - /:/host:ro\n", "volumes `/`");
   refused("    volumes:\n      - ../../other/secrets.env:/x\n", "volumes `../../other/secrets.env`");
   refused("    volumes:\n      - type: bind\n        source: /etc\n        target: /etc2\n", "volumes `/etc`");

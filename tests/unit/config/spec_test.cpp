@@ -78,20 +78,20 @@ TEST(Spec, UnknownKeysAreRejectedWithTheirLine) {
 
 TEST(Spec, EveryProblemIsReportedOnceInLineOrder) {
   std::string text =
-      "name: shop\n"                  // 1
-      "domain: Not_A_Host\n"          // 2
-      "ports:\n"                      // 3
-      "  http: 0\n"                   // 4
-      "  https: 8443\n"               // 5
-      "services:\n"                   // 6
-      "  db: false\n"                 // 7
-      "  meta: false\n"               // 8
-      "storage:\n"                    // 9
-      "  backend: s3\n"               // 10
-      "tls:\n"                        // 11
-      "  mode: acme\n"                // 12
-      "kong:\n"                       // 13
-      "  replicas: 99\n";             // 14
+      "name: shop\n"          // 1
+      "domain: Not_A_Host\n"  // 2
+      "ports:\n"              // 3
+      "  http: 0\n"           // 4
+      "  https: 8443\n"       // 5
+      "services:\n"           // 6
+      "  db: false\n"         // 7
+      "  meta: false\n"       // 8
+      "storage:\n"            // 9
+      "  backend: s3\n"       // 10
+      "tls:\n"                // 11
+      "  mode: acme\n"        // 12
+      "kong:\n"               // 13
+      "  replicas: 99\n";     // 14
   std::string all = error_of(text);
   EXPECT_EQ(all,
             "instance.yaml:2: domain `Not_A_Host` must be a lower-case host name\n"

@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace supactl::core {
 namespace {
@@ -72,7 +72,9 @@ TEST(UniqueFd, WriteAllWritesEveryByte) {
 
 TEST(ScopeExit, RunsUnlessDismissed) {
   int runs = 0;
-  { ScopeExit guard([&] { ++runs; }); }
+  {
+    ScopeExit guard([&] { ++runs; });
+  }
   EXPECT_EQ(runs, 1);
   {
     ScopeExit guard([&] { ++runs; });
@@ -124,8 +126,12 @@ TEST(FileLock, DirectoryLockExcludesOtherOpenFileDescriptions) {
 }
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> k_vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                           {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> k_vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
                                                            {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : k_vectors) {
     EXPECT_EQ(base64_encode(plain, Base64Alphabet::standard, true), encoded) << plain;

@@ -35,7 +35,8 @@ TEST(Sha256, OneBufferGivesTheFips180KnownAnswers) {
 
 TEST(Sha256, StreamingInOddChunkSizesGivesTheSameKnownAnswers) {
   for (const KnownAnswer& k : known_answers()) {
-    for (size_t chunk : {size_t{1}, size_t{3}, size_t{55}, size_t{63}, size_t{64}, size_t{65}, size_t{127}, size_t{4097}}) {
+    for (size_t chunk :
+         {size_t{1}, size_t{3}, size_t{55}, size_t{63}, size_t{64}, size_t{65}, size_t{127}, size_t{4097}}) {
       Sha256 h;
       for (size_t at = 0; at < k.message.size(); at += chunk) {
         h.update(std::string_view(k.message).substr(at, chunk));

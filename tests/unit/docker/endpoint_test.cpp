@@ -7,15 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "support/temp_dir.hpp"
 
@@ -117,9 +117,9 @@ TEST_F(EndpointTest, DockerContextReadsTheMetadataByTheHashOfItsName) {
   EXPECT_EQ(e.host, "tcp://127.0.0.1:2376");
   EXPECT_NE(e.source.find("remote"), std::string::npos) << e.source;
   EXPECT_TRUE(e.tls);
-  EXPECT_EQ(e.cert_path,
-            (config.path() / "contexts" / "tls" / "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a" / "docker")
-                .string());
+  EXPECT_EQ(e.cert_path, (config.path() / "contexts" / "tls" /
+                          "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a" / "docker")
+                             .string());
 }
 
 TEST_F(EndpointTest, CurrentContextInConfigJsonIsUsedWhenNothingIsSet) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Engine client's pieces without I/O: frame demux, JSON-lines splitting with chunk
 // boundaries anywhere, stream-line errors, error mapping and filter encoding.
-#include "docker/json_codec.hpp"
 #include "docker/streams.hpp"
+#include "docker/json_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -80,7 +80,8 @@ TEST(FrameDemuxer, ATtyStreamIsRawStdout) {
 TEST(FrameDemuxer, ASinkReturningFalseStopsTheStream) {
   int calls = 0;
   FrameDemuxer d([&](StreamKind, std::string_view) { return ++calls < 2; });
-  EXPECT_FALSE(d.feed(frame(StreamKind::stdout_, "1") + frame(StreamKind::stdout_, "2") + frame(StreamKind::stdout_, "3")));
+  EXPECT_FALSE(
+      d.feed(frame(StreamKind::stdout_, "1") + frame(StreamKind::stdout_, "2") + frame(StreamKind::stdout_, "3")));
   EXPECT_EQ(calls, 2);
 }
 
@@ -113,8 +114,8 @@ TEST(JsonLines, ASinkReturningFalseStops) {
 
 TEST(StreamLineError, ErrorsInsideA200StreamAreFound) {
   EXPECT_EQ(stream_line_error(nlohmann::json::parse(R"({"status":"Downloading"})")), "");
-  EXPECT_EQ(stream_line_error(nlohmann::json::parse(
-                R"({"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"})")),
+  EXPECT_EQ(stream_line_error(
+                nlohmann::json::parse(R"({"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"})")),
             "manifest unknown");
   EXPECT_EQ(stream_line_error(nlohmann::json::parse(R"({"error":"toomanyrequests: slow down"})")),
             "toomanyrequests: slow down");

@@ -8,10 +8,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sys/stat.h>
 
 #include "support/temp_dir.hpp"
 

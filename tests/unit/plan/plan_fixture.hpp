@@ -10,8 +10,7 @@
 namespace supactl::test {
 
 inline compose::Service make_service(const std::string& name, const std::string& image,
-                                     std::vector<compose::Dependency> deps = {},
-                                     bool healthcheck = true) {
+                                     std::vector<compose::Dependency> deps = {}, bool healthcheck = true) {
   compose::Service s;
   s.name = name;
   s.spec.image = image;
@@ -50,10 +49,15 @@ inline compose::Project make_project() {
   add(make_service("storage", "supabase/storage-api:v1.74.0",
                    {{"db", DependsCondition::healthy, false, true},
                     {"minio-init", DependsCondition::completed_successfully, false, true}}));
-  p.networks["backend"] = compose::Network{.key = "backend", .name = "shop_backend", .driver = "bridge",
-                                           .internal = true, .attachable = false, .external = false, .labels = {}};
-  p.volumes["db-data"] = compose::Volume{.key = "db-data", .name = "shop_db-data", .driver = "local",
-                                         .external = false, .labels = {}};
+  p.networks["backend"] = compose::Network{.key = "backend",
+                                           .name = "shop_backend",
+                                           .driver = "bridge",
+                                           .internal = true,
+                                           .attachable = false,
+                                           .external = false,
+                                           .labels = {}};
+  p.volumes["db-data"] =
+      compose::Volume{.key = "db-data", .name = "shop_db-data", .driver = "local", .external = false, .labels = {}};
   return p;
 }
 
@@ -82,13 +86,16 @@ inline plan::ObservedState converged(const compose::Project& p) {
     }
   }
   for (const auto& [k, n] : p.networks) {
-    o.networks.push_back(docker::NetworkInfo{.id = n.name, .name = n.name, .driver = "bridge",
+    o.networks.push_back(docker::NetworkInfo{.id = n.name,
+                                             .name = n.name,
+                                             .driver = "bridge",
                                              .internal = n.internal,
-                                             .labels = compose::network_labels(p, n), .container_ids = {}});
+                                             .labels = compose::network_labels(p, n),
+                                             .container_ids = {}});
   }
   for (const auto& [k, v] : p.volumes) {
-    o.volumes.push_back(docker::VolumeInfo{v.name, "local", "/var/lib/docker/volumes/" + v.name,
-                                           compose::volume_labels(p, v)});
+    o.volumes.push_back(
+        docker::VolumeInfo{v.name, "local", "/var/lib/docker/volumes/" + v.name, compose::volume_labels(p, v)});
   }
   return o;
 }

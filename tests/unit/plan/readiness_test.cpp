@@ -63,7 +63,8 @@ TEST(ProbeCommand, ShellTestsRunThroughShDashCAndExecFormAsIs) {
   };
   EXPECT_EQ(probe({"CMD-SHELL", "pg_isready", "-U", "postgres"}),
             (std::vector<std::string>{"/bin/sh", "-c", "pg_isready -U postgres"}));
-  EXPECT_EQ(probe({"CMD", "curl", "-f", "http://localhost/"}), (std::vector<std::string>{"curl", "-f", "http://localhost/"}));
+  EXPECT_EQ(probe({"CMD", "curl", "-f", "http://localhost/"}),
+            (std::vector<std::string>{"curl", "-f", "http://localhost/"}));
   EXPECT_TRUE(probe({"NONE"}).empty());
 }
 

@@ -8,9 +8,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <set>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <set>
 
 namespace supactl::ports {
 namespace {
@@ -88,10 +88,11 @@ TEST(Ports, RealListenerOnLoopbackIsSeenAndNamed) {
     EXPECT_EQ(e.code(), ExitCode::conflict);
     std::string message = e.what();
     EXPECT_NE(message.find("HTTPS port " + std::to_string(listener.port()) + " is taken on this host by"),
-              std::string::npos) << message;
+              std::string::npos)
+        << message;
     // This very test process holds the socket, and /proc names it.
-    EXPECT_NE(message.find("process supactl_tests (pid " + std::to_string(::getpid()) + ")"),
-              std::string::npos) << message;
+    EXPECT_NE(message.find("process supactl_tests (pid " + std::to_string(::getpid()) + ")"), std::string::npos)
+        << message;
   }
 }
 

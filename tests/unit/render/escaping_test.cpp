@@ -17,10 +17,10 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/wait.h>
 #include <cstdlib>
 #include <map>
 #include <set>
-#include <sys/wait.h>
 
 namespace supactl::render {
 namespace {
@@ -91,9 +91,9 @@ TEST(RenderEscaping, EveryValueComesBackUnchangedThroughSupactlsComposeLoader) {
 }
 
 TEST(RenderEscaping, EnvFileValuesRoundTripInEveryQuotingForm) {
-  for (const std::string& value : {std::string("plain-Value_1.2:3@x"), std::string("with space # and $HOME"),
-                                   std::string("it's \"both\" \\ $x"), std::string("tab\there\nnewline"), k_nasty,
-                                   std::string()}) {
+  for (const std::string& value :
+       {std::string("plain-Value_1.2:3@x"), std::string("with space # and $HOME"), std::string("it's \"both\" \\ $x"),
+        std::string("tab\there\nnewline"), k_nasty, std::string()}) {
     std::string line = "K=" + core::env_quote(value) + "\n";
     EXPECT_EQ(compose::parse_env_file(line)["K"], value) << line;
     EXPECT_EQ(core::env_unquote(core::env_quote(value)), value) << line;
@@ -135,7 +135,8 @@ TEST(RenderEscaping, DockerComposeReadsTheSameValues) {
   RenderResult r = render_instance(hostile, dir.path() / "hostile", "");
   const std::string out = (dir.path() / "resolved.yml").string();
   int status = std::system(("cd '" + r.dir.string() + "' && docker-compose -f compose.yml -p full config > '" + out +
-                            "' 2>'" + out + ".err'").c_str());
+                            "' 2>'" + out + ".err'")
+                               .c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << core::read_file(out + ".err");
   YAML::Node services = YAML::LoadFile(out)["services"];
   // `config` prints a literal `$` as `$$` so that its output stays a valid compose file.

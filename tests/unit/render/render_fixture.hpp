@@ -55,13 +55,15 @@ inline config::Instance full_instance(const std::filesystem::path& dir) {
   inst.name = inst.spec.name = "full";
   inst.spec.domain = "api.example.com";
   inst.spec.registry = "127.0.0.1:5000";
-  inst.spec.ports = config::Ports{.http = 80, .https = 443, .db = 5433, .pooler_session = 5434, .pooler_transaction = 6543};
+  inst.spec.ports =
+      config::Ports{.http = 80, .https = 443, .db = 5433, .pooler_session = 5434, .pooler_transaction = 6543};
   for (const char* s : {"analytics", "vector", "supavisor"}) inst.spec.services[s] = true;
   inst.spec.kong.replicas = 3;
   inst.spec.kong.rate_limit.per_second = 0;
   inst.spec.auth.site_url = "https://app.example.com";
   inst.spec.auth.additional_redirect_urls = {"https://app.example.com/**", "http://localhost:3000"};
-  inst.spec.auth.providers["github"] = config::OAuthProvider{.enabled = true, .client_id = "gh-client", .redirect_uri = ""};
+  inst.spec.auth.providers["github"] =
+      config::OAuthProvider{.enabled = true, .client_id = "gh-client", .redirect_uri = ""};
   inst.spec.storage.backend = config::StorageBackend::file;
   inst.spec.tls = config::TlsSpec{.mode = config::TlsMode::acme, .email = "ops@example.com"};
   inst.spec.resources["db"] = config::Resources{.memory = "2g", .cpus = "2"};

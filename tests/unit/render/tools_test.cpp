@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include <map>
 #include <sys/wait.h>
+#include <map>
 
 #include <cstdlib>
 
@@ -39,12 +39,12 @@ int run_in(const fs::path& dir, const std::string& cmd, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-#define SUPACTL_REQUIRE_TOOL(tool)                                                   \
-  do {                                                                               \
-    if (!have(tool)) {                                                               \
-      if (in_ci()) FAIL() << tool " is not installed (scripts/setup installs it)";   \
-      GTEST_SKIP() << tool " is not installed; skipping (it is required in CI)";     \
-    }                                                                                \
+#define SUPACTL_REQUIRE_TOOL(tool)                                                 \
+  do {                                                                             \
+    if (!have(tool)) {                                                             \
+      if (in_ci()) FAIL() << tool " is not installed (scripts/setup installs it)"; \
+      GTEST_SKIP() << tool " is not installed; skipping (it is required in CI)";   \
+    }                                                                              \
   } while (0)
 
 TEST(RenderTools, DockerComposeAcceptsTheRenderedProject) {
@@ -72,7 +72,8 @@ TEST(RenderTools, CaddyValidatesTheCaddyfileInEveryTlsMode) {
     inst.spec.domain = mode == config::TlsMode::acme ? "api.example.com" : "localhost";
     RenderResult r = render_instance(inst, dir.path() / config::to_string(mode), "");
     std::string output;
-    int code = run_in(r.dir, "HOME='" + dir.path().string() + "' caddy validate --adapter caddyfile --config Caddyfile", output);
+    int code = run_in(r.dir, "HOME='" + dir.path().string() + "' caddy validate --adapter caddyfile --config Caddyfile",
+                      output);
     EXPECT_EQ(code, 0) << config::to_string(mode) << ":\n" << output;
     EXPECT_NE(output.find("Valid configuration"), std::string::npos) << output;
   }
@@ -106,15 +107,18 @@ TEST(RenderTools, KongEntrypointFillsPlaceholdersAsYamlStringsAndTrustsOnlyTheEd
   // Values with every character that matters to YAML, the shell or awk's substitution.
   const std::string anon = "a&b\\1|x";
   const std::string password = "p$w\"d \\ : # x";
-  std::string env = "SUPABASE_ANON_KEY='" + anon + "' SUPABASE_SERVICE_KEY=svc DASHBOARD_USERNAME='us er:#' "
-                    "DASHBOARD_PASSWORD='" + password + "' KONG_DECLARATIVE_CONFIG='" + (dir.path() / "kong.out").string() + "'";
+  std::string env = "SUPABASE_ANON_KEY='" + anon +
+                    "' SUPABASE_SERVICE_KEY=svc DASHBOARD_USERNAME='us er:#' "
+                    "DASHBOARD_PASSWORD='" +
+                    password + "' KONG_DECLARATIVE_CONFIG='" + (dir.path() / "kong.out").string() + "'";
   ASSERT_EQ(run_in(dir.path(), env + " sh entry.sh", output), 0) << output;
   // 10.201.0.0/20: the edge network's range, read from the route of the default gateway.
   EXPECT_NE(output.find("trusted=10.201.0.0/20"), std::string::npos) << output;
   YAML::Node kong = YAML::LoadFile((dir.path() / "kong.out").string());
   std::map<std::string, std::string> keys;
   for (const YAML::Node& c : kong["consumers"]) {
-    if (c["keyauth_credentials"]) keys[c["username"].as<std::string>()] = c["keyauth_credentials"][0]["key"].as<std::string>();
+    if (c["keyauth_credentials"])
+      keys[c["username"].as<std::string>()] = c["keyauth_credentials"][0]["key"].as<std::string>();
   }
   EXPECT_EQ(keys["anon"], anon);
   EXPECT_EQ(keys["service_role"], "svc");
@@ -123,8 +127,9 @@ TEST(RenderTools, KongEntrypointFillsPlaceholdersAsYamlStringsAndTrustsOnlyTheEd
   EXPECT_EQ(core::read_file(dir.path() / "kong.out").find("$SUPABASE_ANON_KEY"), std::string::npos);
 
   // Without a default route (no edge network) nobody is trusted.
-  core::write_file_atomic(dir.path() / "route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
-                                                "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n");
+  core::write_file_atomic(dir.path() / "route",
+                          "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                          "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n");
   ASSERT_EQ(run_in(dir.path(), env + " sh entry.sh", output), 0) << output;
   EXPECT_NE(output.find("trusted=127.0.0.1"), std::string::npos) << output;
 }

@@ -128,7 +128,8 @@ Strings shell_words(const std::string& text) {
     } else if (c == '"') {
       have = true;
       for (++i; i < text.size() && text[i] != '"'; ++i) {
-        if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\' || text[i + 1] == '$')) ++i;
+        if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\' || text[i + 1] == '$'))
+          ++i;
         cur += text[i];
       }
     } else if (c == '\\' && i + 1 < text.size()) {
@@ -355,8 +356,10 @@ const std::vector<Requirement>& requirements() {
   static const std::vector<Requirement> table = {
       // supabase/postgres (docker-library entrypoint + supabase migrate.sh)
       {"db", "POSTGRES_PASSWORD", "nonempty", "the entrypoint exits 1 on an empty password when it initialises PGDATA"},
-      {"db", "PGPASSWORD", "same:db/POSTGRES_PASSWORD", "the init scripts read one or the other for the service roles' passwords"},
-      {"db", "POSTGRES_HOST", "=/var/run/postgresql", "migrate.sh connects through the socket: TCP is off while init runs"},
+      {"db", "PGPASSWORD", "same:db/POSTGRES_PASSWORD",
+       "the init scripts read one or the other for the service roles' passwords"},
+      {"db", "POSTGRES_HOST", "=/var/run/postgresql",
+       "migrate.sh connects through the socket: TCP is off while init runs"},
       {"db", "POSTGRES_PORT", "int", "the listen port every DB URL of the stack uses"},
       {"db", "PGPORT", "same:db/POSTGRES_PORT", "migrate.sh and the server must agree on the port"},
       {"db", "POSTGRES_USER", "absent", "migrate.sh hard-codes supabase_admin as the bootstrap superuser"},
@@ -375,7 +378,8 @@ const std::vector<Requirement>& requirements() {
       {"kong", "JWT_ISSUER", "if-set;url:http|https", "upstream's entrypoint exits 1 on an issuer that is not http(s)"},
       // supabase/gotrue (internal/conf/configuration.go)
       {"auth", "GOTRUE_DB_DRIVER", "=postgres", "required key; only postgres is supported"},
-      {"auth", "GOTRUE_DB_DATABASE_URL", "url:postgres|postgresql;internal-host", "required key; migrate is fatal when it cannot connect"},
+      {"auth", "GOTRUE_DB_DATABASE_URL", "url:postgres|postgresql;internal-host",
+       "required key; migrate is fatal when it cannot connect"},
       {"auth", "GOTRUE_JWT_SECRET", "len>=32", "required key; the same secret must satisfy PostgREST's minimum"},
       {"auth", "API_EXTERNAL_URL", "url:http|https", "required key and must pass url.ParseRequestURI"},
       {"auth", "GOTRUE_SITE_URL", "url:http|https", "required key; the default redirect target"},
@@ -383,9 +387,11 @@ const std::vector<Requirement>& requirements() {
       {"auth", "GOTRUE_API_PORT", "=9999", "the image defaults to 8081; Kong's routes and the health check use 9999"},
       {"auth", "GOTRUE_JWT_EXP", "int", "token lifetime in seconds"},
       // postgrest/postgrest:v14.17 (Config.hs)
-      {"rest", "PGRST_DB_URI", "url:postgres|postgresql;internal-host", "defaults to a local socket that does not exist"},
+      {"rest", "PGRST_DB_URI", "url:postgres|postgresql;internal-host",
+       "defaults to a local socket that does not exist"},
       {"rest", "PGRST_JWT_SECRET", "len>=32;same:auth/GOTRUE_JWT_SECRET", "a text secret under 32 characters is fatal"},
-      {"rest", "PGRST_ADMIN_SERVER_PORT", "int;!=3000", "`postgrest --ready` needs the admin server, on a port of its own"},
+      {"rest", "PGRST_ADMIN_SERVER_PORT", "int;!=3000",
+       "`postgrest --ready` needs the admin server, on a port of its own"},
       {"rest", "PGRST_ADMIN_SERVER_HOST", "nonempty;not-in:*|*4|!4|*6|!6",
        "`--ready` cannot reach a wildcard host (the default !4)"},
       {"rest", "PGRST_DB_ANON_ROLE", "=anon", "requests without a user JWT run as anon"},
@@ -405,13 +411,16 @@ const std::vector<Requirement>& requirements() {
       {"realtime", "DB_AFTER_CONNECT_QUERY", "=SET search_path TO _realtime", "its metadata lives in schema _realtime"},
       {"realtime", "API_JWT_SECRET", "same:auth/GOTRUE_JWT_SECRET", "seeded as the tenant's JWT secret"},
       {"realtime", "SEED_SELF_HOST", "=true", "creates the realtime-dev tenant Kong's upstream host names"},
-      {"realtime", "SELF_HOST_TENANT_NAME", "if-set;=realtime-dev", "must equal the first label of the host Kong calls"},
+      {"realtime", "SELF_HOST_TENANT_NAME", "if-set;=realtime-dev",
+       "must equal the first label of the host Kong calls"},
       {"realtime", "RLIMIT_NOFILE", "int", "run.sh passes it to ulimit"},
       {"realtime", "PORT", "=4000", "Kong's realtime upstreams use 4000"},
       {"realtime", "ERL_AFLAGS", "=-proto_dist inet_tcp", "the image defaults to IPv6 distribution"},
       // supabase/storage-api (src/config.ts)
-      {"storage", "AUTH_JWT_SECRET", "nonempty;same:auth/GOTRUE_JWT_SECRET", "\"is undefined\" at boot in single-tenant mode"},
-      {"storage", "DATABASE_URL", "url:postgres|postgresql;internal-host", "\"is undefined\" at boot; migrations run on it"},
+      {"storage", "AUTH_JWT_SECRET", "nonempty;same:auth/GOTRUE_JWT_SECRET",
+       "\"is undefined\" at boot in single-tenant mode"},
+      {"storage", "DATABASE_URL", "url:postgres|postgresql;internal-host",
+       "\"is undefined\" at boot; migrations run on it"},
       {"storage", "STORAGE_BACKEND", "in:file|s3", "the two backends storage has"},
       {"storage", "GLOBAL_S3_BUCKET", "nonempty", "bucket (s3) or directory (file)"},
       {"storage", "TENANT_ID", "nonempty", "tenant of the S3 protocol sessions"},
@@ -419,8 +428,10 @@ const std::vector<Requirement>& requirements() {
       {"storage", "FILE_STORAGE_BACKEND_PATH", "when:STORAGE_BACKEND=file;nonempty", "where the file backend writes"},
       {"storage", "GLOBAL_S3_ENDPOINT", "when:STORAGE_BACKEND=s3;url:http|https;internal-host", "the S3 server"},
       {"storage", "AWS_ACCESS_KEY_ID", "when:STORAGE_BACKEND=s3;same:minio/MINIO_ROOT_USER", "MinIO's credentials"},
-      {"storage", "AWS_SECRET_ACCESS_KEY", "when:STORAGE_BACKEND=s3;same:minio/MINIO_ROOT_PASSWORD", "MinIO's credentials"},
-      {"storage", "IMGPROXY_URL", "when:ENABLE_IMAGE_TRANSFORMATION=true;url:http;internal-host;port-of:imgproxy/IMGPROXY_BIND",
+      {"storage", "AWS_SECRET_ACCESS_KEY", "when:STORAGE_BACKEND=s3;same:minio/MINIO_ROOT_PASSWORD",
+       "MinIO's credentials"},
+      {"storage", "IMGPROXY_URL",
+       "when:ENABLE_IMAGE_TRANSFORMATION=true;url:http;internal-host;port-of:imgproxy/IMGPROXY_BIND",
        "transformations call imgproxy where it listens"},
       {"storage", "ANON_KEY", "same:kong/SUPABASE_ANON_KEY", "one anon key for the whole stack"},
       {"storage", "SERVICE_KEY", "same:kong/SUPABASE_SERVICE_KEY", "one service key for the whole stack"},
@@ -443,16 +454,20 @@ const std::vector<Requirement>& requirements() {
       {"studio", "AUTH_JWT_SECRET", "same:auth/GOTRUE_JWT_SECRET", "JWT settings page"},
       {"studio", "SUPABASE_ANON_KEY", "same:kong/SUPABASE_ANON_KEY", "one anon key for the whole stack"},
       {"studio", "SUPABASE_SERVICE_KEY", "same:kong/SUPABASE_SERVICE_KEY", "one service key for the whole stack"},
-      {"studio", "LOGFLARE_URL", "when:ENABLED_FEATURES_LOGS_ALL=true;url:http;internal-host", "the logs explorer's backend"},
-      {"studio", "LOGFLARE_PRIVATE_ACCESS_TOKEN", "when:ENABLED_FEATURES_LOGS_ALL=true;same:analytics/LOGFLARE_PRIVATE_ACCESS_TOKEN",
+      {"studio", "LOGFLARE_URL", "when:ENABLED_FEATURES_LOGS_ALL=true;url:http;internal-host",
+       "the logs explorer's backend"},
+      {"studio", "LOGFLARE_PRIVATE_ACCESS_TOKEN",
+       "when:ENABLED_FEATURES_LOGS_ALL=true;same:analytics/LOGFLARE_PRIVATE_ACCESS_TOKEN",
        "queries the logs with the private token"},
       // supabase/edge-runtime (main service)
       {"functions", "JWT_SECRET", "same:auth/GOTRUE_JWT_SECRET", "the main service verifies HS256 JWTs with it"},
       {"functions", "SUPABASE_URL", "url:http;internal-host", "functions call the gateway inside the stack"},
-      {"functions", "SUPABASE_DB_URL", "url:postgres|postgresql;internal-host", "direct database access from functions"},
+      {"functions", "SUPABASE_DB_URL", "url:postgres|postgresql;internal-host",
+       "direct database access from functions"},
       {"functions", "VERIFY_JWT", "in:true|false", "read by the main service"},
       {"functions", "SUPABASE_ANON_KEY", "same:kong/SUPABASE_ANON_KEY", "one anon key for the whole stack"},
-      {"functions", "SUPABASE_SERVICE_ROLE_KEY", "same:kong/SUPABASE_SERVICE_KEY", "one service key for the whole stack"},
+      {"functions", "SUPABASE_SERVICE_ROLE_KEY", "same:kong/SUPABASE_SERVICE_KEY",
+       "one service key for the whole stack"},
       // supabase/supavisor (config/runtime.exs)
       {"supavisor", "SECRET_KEY_BASE", "nonempty", "missing raises at boot"},
       {"supavisor", "VAULT_ENC_KEY", "len==32", "AES-GCM key; any other size fails at start"},
@@ -462,9 +477,11 @@ const std::vector<Requirement>& requirements() {
       {"supavisor", "POOLER_TENANT_ID", "nonempty", "pooler.exs creates this tenant"},
       {"supavisor", "POSTGRES_HOST", "internal-host", "the tenant's database"},
       {"supavisor", "POSTGRES_PASSWORD", "same:db/POSTGRES_PASSWORD", "pooler.exs' manager user"},
-      {"supavisor", "RLIMIT_NOFILE", "if-set;int", "limits.sh passes it to `ulimit -n`; a bad value stops the container"},
+      {"supavisor", "RLIMIT_NOFILE", "if-set;int",
+       "limits.sh passes it to `ulimit -n`; a bad value stops the container"},
       // supabase/logflare (config/runtime.exs, single_tenant.ex)
-      {"analytics", "POSTGRES_BACKEND_URL", "url:postgres|postgresql;internal-host", "an unparseable or unresolvable host is fatal"},
+      {"analytics", "POSTGRES_BACKEND_URL", "url:postgres|postgresql;internal-host",
+       "an unparseable or unresolvable host is fatal"},
       {"analytics", "DB_HOSTNAME", "internal-host", "an unresolvable host is fatal"},
       {"analytics", "LOGFLARE_PUBLIC_ACCESS_TOKEN", "nonempty;differs:analytics/LOGFLARE_PRIVATE_ACCESS_TOKEN",
        "equal tokens mean the private one is never created"},
@@ -535,13 +552,16 @@ Strings check_requirement(const Rendered& r, const Requirement& req) {
       }
     } else if (starts_with(rule, "not-in:")) {
       Strings banned = split(rule.substr(7), '|');
-      if (std::find(banned.begin(), banned.end(), value) != banned.end()) problems.push_back("`" + value + "` is not allowed");
+      if (std::find(banned.begin(), banned.end(), value) != banned.end())
+        problems.push_back("`" + value + "` is not allowed");
     } else if (starts_with(rule, "len>=")) {
       size_t n = std::stoul(rule.substr(5));
-      if (value.size() < n) problems.push_back("is " + std::to_string(value.size()) + " bytes, needs at least " + std::to_string(n));
+      if (value.size() < n)
+        problems.push_back("is " + std::to_string(value.size()) + " bytes, needs at least " + std::to_string(n));
     } else if (starts_with(rule, "len==")) {
       size_t n = std::stoul(rule.substr(5));
-      if (value.size() != n) problems.push_back("is " + std::to_string(value.size()) + " bytes, must be exactly " + std::to_string(n));
+      if (value.size() != n)
+        problems.push_back("is " + std::to_string(value.size()) + " bytes, must be exactly " + std::to_string(n));
     } else if (starts_with(rule, "url:")) {
       Strings schemes = split(rule.substr(4), '|');
       std::optional<Url> u = parse_url(value);
@@ -646,91 +666,198 @@ StringSet merge(std::initializer_list<StringSet> sets, const StringSet& minus = 
 }
 
 // [I] Utilities of the base images, by distribution.
-const StringSet k_coreutils = {"basename", "cat", "chmod", "chown", "cp", "cut", "date", "dirname", "echo", "env",
-                               "expr", "false", "head", "id", "ln", "ls", "mkdir", "mktemp", "mv", "nproc",
-                               "printf", "readlink", "rm", "seq", "sleep", "sort", "stat", "tail", "tee", "test",
-                               "[", "timeout", "touch", "tr", "true", "uname", "uniq", "wc", "base64", "sha1sum",
-                               "sha256sum"};
+const StringSet k_coreutils = {
+    "basename", "cat",  "chmod", "chown", "cp",   "cut",    "date",    "dirname",  "echo",  "env",     "expr",
+    "false",    "head", "id",    "ln",    "ls",   "mkdir",  "mktemp",  "mv",       "nproc", "printf",  "readlink",
+    "rm",       "seq",  "sleep", "sort",  "stat", "tail",   "tee",     "test",     "[",     "timeout", "touch",
+    "tr",       "true", "uname", "uniq",  "wc",   "base64", "sha1sum", "sha256sum"};
 /// Debian and Ubuntu base: coreutils, dash as sh, bash, grep, sed, mawk, findutils, perl-base.
-const StringSet k_debian = merge({k_coreutils, {"sh", "dash", "bash", "grep", "sed", "awk", "mawk", "find", "xargs",
-                                                "hostname", "getent", "gzip", "tar", "perl", "which"}});
+const StringSet k_debian = merge({k_coreutils,
+                                  {"sh", "dash", "bash", "grep", "sed", "awk", "mawk", "find", "xargs", "hostname",
+                                   "getent", "gzip", "tar", "perl", "which"}});
 /// Alpine: BusyBox applets (wget and nc included; no bash, curl or perl).
-const StringSet k_busybox = merge({k_coreutils, {"sh", "ash", "grep", "sed", "awk", "find", "xargs", "hostname",
-                                                 "gzip", "tar", "which", "wget", "nc"}});
+const StringSet k_busybox =
+    merge({k_coreutils,
+           {"sh", "ash", "grep", "sed", "awk", "find", "xargs", "hostname", "gzip", "tar", "which", "wget", "nc"}});
 /// Red Hat ubi-micro: bash as sh and coreutils only.
 const StringSet k_ubi_micro = merge({k_coreutils, {"sh", "bash"}});
 
 const std::vector<ImageContract>& image_contracts() {
   static const std::vector<ImageContract> table = {
-      {.repo = "kong/kong", .tag = "3.9.3", .entrypoint = {"/entrypoint.sh"}, .cmd = {"kong", "docker-start"},
-       .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_debian, {"kong", "openssl"}}), .files = {"/entrypoint.sh"},
-       .writable = {"/usr/local/kong", "/tmp"}, .workdir = "/"},
-      {.repo = "supabase/gotrue", .tag = "v2.196.0", .entrypoint = {}, .cmd = {"auth"}, .passes = Passes::exec,
-       .first_args = {}, .programs = merge({k_busybox, {"auth", "gotrue"}}), .files = {}, .writable = {"/tmp"},
+      {.repo = "kong/kong",
+       .tag = "3.9.3",
+       .entrypoint = {"/entrypoint.sh"},
+       .cmd = {"kong", "docker-start"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian, {"kong", "openssl"}}),
+       .files = {"/entrypoint.sh"},
+       .writable = {"/usr/local/kong", "/tmp"},
        .workdir = "/"},
-      {.repo = "postgrest/postgrest", .tag = "v14.17", .entrypoint = {}, .cmd = {"/bin/postgrest"},
-       .passes = Passes::exec, .first_args = {}, .programs = {"postgrest"}, .files = {}, .writable = {}, .workdir = "/"},
-      {.repo = "supabase/realtime", .tag = "v2.134.10",
-       .entrypoint = {"/usr/bin/tini", "-s", "-g", "--", "/app/run.sh"}, .cmd = {"/app/bin/server"},
-       .passes = Passes::exec, .first_args = {},
+      {.repo = "supabase/gotrue",
+       .tag = "v2.196.0",
+       .entrypoint = {},
+       .cmd = {"auth"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_busybox, {"auth", "gotrue"}}),
+       .files = {},
+       .writable = {"/tmp"},
+       .workdir = "/"},
+      {.repo = "postgrest/postgrest",
+       .tag = "v14.17",
+       .entrypoint = {},
+       .cmd = {"/bin/postgrest"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = {"postgrest"},
+       .files = {},
+       .writable = {},
+       .workdir = "/"},
+      {.repo = "supabase/realtime",
+       .tag = "v2.134.10",
+       .entrypoint = {"/usr/bin/tini", "-s", "-g", "--", "/app/run.sh"},
+       .cmd = {"/app/bin/server"},
+       .passes = Passes::exec,
+       .first_args = {},
        .programs = merge({k_debian, {"curl", "sudo", "tini", "jq", "aws", "openssl", "iptables"}}),
-       .files = {"/app/run.sh", "/app/bin/server", "/app/bin/migrate", "/app/bin/realtime"}, .writable = {"/tmp"},
+       .files = {"/app/run.sh", "/app/bin/server", "/app/bin/migrate", "/app/bin/realtime"},
+       .writable = {"/tmp"},
        .workdir = "/app"},
-      {.repo = "supabase/storage-api", .tag = "v1.74.0", .entrypoint = {"docker-entrypoint.sh"},
-       .cmd = {"node", "dist/start/server.js"}, .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_busybox, {"docker-entrypoint.sh", "node", "npm", "python3", "make", "g++"}}), .files = {},
-       .writable = {"/tmp", "/var/lib/storage"}, .workdir = "/app"},
-      {.repo = "darthsim/imgproxy", .tag = "v3.31.4", .entrypoint = {"entrypoint.sh"}, .cmd = {"imgproxy"},
-       .passes = Passes::exec, .first_args = {}, .programs = merge({k_debian, {"entrypoint.sh", "imgproxy"}}),
-       .files = {"/opt/imgproxy/bin/imgproxy"}, .writable = {"/tmp"}, .workdir = "/"},
-      {.repo = "supabase/postgres-meta", .tag = "v0.99.0", .entrypoint = {"docker-entrypoint.sh"},
-       .cmd = {"node", "dist/server/server.js"}, .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_debian, {"docker-entrypoint.sh", "node", "npm"}}), .files = {}, .writable = {"/tmp"},
+      {.repo = "supabase/storage-api",
+       .tag = "v1.74.0",
+       .entrypoint = {"docker-entrypoint.sh"},
+       .cmd = {"node", "dist/start/server.js"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_busybox, {"docker-entrypoint.sh", "node", "npm", "python3", "make", "g++"}}),
+       .files = {},
+       .writable = {"/tmp", "/var/lib/storage"},
+       .workdir = "/app"},
+      {.repo = "darthsim/imgproxy",
+       .tag = "v3.31.4",
+       .entrypoint = {"entrypoint.sh"},
+       .cmd = {"imgproxy"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian, {"entrypoint.sh", "imgproxy"}}),
+       .files = {"/opt/imgproxy/bin/imgproxy"},
+       .writable = {"/tmp"},
+       .workdir = "/"},
+      {.repo = "supabase/postgres-meta",
+       .tag = "v0.99.0",
+       .entrypoint = {"docker-entrypoint.sh"},
+       .cmd = {"node", "dist/server/server.js"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian, {"docker-entrypoint.sh", "node", "npm"}}),
+       .files = {},
+       .writable = {"/tmp"},
        .workdir = "/usr/src/app"},
-      {.repo = "supabase/studio", .tag = "2026.09.07-sha-7996410", .entrypoint = {"docker-entrypoint.sh"},
-       .cmd = {"node", "apps/studio/server.js"}, .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_debian, {"docker-entrypoint.sh", "node", "npm", "git", "python3", "make", "gcc", "openssl"}}),
-       .files = {}, .writable = {"/tmp", "/app/snippets"}, .workdir = "/app"},
+      {.repo = "supabase/studio",
+       .tag = "2026.09.07-sha-7996410",
+       .entrypoint = {"docker-entrypoint.sh"},
+       .cmd = {"node", "apps/studio/server.js"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs =
+           merge({k_debian, {"docker-entrypoint.sh", "node", "npm", "git", "python3", "make", "gcc", "openssl"}}),
+       .files = {},
+       .writable = {"/tmp", "/app/snippets"},
+       .workdir = "/app"},
       // perl is removed from this image.
-      {.repo = "supabase/edge-runtime", .tag = "v1.76.2", .entrypoint = {"edge-runtime"}, .cmd = {},
-       .passes = Passes::args, .first_args = {"start", "bundle", "unbundle"},
-       .programs = merge({k_debian, {"edge-runtime"}}, {"perl"}), .files = {}, .writable = {"/tmp", "/root"},
+      {.repo = "supabase/edge-runtime",
+       .tag = "v1.76.2",
+       .entrypoint = {"edge-runtime"},
+       .cmd = {},
+       .passes = Passes::args,
+       .first_args = {"start", "bundle", "unbundle"},
+       .programs = merge({k_debian, {"edge-runtime"}}, {"perl"}),
+       .files = {},
+       .writable = {"/tmp", "/root"},
        .workdir = "/"},
-      {.repo = "supabase/postgres", .tag = "17.6.1.136", .entrypoint = {"docker-entrypoint.sh"},
-       .cmd = {"postgres", "-D", "/etc/postgresql"}, .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_debian, {"docker-entrypoint.sh", "curl", "wget", "sudo", "gosu", "postgres", "psql",
-                                     "pg_isready", "pg_dump", "pg_ctl", "initdb", "openssl"}}),
-       .files = {"/docker-entrypoint-initdb.d/migrate.sh"}, .writable = {"/tmp", "/var/lib/postgresql/data"},
+      {.repo = "supabase/postgres",
+       .tag = "17.6.1.136",
+       .entrypoint = {"docker-entrypoint.sh"},
+       .cmd = {"postgres", "-D", "/etc/postgresql"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian,
+                          {"docker-entrypoint.sh", "curl", "wget", "sudo", "gosu", "postgres", "psql", "pg_isready",
+                           "pg_dump", "pg_ctl", "initdb", "openssl"}}),
+       .files = {"/docker-entrypoint-initdb.d/migrate.sh"},
+       .writable = {"/tmp", "/var/lib/postgresql/data"},
        .workdir = "/"},
-      {.repo = "minio/minio", .tag = "RELEASE.2025-04-22T22-12-26Z", .entrypoint = {"/usr/bin/docker-entrypoint.sh"},
-       .cmd = {"minio"}, .passes = Passes::args, .first_args = {},
-       .programs = merge({k_ubi_micro, {"minio", "mc", "curl", "docker-entrypoint.sh"}}), .files = {},
-       .writable = {"/tmp", "/data"}, .workdir = "/"},
-      {.repo = "minio/mc", .tag = "RELEASE.2025-04-16T18-13-26Z", .entrypoint = {"mc"}, .cmd = {},
-       .passes = Passes::args, .first_args = {}, .programs = merge({k_ubi_micro, {"mc"}}), .files = {},
-       .writable = {"/tmp"}, .workdir = "/"},
-      {.repo = "redis", .tag = "7.4.5-bookworm", .entrypoint = {"docker-entrypoint.sh"}, .cmd = {"redis-server"},
-       .passes = Passes::exec, .first_args = {},
-       .programs = merge({k_debian, {"docker-entrypoint.sh", "redis-server", "redis-cli", "gosu"}}), .files = {},
-       .writable = {"/data", "/tmp"}, .workdir = "/data"},
-      {.repo = "caddy", .tag = "2.10.2", .entrypoint = {},
-       .cmd = {"caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"}, .passes = Passes::exec,
-       .first_args = {}, .programs = merge({k_busybox, {"caddy"}}), .files = {},
-       .writable = {"/data", "/config", "/tmp"}, .workdir = "/srv"},
-      {.repo = "supabase/supavisor", .tag = "2.9.12",
-       .entrypoint = {"/usr/bin/tini", "-s", "-g", "--", "/app/limits.sh"}, .cmd = {"/app/bin/server"},
-       .passes = Passes::exec, .first_args = {},
+      {.repo = "minio/minio",
+       .tag = "RELEASE.2025-04-22T22-12-26Z",
+       .entrypoint = {"/usr/bin/docker-entrypoint.sh"},
+       .cmd = {"minio"},
+       .passes = Passes::args,
+       .first_args = {},
+       .programs = merge({k_ubi_micro, {"minio", "mc", "curl", "docker-entrypoint.sh"}}),
+       .files = {},
+       .writable = {"/tmp", "/data"},
+       .workdir = "/"},
+      {.repo = "minio/mc",
+       .tag = "RELEASE.2025-04-16T18-13-26Z",
+       .entrypoint = {"mc"},
+       .cmd = {},
+       .passes = Passes::args,
+       .first_args = {},
+       .programs = merge({k_ubi_micro, {"mc"}}),
+       .files = {},
+       .writable = {"/tmp"},
+       .workdir = "/"},
+      {.repo = "redis",
+       .tag = "7.4.5-bookworm",
+       .entrypoint = {"docker-entrypoint.sh"},
+       .cmd = {"redis-server"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian, {"docker-entrypoint.sh", "redis-server", "redis-cli", "gosu"}}),
+       .files = {},
+       .writable = {"/data", "/tmp"},
+       .workdir = "/data"},
+      {.repo = "caddy",
+       .tag = "2.10.2",
+       .entrypoint = {},
+       .cmd = {"caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_busybox, {"caddy"}}),
+       .files = {},
+       .writable = {"/data", "/config", "/tmp"},
+       .workdir = "/srv"},
+      {.repo = "supabase/supavisor",
+       .tag = "2.9.12",
+       .entrypoint = {"/usr/bin/tini", "-s", "-g", "--", "/app/limits.sh"},
+       .cmd = {"/app/bin/server"},
+       .passes = Passes::exec,
+       .first_args = {},
        .programs = merge({k_debian, {"curl", "sudo", "tini", "vim", "psql"}}),
        .files = {"/app/limits.sh", "/app/bin/server", "/app/bin/migrate", "/app/bin/supavisor"},
-       .writable = {"/tmp"}, .workdir = "/app"},
-      {.repo = "supabase/logflare", .tag = "1.50.10", .entrypoint = {}, .cmd = {"sh", "run.sh"},
-       .passes = Passes::exec, .first_args = {}, .programs = merge({k_debian, {"curl", "openssl"}}),
-       .files = {"/opt/app/rel/logflare/bin/run.sh", "/opt/app/rel/logflare/bin/logflare"}, .writable = {"/tmp"},
+       .writable = {"/tmp"},
+       .workdir = "/app"},
+      {.repo = "supabase/logflare",
+       .tag = "1.50.10",
+       .entrypoint = {},
+       .cmd = {"sh", "run.sh"},
+       .passes = Passes::exec,
+       .first_args = {},
+       .programs = merge({k_debian, {"curl", "openssl"}}),
+       .files = {"/opt/app/rel/logflare/bin/run.sh", "/opt/app/rel/logflare/bin/logflare"},
+       .writable = {"/tmp"},
        .workdir = "/opt/app/rel/logflare/bin"},
-      {.repo = "timberio/vector", .tag = "0.53.0-alpine", .entrypoint = {"/usr/local/bin/vector"}, .cmd = {},
-       .passes = Passes::args, .first_args = {}, .programs = merge({k_busybox, {"vector"}}), .files = {},
-       .writable = {"/tmp", "/var/lib/vector"}, .workdir = "/"},
+      {.repo = "timberio/vector",
+       .tag = "0.53.0-alpine",
+       .entrypoint = {"/usr/local/bin/vector"},
+       .cmd = {},
+       .passes = Passes::args,
+       .first_args = {},
+       .programs = merge({k_busybox, {"vector"}}),
+       .files = {},
+       .writable = {"/tmp", "/var/lib/vector"},
+       .workdir = "/"},
   };
   return table;
 }
@@ -831,12 +958,12 @@ bool program_exists(const Container& c, const std::string& word) {
 }
 
 const StringSet k_shells = {"sh", "bash", "dash", "ash"};
-const StringSet k_builtins = {".",     ":",      "[",     "alias", "break",  "cd",     "command", "continue",
-                              "echo",  "eval",   "exec",  "exit",  "export", "false",  "getopts", "hash",
-                              "kill",  "local",  "printf", "pwd",  "read",   "readonly", "return", "set",
-                              "shift", "test",   "times", "trap",  "true",   "type",   "ulimit",  "umask",
-                              "unalias", "unset", "wait"};
-const StringSet k_keywords = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "(", ")"};
+const StringSet k_builtins = {".",      ":",    "[",    "alias",    "break",  "cd",      "command", "continue", "echo",
+                              "eval",   "exec", "exit", "export",   "false",  "getopts", "hash",    "kill",     "local",
+                              "printf", "pwd",  "read", "readonly", "return", "set",     "shift",   "test",     "times",
+                              "trap",   "true", "type", "ulimit",   "umask",  "unalias", "unset",   "wait"};
+const StringSet k_keywords = {"if",    "then",  "else", "elif", "fi", "do", "done",
+                              "while", "until", "!",    "{",    "}",  "(",  ")"};
 
 /// The simple commands of a shell script, each as its words (quotes removed). Pipelines,
 /// lists, `$(...)` substitutions and `case` patterns are taken apart; the words before the
@@ -902,7 +1029,9 @@ std::vector<Strings> script_commands(const std::string& script) {
     } else if (c == ')' && !dq && double_quoted.size() > 1) {
       double_quoted.pop_back();
       cut(false);
-    } else if (c == '#' && !dq && (segments.back().text.empty() || std::isspace(static_cast<unsigned char>(segments.back().text.back())))) {
+    } else if (c == '#' && !dq &&
+               (segments.back().text.empty() ||
+                std::isspace(static_cast<unsigned char>(segments.back().text.back())))) {
       size_t end = text.find('\n', i);
       i = (end == std::string::npos ? text.size() : end) - 1;
     } else if (!dq && (c == '&' || c == '|') && i > 0 && (text[i - 1] == '>' || text[i - 1] == '<')) {
@@ -947,7 +1076,8 @@ std::vector<Strings> script_commands(const std::string& script) {
 
 void check_words(const Container& c, Strings words, const std::string& where, Strings& problems, int depth = 0);
 
-void check_script(const Container& c, const std::string& script, const std::string& where, Strings& problems, int depth) {
+void check_script(const Container& c, const std::string& script, const std::string& where, Strings& problems,
+                  int depth) {
   for (const Strings& command : script_commands(script)) check_words(c, command, where, problems, depth + 1);
 }
 
@@ -970,11 +1100,13 @@ void check_words(const Container& c, Strings words, const std::string& where, St
     const std::string name = basename_of(w);
     size_t skip = 1;
     if (name == "timeout") {
-      while (skip < words.size() && starts_with(words[skip], "-")) skip += (words[skip] == "-s" || words[skip] == "-k") ? 2 : 1;
+      while (skip < words.size() && starts_with(words[skip], "-"))
+        skip += (words[skip] == "-s" || words[skip] == "-k") ? 2 : 1;
       ++skip;  // the duration
     } else if (name == "env" || name == "nice" || name == "nohup") {
       static const std::regex assignment(R"(^[A-Za-z_][A-Za-z0-9_]*=.*)");
-      while (skip < words.size() && (starts_with(words[skip], "-") || std::regex_match(words[skip], assignment))) ++skip;
+      while (skip < words.size() && (starts_with(words[skip], "-") || std::regex_match(words[skip], assignment)))
+        ++skip;
     } else if (name == "tini") {
       while (skip < words.size() && words[skip - 1] != "--" && starts_with(words[skip], "-")) ++skip;
     } else if (name == "sudo") {
@@ -1011,7 +1143,8 @@ void check_words(const Container& c, Strings words, const std::string& where, St
 /// The argv the container runs: compose's entrypoint (which also drops the image's CMD) or the
 /// image's, followed by compose's command or the image's CMD. `own_entrypoint` tells whether
 /// the image's entrypoint is kept.
-Strings effective_argv(const Rendered& r, const std::string& service, const ImageContract& image, bool& own_entrypoint) {
+Strings effective_argv(const Rendered& r, const std::string& service, const ImageContract& image,
+                       bool& own_entrypoint) {
   YAML::Node s = r.service(service);
   own_entrypoint = !s["entrypoint"];
   Strings entrypoint = own_entrypoint ? image.entrypoint : node_strings(s["entrypoint"]);
@@ -1040,7 +1173,8 @@ Strings check_container(const Rendered& r, const std::string& service) {
     problems.push_back(where + ": nothing to run");
   } else if (own_entrypoint && !contract->entrypoint.empty()) {
     // The image's entrypoint: it must exist, then it runs or takes the command.
-    if (!program_exists(c, argv[0])) problems.push_back(where + ": entrypoint `" + argv[0] + "` is not in " + contract->repo);
+    if (!program_exists(c, argv[0]))
+      problems.push_back(where + ": entrypoint `" + argv[0] + "` is not in " + contract->repo);
     Strings command(argv.begin() + static_cast<std::ptrdiff_t>(contract->entrypoint.size()), argv.end());
     if (contract->passes == Passes::exec) {
       if (command.empty()) {
@@ -1069,7 +1203,8 @@ Strings check_container(const Rendered& r, const std::string& service) {
     } else if (test[0] == "CMD") {
       check_words(c, Strings(test.begin() + 1, test.end()), hwhere, problems);
     } else if (test[0] == "CMD-SHELL") {
-      if (!path_exists(c, "/bin/sh")) problems.push_back(hwhere + ": CMD-SHELL needs /bin/sh, which " + contract->repo + " lacks");
+      if (!path_exists(c, "/bin/sh"))
+        problems.push_back(hwhere + ": CMD-SHELL needs /bin/sh, which " + contract->repo + " lacks");
       if (test.size() > 1) check_script(c, test[1], hwhere, problems, 0);
     } else if (test[0] != "NONE") {
       problems.push_back(hwhere + ": unknown test form " + test[0]);
@@ -1149,7 +1284,8 @@ Strings kong_entrypoint_problems(const Rendered& r) {
   static const std::regex assigned_path(R"((?:^|\s)[A-Za-z_][A-Za-z0-9_]*="?(/[A-Za-z0-9_./-]+))");
   for (std::sregex_iterator it(script.begin(), script.end(), assigned_path), end; it != end; ++it) {
     std::string p = (*it)[1];
-    if (!path_exists(c, p)) problems.push_back("kong-entrypoint.sh uses `" + p + "`, which kong/kong lacks and nothing mounts");
+    if (!path_exists(c, p))
+      problems.push_back("kong-entrypoint.sh uses `" + p + "`, which kong/kong lacks and nothing mounts");
   }
   return problems;
 }
@@ -1175,12 +1311,14 @@ TEST(UpstreamContract, ImageChecksCatchWhatTheyShould) {
   EXPECT_TRUE(fails(functions, {"curl", "-f", "http://localhost:9000"}));
   EXPECT_FALSE(fails(functions, {"bash", "-c", "</dev/tcp/127.0.0.1/9000"}));
   EXPECT_TRUE(fails(functions, {"bash", "-c", "curl -f http://localhost:9000 || exit 1"}));
-  EXPECT_FALSE(fails(kong, {"sh", "-c", "x=$(awk '{print $1}' /proc/net/route | head -1) && exec /entrypoint.sh kong docker-start"}));
+  EXPECT_FALSE(fails(
+      kong, {"sh", "-c", "x=$(awk '{print $1}' /proc/net/route | head -1) && exec /entrypoint.sh kong docker-start"}));
   EXPECT_TRUE(fails(kong, {"sh", "-c", "exec /docker-entrypoint.sh kong docker-start"}));
   EXPECT_TRUE(fails(kong, {"sh", "-c", "ip route | awk '{print $1}'"}));
   EXPECT_TRUE(fails(kong, {"timeout", "1", "wget", "-q", "http://localhost:8000"}));
   EXPECT_FALSE(fails(kong, {"sh", "-c", "echo x >&2; awk 1 /proc/net/route 2>/dev/null &>/dev/null || true"}));
-  std::vector<Strings> cmds = script_commands("case \"$x\" in\n  http://* | https://*) ;;\n  *) echo bad; exit 1 ;;\nesac\n");
+  std::vector<Strings> cmds =
+      script_commands("case \"$x\" in\n  http://* | https://*) ;;\n  *) echo bad; exit 1 ;;\nesac\n");
   ASSERT_EQ(cmds.size(), 2u);
   EXPECT_EQ(cmds[0][0], "echo");
 }
@@ -1195,7 +1333,7 @@ struct KongRoute {
   MatchKind kind = MatchKind::prefix;
   std::string match;  ///< path, exact path, or regex (without `~`)
   bool expression = false;
-  long priority = 0;  ///< expression routes: `priority`; regex paths: `regex_priority`
+  long priority = 0;   ///< expression routes: `priority`; regex paths: `regex_priority`
   std::string target;  ///< host:port of the Kong service
   StringSet plugins;   ///< plugin names on the route and its service
   bool key_auth = false;
@@ -1313,10 +1451,13 @@ KongConfig read_kong(const YAML::Node& doc, Strings& problems) {
     for (const auto& cred : c["keyauth_credentials"]) keys.insert(cred["key"].as<std::string>());
     for (const auto& g : c["acls"]) k.consumer_groups[name].insert(g["group"].as<std::string>());
   }
-  for (const auto& cred : doc["keyauth_credentials"]) k.consumer_keys[cred["consumer"].as<std::string>()].insert(cred["key"].as<std::string>());
-  for (const auto& a : doc["acls"]) k.consumer_groups[a["consumer"].as<std::string>()].insert(a["group"].as<std::string>());
+  for (const auto& cred : doc["keyauth_credentials"])
+    k.consumer_keys[cred["consumer"].as<std::string>()].insert(cred["key"].as<std::string>());
+  for (const auto& a : doc["acls"])
+    k.consumer_groups[a["consumer"].as<std::string>()].insert(a["group"].as<std::string>());
   for (const auto& b : doc["basicauth_credentials"]) {
-    k.basic_auth.insert(b["consumer"].as<std::string>() + " " + b["username"].as<std::string>() + " " + b["password"].as<std::string>());
+    k.basic_auth.insert(b["consumer"].as<std::string>() + " " + b["username"].as<std::string>() + " " +
+                        b["password"].as<std::string>());
   }
   for (const auto& p : doc["plugins"]) k.global_plugins.insert(p["name"].as<std::string>());
   for (const auto& s : doc["services"]) {
@@ -1338,7 +1479,8 @@ KongConfig read_kong(const YAML::Node& doc, Strings& problems) {
         std::string expr = rt["expression"].as<std::string>();
         auto parsed = parse_expression(expr);
         if (!parsed) {
-          problems.push_back("route " + rt["name"].as<std::string>("?") + ": cannot evaluate expression `" + expr + "`");
+          problems.push_back("route " + rt["name"].as<std::string>("?") + ": cannot evaluate expression `" + expr +
+                             "`");
           continue;
         }
         paths = *parsed;
@@ -1526,7 +1668,7 @@ std::string probe_path(const std::string& p) {
 
 struct Probe {
   std::string path;
-  std::string origin;  ///< route path that produced it
+  std::string origin;    ///< route path that produced it
   bool on_both = false;  ///< both configurations have a route with exactly this origin
 };
 
@@ -1568,14 +1710,51 @@ std::string describe(const KongRoute* r) {
 const StringSet k_access_plugins = {"key-auth", "acl", "basic-auth", "request-termination"};
 
 /// Kong 3.9 OSS' bundled plugins.
-const StringSet k_bundled_plugins = {
-    "acl", "acme", "ai-prompt-decorator", "ai-prompt-guard", "ai-prompt-template", "ai-proxy",
-    "ai-request-transformer", "ai-response-transformer", "aws-lambda", "azure-functions", "basic-auth",
-    "bot-detection", "correlation-id", "cors", "datadog", "file-log", "grpc-gateway", "grpc-web", "hmac-auth",
-    "http-log", "ip-restriction", "jwt", "key-auth", "ldap-auth", "loggly", "oauth2", "opentelemetry",
-    "post-function", "pre-function", "prometheus", "proxy-cache", "rate-limiting", "redirect",
-    "request-size-limiting", "request-termination", "request-transformer", "response-ratelimiting",
-    "response-transformer", "session", "standard-webhooks", "statsd", "syslog", "tcp-log", "udp-log", "zipkin"};
+const StringSet k_bundled_plugins = {"acl",
+                                     "acme",
+                                     "ai-prompt-decorator",
+                                     "ai-prompt-guard",
+                                     "ai-prompt-template",
+                                     "ai-proxy",
+                                     "ai-request-transformer",
+                                     "ai-response-transformer",
+                                     "aws-lambda",
+                                     "azure-functions",
+                                     "basic-auth",
+                                     "bot-detection",
+                                     "correlation-id",
+                                     "cors",
+                                     "datadog",
+                                     "file-log",
+                                     "grpc-gateway",
+                                     "grpc-web",
+                                     "hmac-auth",
+                                     "http-log",
+                                     "ip-restriction",
+                                     "jwt",
+                                     "key-auth",
+                                     "ldap-auth",
+                                     "loggly",
+                                     "oauth2",
+                                     "opentelemetry",
+                                     "post-function",
+                                     "pre-function",
+                                     "prometheus",
+                                     "proxy-cache",
+                                     "rate-limiting",
+                                     "redirect",
+                                     "request-size-limiting",
+                                     "request-termination",
+                                     "request-transformer",
+                                     "response-ratelimiting",
+                                     "response-transformer",
+                                     "session",
+                                     "standard-webhooks",
+                                     "statsd",
+                                     "syslog",
+                                     "tcp-log",
+                                     "udp-log",
+                                     "zipkin"};
 
 Strings kong_problems(const Rendered& r) {
   Strings problems;
@@ -1587,7 +1766,8 @@ Strings kong_problems(const Rendered& r) {
   if (ours.consumer_groups != up.consumer_groups) {
     std::string mine;
     for (const auto& [consumer, groups] : ours.consumer_groups) mine += " " + consumer + "{" + join(groups, ",") + "}";
-    problems.push_back("consumers and ACL groups differ from upstream's DASHBOARD{} anon{anon} service_role{admin}:" + mine);
+    problems.push_back("consumers and ACL groups differ from upstream's DASHBOARD{} anon{anon} service_role{admin}:" +
+                       mine);
   }
   for (const auto& [consumer, keys] : ours.consumer_keys) {
     for (const std::string& key : keys) {
@@ -1599,10 +1779,12 @@ Strings kong_problems(const Rendered& r) {
   if (!ours.consumer_keys.count("anon") || !ours.consumer_keys.at("anon").count("$SUPABASE_ANON_KEY")) {
     problems.push_back("consumer anon lacks the key $SUPABASE_ANON_KEY");
   }
-  if (!ours.consumer_keys.count("service_role") || !ours.consumer_keys.at("service_role").count("$SUPABASE_SERVICE_KEY")) {
+  if (!ours.consumer_keys.count("service_role") ||
+      !ours.consumer_keys.at("service_role").count("$SUPABASE_SERVICE_KEY")) {
     problems.push_back("consumer service_role lacks the key $SUPABASE_SERVICE_KEY");
   }
-  if (ours.basic_auth != up.basic_auth) problems.push_back("basic-auth credentials are {" + join(ours.basic_auth, "; ") + "}");
+  if (ours.basic_auth != up.basic_auth)
+    problems.push_back("basic-auth credentials are {" + join(ours.basic_auth, "; ") + "}");
 
   // No request path reaches a service with fewer credentials than upstream asks for: where
   // both send a path to the same service, whoever gets through here gets through upstream;
@@ -1642,14 +1824,17 @@ Strings kong_problems(const Rendered& r) {
   StringSet used = ours.global_plugins;
   for (const KongRoute& route : ours.routes) used.insert(route.plugins.begin(), route.plugins.end());
   for (const std::string& p : used) {
-    if (!enabled.count(p) && !enabled.count("bundled")) problems.push_back("kong.yml uses " + p + ", KONG_PLUGINS lacks it");
+    if (!enabled.count(p) && !enabled.count("bundled"))
+      problems.push_back("kong.yml uses " + p + ", KONG_PLUGINS lacks it");
   }
   for (const std::string& p : enabled) {
-    if (p != "bundled" && !k_bundled_plugins.count(p)) problems.push_back("KONG_PLUGINS names " + p + ", which Kong 3.9 does not bundle");
+    if (p != "bundled" && !k_bundled_plugins.count(p))
+      problems.push_back("KONG_PLUGINS names " + p + ", which Kong 3.9 does not bundle");
   }
   if (!ours.expression_routes.empty() &&
       (!kong_env.count("KONG_ROUTER_FLAVOR") || kong_env.at("KONG_ROUTER_FLAVOR") != "expressions")) {
-    problems.push_back("routes " + join(ours.expression_routes, ", ") + " are expressions; KONG_ROUTER_FLAVOR must be expressions");
+    problems.push_back("routes " + join(ours.expression_routes, ", ") +
+                       " are expressions; KONG_ROUTER_FLAVOR must be expressions");
   }
 
   // Every $NAME placeholder of kong.yml is filled: Kong's environment (or the entrypoint)
@@ -1671,9 +1856,10 @@ Strings kong_problems(const Rendered& r) {
     if (p["name"].as<std::string>() != "rate-limiting") continue;
     const YAML::Node c = p["config"];
     if (c["policy"] && c["policy"].as<std::string>() == "redis") {
-      std::string host = c["redis"] && c["redis"]["host"] ? c["redis"]["host"].as<std::string>()
-                                                           : c["redis_host"].as<std::string>("");
-      if (!r.host_names().count(host)) problems.push_back("rate-limiting's redis host " + host + " is not in the stack");
+      std::string host =
+          c["redis"] && c["redis"]["host"] ? c["redis"]["host"].as<std::string>() : c["redis_host"].as<std::string>("");
+      if (!r.host_names().count(host))
+        problems.push_back("rate-limiting's redis host " + host + " is not in the stack");
     }
   }
   return problems;
@@ -1744,7 +1930,8 @@ std::unique_ptr<Rendered> render_broken(const std::string& file, const std::stri
 }
 
 bool mentions(const Strings& problems, const std::string& needle) {
-  return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(needle) != std::string::npos; });
+  return std::any_of(problems.begin(), problems.end(),
+                     [&](const std::string& p) { return p.find(needle) != std::string::npos; });
 }
 
 TEST(UpstreamContract, ChecksFailOnBrokenTemplates) {
@@ -1777,8 +1964,9 @@ TEST(UpstreamContract, ChecksFailOnBrokenTemplates) {
   for (const Case& c : cases) {
     std::unique_ptr<Rendered> r = render_broken(c.file, c.from, c.to);
     ASSERT_NE(r, nullptr) << c.file << " no longer contains `" << c.from << "`; update this test's case";
-    EXPECT_TRUE(mentions(c.check(*r), c.expected)) << c.file << " with `" << c.to << "`: no problem mentions `"
-                                                   << c.expected << "`; got:\n" << join(c.check(*r), "\n");
+    EXPECT_TRUE(mentions(c.check(*r), c.expected))
+        << c.file << " with `" << c.to << "`: no problem mentions `" << c.expected << "`; got:\n"
+        << join(c.check(*r), "\n");
   }
   // A realtime key of the wrong size.
   std::unique_ptr<Rendered> r = render_broken("compose.yml.mustache", "", "", [](config::Instance& inst) {
@@ -1793,9 +1981,9 @@ TEST(UpstreamContract, ChecksFailOnBrokenTemplates) {
 
 /// One upstream service: what its compose definition sets.
 struct UpstreamService {
-  std::string name;    ///< upstream's compose key
-  std::string ours;    ///< supactl's compose key
-  std::string origin;  ///< main | kong | logs | s3 | caddy (the override or overlay file)
+  std::string name;              ///< upstream's compose key
+  std::string ours;              ///< supactl's compose key
+  std::string origin;            ///< main | kong | logs | s3 | caddy (the override or overlay file)
   std::string on_by_default_id;  ///< overlays: difference id when supactl runs it by default
   std::string image;
   Strings env;
@@ -1808,115 +1996,260 @@ struct UpstreamService {
 
 const std::vector<UpstreamService>& upstream_services() {
   static const std::vector<UpstreamService> table = {
-      {.name = "db", .ours = "db", .origin = "main", .on_by_default_id = "", .image = "supabase/postgres:17.6.1.136",
+      {.name = "db",
+       .ours = "db",
+       .origin = "main",
+       .on_by_default_id = "",
+       .image = "supabase/postgres:17.6.1.136",
        .env = {"POSTGRES_HOST", "PGPORT", "POSTGRES_PORT", "PGPASSWORD", "POSTGRES_PASSWORD", "PGDATABASE",
                "POSTGRES_DB", "JWT_EXP"},
-       .optional_env = {}, .entrypoint = std::nullopt,
-       .command = Strings{"postgres", "-c", "config_file=/etc/postgresql/postgresql.conf", "-c", "log_min_messages=fatal"},
-       .healthcheck = true, .ports = {}},
-      {.name = "api-gw", .ours = "kong", .origin = "kong", .on_by_default_id = "", .image = "kong/kong:3.9.3",
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command =
+           Strings{"postgres", "-c", "config_file=/etc/postgresql/postgresql.conf", "-c", "log_min_messages=fatal"},
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "api-gw",
+       .ours = "kong",
+       .origin = "kong",
+       .on_by_default_id = "",
+       .image = "kong/kong:3.9.3",
        .env = {"KONG_DATABASE", "KONG_DECLARATIVE_CONFIG", "KONG_ROUTER_FLAVOR", "KONG_DNS_ORDER",
                "KONG_DNS_NOT_FOUND_TTL", "KONG_DNS_VALID_TTL", "KONG_PLUGINS", "KONG_NGINX_PROXY_PROXY_BUFFER_SIZE",
                "KONG_NGINX_PROXY_PROXY_BUFFERS", "KONG_PROXY_ACCESS_LOG", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY",
                "SUPABASE_PUBLISHABLE_KEY", "SUPABASE_SECRET_KEY", "ANON_KEY_ASYMMETRIC", "SERVICE_ROLE_KEY_ASYMMETRIC",
                "DASHBOARD_USERNAME", "DASHBOARD_PASSWORD", "JWT_ISSUER"},
        .optional_env = {"KONG_PORT_MAPS", "KONG_SSL_CERT", "KONG_SSL_CERT_KEY"},
-       .entrypoint = Strings{"/bin/sh", "/home/kong/kong-entrypoint.sh"}, .command = std::nullopt,
-       .healthcheck = true, .ports = {"8000/tcp", "8443/tcp"}},
-      {.name = "auth", .ours = "auth", .origin = "main", .on_by_default_id = "", .image = "supabase/gotrue:v2.196.0",
-       .env = {"GOTRUE_API_HOST", "GOTRUE_API_PORT", "API_EXTERNAL_URL", "GOTRUE_DB_DRIVER", "GOTRUE_DB_DATABASE_URL",
-               "GOTRUE_SITE_URL", "GOTRUE_URI_ALLOW_LIST", "GOTRUE_DISABLE_SIGNUP", "GOTRUE_JWT_ADMIN_ROLES",
-               "GOTRUE_JWT_AUD", "GOTRUE_JWT_DEFAULT_GROUP_NAME", "GOTRUE_JWT_EXP", "GOTRUE_JWT_SECRET",
-               "GOTRUE_JWT_ISSUER", "GOTRUE_EXTERNAL_EMAIL_ENABLED", "GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
-               "GOTRUE_MAILER_AUTOCONFIRM", "GOTRUE_SMTP_ADMIN_EMAIL", "GOTRUE_SMTP_HOST", "GOTRUE_SMTP_PORT",
-               "GOTRUE_SMTP_USER", "GOTRUE_SMTP_PASS", "GOTRUE_SMTP_SENDER_NAME", "GOTRUE_MAILER_URLPATHS_INVITE",
-               "GOTRUE_MAILER_URLPATHS_CONFIRMATION", "GOTRUE_MAILER_URLPATHS_RECOVERY",
-               "GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE", "GOTRUE_EXTERNAL_PHONE_ENABLED", "GOTRUE_SMS_AUTOCONFIRM"},
+       .entrypoint = Strings{"/bin/sh", "/home/kong/kong-entrypoint.sh"},
+       .command = std::nullopt,
+       .healthcheck = true,
+       .ports = {"8000/tcp", "8443/tcp"}},
+      {.name = "auth",
+       .ours = "auth",
+       .origin = "main",
+       .on_by_default_id = "",
+       .image = "supabase/gotrue:v2.196.0",
+       .env = {"GOTRUE_API_HOST",
+               "GOTRUE_API_PORT",
+               "API_EXTERNAL_URL",
+               "GOTRUE_DB_DRIVER",
+               "GOTRUE_DB_DATABASE_URL",
+               "GOTRUE_SITE_URL",
+               "GOTRUE_URI_ALLOW_LIST",
+               "GOTRUE_DISABLE_SIGNUP",
+               "GOTRUE_JWT_ADMIN_ROLES",
+               "GOTRUE_JWT_AUD",
+               "GOTRUE_JWT_DEFAULT_GROUP_NAME",
+               "GOTRUE_JWT_EXP",
+               "GOTRUE_JWT_SECRET",
+               "GOTRUE_JWT_ISSUER",
+               "GOTRUE_EXTERNAL_EMAIL_ENABLED",
+               "GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
+               "GOTRUE_MAILER_AUTOCONFIRM",
+               "GOTRUE_SMTP_ADMIN_EMAIL",
+               "GOTRUE_SMTP_HOST",
+               "GOTRUE_SMTP_PORT",
+               "GOTRUE_SMTP_USER",
+               "GOTRUE_SMTP_PASS",
+               "GOTRUE_SMTP_SENDER_NAME",
+               "GOTRUE_MAILER_URLPATHS_INVITE",
+               "GOTRUE_MAILER_URLPATHS_CONFIRMATION",
+               "GOTRUE_MAILER_URLPATHS_RECOVERY",
+               "GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE",
+               "GOTRUE_EXTERNAL_PHONE_ENABLED",
+               "GOTRUE_SMS_AUTOCONFIRM"},
        .optional_env = {"GOTRUE_JWT_KEYS", "GOTRUE_EXTERNAL_GOOGLE_*", "GOTRUE_EXTERNAL_GITHUB_*",
                         "GOTRUE_EXTERNAL_AZURE_*", "GOTRUE_SMS_*", "GOTRUE_MFA_*", "GOTRUE_SAML_*", "GOTRUE_HOOK_*",
                         "GOTRUE_EXTERNAL_SKIP_NONCE_CHECK", "GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED",
                         "GOTRUE_SMTP_MAX_FREQUENCY"},
-       .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = true, .ports = {}},
-      {.name = "rest", .ours = "rest", .origin = "main", .on_by_default_id = "", .image = "postgrest/postgrest:v14.17",
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "rest",
+       .ours = "rest",
+       .origin = "main",
+       .on_by_default_id = "",
+       .image = "postgrest/postgrest:v14.17",
        .env = {"PGRST_DB_URI", "PGRST_DB_SCHEMAS", "PGRST_DB_MAX_ROWS", "PGRST_DB_EXTRA_SEARCH_PATH",
                "PGRST_DB_ANON_ROLE", "PGRST_ADMIN_SERVER_PORT", "PGRST_ADMIN_SERVER_HOST", "PGRST_JWT_SECRET",
                "PGRST_DB_USE_LEGACY_GUCS", "PGRST_APP_SETTINGS_JWT_EXP"},
-       .optional_env = {}, .entrypoint = std::nullopt, .command = Strings{"postgrest"}, .healthcheck = true,
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = Strings{"postgrest"},
+       .healthcheck = true,
        .ports = {}},
-      {.name = "realtime", .ours = "realtime", .origin = "main", .on_by_default_id = "",
+      {.name = "realtime",
+       .ours = "realtime",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/realtime:v2.134.10",
        .env = {"PORT", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "DB_AFTER_CONNECT_QUERY",
                "DB_ENC_KEY", "API_JWT_SECRET", "SECRET_KEY_BASE", "METRICS_JWT_SECRET", "ERL_AFLAGS", "DNS_NODES",
                "RLIMIT_NOFILE", "APP_NAME", "SEED_SELF_HOST", "RUN_JANITOR", "DISABLE_HEALTHCHECK_LOGGING"},
-       .optional_env = {"API_JWT_JWKS"}, .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = true,
+       .optional_env = {"API_JWT_JWKS"},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
        .ports = {}},
-      {.name = "storage", .ours = "storage", .origin = "main", .on_by_default_id = "",
+      {.name = "storage",
+       .ours = "storage",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/storage-api:v1.74.0",
        .env = {"ANON_KEY", "SERVICE_KEY", "POSTGREST_URL", "AUTH_JWT_SECRET", "DATABASE_URL", "STORAGE_PUBLIC_URL",
                "REQUEST_ALLOW_X_FORWARDED_PATH", "FILE_SIZE_LIMIT", "STORAGE_BACKEND", "GLOBAL_S3_BUCKET",
                "FILE_STORAGE_BACKEND_PATH", "TENANT_ID", "REGION", "ENABLE_IMAGE_TRANSFORMATION", "IMGPROXY_URL",
                "S3_PROTOCOL_ACCESS_KEY_ID", "S3_PROTOCOL_ACCESS_KEY_SECRET"},
-       .optional_env = {"JWT_JWKS"}, .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = true,
+       .optional_env = {"JWT_JWKS"},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
        .ports = {}},
-      {.name = "imgproxy", .ours = "imgproxy", .origin = "main", .on_by_default_id = "",
+      {.name = "imgproxy",
+       .ours = "imgproxy",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "darthsim/imgproxy:v3.31.4",
        .env = {"IMGPROXY_BIND", "IMGPROXY_LOCAL_FILESYSTEM_ROOT", "IMGPROXY_USE_ETAG", "IMGPROXY_AUTO_WEBP",
                "IMGPROXY_MAX_SRC_RESOLUTION"},
-       .optional_env = {}, .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = true, .ports = {}},
-      {.name = "meta", .ours = "meta", .origin = "main", .on_by_default_id = "",
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "meta",
+       .ours = "meta",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/postgres-meta:v0.99.0",
        .env = {"PG_META_PORT", "PG_META_DB_HOST", "PG_META_DB_PORT", "PG_META_DB_NAME", "PG_META_DB_USER",
                "PG_META_DB_PASSWORD", "CRYPTO_KEY"},
-       .optional_env = {}, .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = false, .ports = {}},
-      {.name = "studio", .ours = "studio", .origin = "main", .on_by_default_id = "",
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = false,
+       .ports = {}},
+      {.name = "studio",
+       .ours = "studio",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/studio:2026.09.07-sha-7996410",
-       .env = {"HOSTNAME", "STUDIO_PG_META_URL", "POSTGRES_PORT", "POSTGRES_HOST", "POSTGRES_DB", "POSTGRES_PASSWORD",
-               "POSTGRES_USER_READ_WRITE", "PG_META_CRYPTO_KEY", "PGRST_DB_SCHEMAS", "PGRST_DB_MAX_ROWS",
-               "PGRST_DB_EXTRA_SEARCH_PATH", "DEFAULT_ORGANIZATION_NAME", "DEFAULT_PROJECT_NAME", "OPENAI_API_KEY",
-               "SUPABASE_URL", "SUPABASE_PUBLIC_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "AUTH_JWT_SECRET",
-               "SUPABASE_PUBLISHABLE_KEY", "SUPABASE_SECRET_KEY", "ENABLED_FEATURES_LOGS_ALL",
-               "SNIPPETS_MANAGEMENT_FOLDER", "EDGE_FUNCTIONS_MANAGEMENT_FOLDER"},
-       .optional_env = {}, .entrypoint = std::nullopt, .command = std::nullopt, .healthcheck = true, .ports = {}},
-      {.name = "functions", .ours = "functions", .origin = "main", .on_by_default_id = "",
+       .env = {"HOSTNAME",
+               "STUDIO_PG_META_URL",
+               "POSTGRES_PORT",
+               "POSTGRES_HOST",
+               "POSTGRES_DB",
+               "POSTGRES_PASSWORD",
+               "POSTGRES_USER_READ_WRITE",
+               "PG_META_CRYPTO_KEY",
+               "PGRST_DB_SCHEMAS",
+               "PGRST_DB_MAX_ROWS",
+               "PGRST_DB_EXTRA_SEARCH_PATH",
+               "DEFAULT_ORGANIZATION_NAME",
+               "DEFAULT_PROJECT_NAME",
+               "OPENAI_API_KEY",
+               "SUPABASE_URL",
+               "SUPABASE_PUBLIC_URL",
+               "SUPABASE_ANON_KEY",
+               "SUPABASE_SERVICE_KEY",
+               "AUTH_JWT_SECRET",
+               "SUPABASE_PUBLISHABLE_KEY",
+               "SUPABASE_SECRET_KEY",
+               "ENABLED_FEATURES_LOGS_ALL",
+               "SNIPPETS_MANAGEMENT_FOLDER",
+               "EDGE_FUNCTIONS_MANAGEMENT_FOLDER"},
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "functions",
+       .ours = "functions",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/edge-runtime:v1.76.2",
        .env = {"JWT_SECRET", "SUPABASE_URL", "SUPABASE_PUBLIC_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY",
                "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "SUPABASE_DB_URL", "VERIFY_JWT"},
-       .optional_env = {"SUPABASE_JWKS"}, .entrypoint = std::nullopt,
+       .optional_env = {"SUPABASE_JWKS"},
+       .entrypoint = std::nullopt,
        .command = Strings{"start", "--user-worker-request-idle-timeout", "150000", "--main-service",
                           "/home/deno/functions/main"},
-       .healthcheck = true, .ports = {}},
-      {.name = "supavisor", .ours = "supavisor", .origin = "main", .on_by_default_id = "",
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "supavisor",
+       .ours = "supavisor",
+       .origin = "main",
+       .on_by_default_id = "",
        .image = "supabase/supavisor:2.9.12",
        .env = {"PORT", "POSTGRES_PORT", "POSTGRES_HOST", "POSTGRES_DB", "POSTGRES_PASSWORD", "DATABASE_URL",
-               "CLUSTER_POSTGRES", "SECRET_KEY_BASE", "VAULT_ENC_KEY", "API_JWT_SECRET", "METRICS_JWT_SECRET",
-               "REGION", "ERL_AFLAGS", "POOLER_TENANT_ID", "POOLER_DEFAULT_POOL_SIZE", "POOLER_MAX_CLIENT_CONN",
+               "CLUSTER_POSTGRES", "SECRET_KEY_BASE", "VAULT_ENC_KEY", "API_JWT_SECRET", "METRICS_JWT_SECRET", "REGION",
+               "ERL_AFLAGS", "POOLER_TENANT_ID", "POOLER_DEFAULT_POOL_SIZE", "POOLER_MAX_CLIENT_CONN",
                "POOLER_POOL_MODE", "DB_POOL_SIZE"},
-       .optional_env = {}, .entrypoint = std::nullopt,
-       .command = Strings{"/bin/sh", "-c",
-                          "/app/bin/migrate && /app/bin/supavisor eval \"$$(cat /etc/pooler/pooler.exs)\" && /app/bin/server"},
-       .healthcheck = true, .ports = {"5432/tcp", "6543/tcp"}},
-      {.name = "analytics", .ours = "analytics", .origin = "logs", .on_by_default_id = "service:analytics",
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command =
+           Strings{"/bin/sh", "-c",
+                   "/app/bin/migrate && /app/bin/supavisor eval \"$$(cat /etc/pooler/pooler.exs)\" && /app/bin/server"},
+       .healthcheck = true,
+       .ports = {"5432/tcp", "6543/tcp"}},
+      {.name = "analytics",
+       .ours = "analytics",
+       .origin = "logs",
+       .on_by_default_id = "service:analytics",
        .image = "supabase/logflare:1.50.10",
        .env = {"LOGFLARE_NODE_HOST", "DB_USERNAME", "DB_DATABASE", "DB_HOSTNAME", "DB_PORT", "DB_PASSWORD", "DB_SCHEMA",
                "LOGFLARE_PUBLIC_ACCESS_TOKEN", "LOGFLARE_PRIVATE_ACCESS_TOKEN", "LOGFLARE_SINGLE_TENANT",
                "LOGFLARE_SUPABASE_MODE", "LOGFLARE_FEATURE_FLAG_OVERRIDE", "POSTGRES_BACKEND_URL",
                "POSTGRES_BACKEND_SCHEMA"},
-       .optional_env = {"GOOGLE_PROJECT_ID", "GOOGLE_PROJECT_NUMBER"}, .entrypoint = std::nullopt,
-       .command = std::nullopt, .healthcheck = true, .ports = {}},
-      {.name = "vector", .ours = "vector", .origin = "logs", .on_by_default_id = "service:vector",
-       .image = "timberio/vector:0.53.0-alpine", .env = {"LOGFLARE_PUBLIC_ACCESS_TOKEN"}, .optional_env = {},
-       .entrypoint = std::nullopt, .command = Strings{"--config", "/etc/vector/vector.yml"}, .healthcheck = true,
+       .optional_env = {"GOOGLE_PROJECT_ID", "GOOGLE_PROJECT_NUMBER"},
+       .entrypoint = std::nullopt,
+       .command = std::nullopt,
+       .healthcheck = true,
        .ports = {}},
-      {.name = "minio", .ours = "minio", .origin = "s3", .on_by_default_id = "storage:minio-default",
-       .image = "cgr.dev/chainguard/minio:latest", .env = {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"},
-       .optional_env = {}, .entrypoint = std::nullopt,
-       .command = Strings{"server", "--console-address", ":9001", "/data"}, .healthcheck = true, .ports = {}},
-      {.name = "minio-createbucket", .ours = "minio-init", .origin = "s3", .on_by_default_id = "storage:minio-default",
-       .image = "cgr.dev/chainguard/minio-client:latest-dev", .env = {}, .optional_env = {},
-       .entrypoint = Strings{"/bin/sh", "-ec", "*"}, .command = std::nullopt, .healthcheck = false, .ports = {}},
-      {.name = "caddy", .ours = "caddy", .origin = "caddy", .on_by_default_id = "service:caddy", .image = "caddy:2",
-       .env = {"PROXY_DOMAIN", "PROXY_AUTH_USERNAME", "PROXY_AUTH_PASSWORD"}, .optional_env = {},
-       .entrypoint = std::nullopt, .command = Strings{"/bin/sh", "-c", "*"}, .healthcheck = false,
+      {.name = "vector",
+       .ours = "vector",
+       .origin = "logs",
+       .on_by_default_id = "service:vector",
+       .image = "timberio/vector:0.53.0-alpine",
+       .env = {"LOGFLARE_PUBLIC_ACCESS_TOKEN"},
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = Strings{"--config", "/etc/vector/vector.yml"},
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "minio",
+       .ours = "minio",
+       .origin = "s3",
+       .on_by_default_id = "storage:minio-default",
+       .image = "cgr.dev/chainguard/minio:latest",
+       .env = {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"},
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = Strings{"server", "--console-address", ":9001", "/data"},
+       .healthcheck = true,
+       .ports = {}},
+      {.name = "minio-createbucket",
+       .ours = "minio-init",
+       .origin = "s3",
+       .on_by_default_id = "storage:minio-default",
+       .image = "cgr.dev/chainguard/minio-client:latest-dev",
+       .env = {},
+       .optional_env = {},
+       .entrypoint = Strings{"/bin/sh", "-ec", "*"},
+       .command = std::nullopt,
+       .healthcheck = false,
+       .ports = {}},
+      {.name = "caddy",
+       .ours = "caddy",
+       .origin = "caddy",
+       .on_by_default_id = "service:caddy",
+       .image = "caddy:2",
+       .env = {"PROXY_DOMAIN", "PROXY_AUTH_USERNAME", "PROXY_AUTH_PASSWORD"},
+       .optional_env = {},
+       .entrypoint = std::nullopt,
+       .command = Strings{"/bin/sh", "-c", "*"},
+       .healthcheck = false,
        .ports = {"80/tcp", "443/tcp", "443/udp"}},
   };
   return table;
@@ -2012,9 +2345,11 @@ void compare_services(const Rendered& r, Differences& d) {
     if (u.on_by_default_id.empty()) {
       if (!runs && r.label == "default") d["service:" + u.name].insert(at + u.name + " does not run by default");
     } else if (runs && r.label == "default") {
-      d[u.on_by_default_id].insert(at + u.ours + " runs by default; upstream adds it with the " + u.origin + " overlay");
+      d[u.on_by_default_id].insert(at + u.ours + " runs by default; upstream adds it with the " + u.origin +
+                                   " overlay");
     }
-    if (runs && u.name != u.ours) d["service-name:" + u.name].insert(at + "upstream's " + u.name + " is called " + u.ours);
+    if (runs && u.name != u.ours)
+      d["service-name:" + u.name].insert(at + "upstream's " + u.name + " is called " + u.ours);
   }
   for (const std::string& s : rendered_services) {
     if (upstream_by_ours(s) == nullptr) d["service:" + s].insert(at + s + " is not an upstream service");
@@ -2039,7 +2374,8 @@ void compare_service(const Rendered& r, const UpstreamService& u, Differences& d
   auto [up_env, optional] = upstream_env(u, r);
   const Env env = r.raw_env(s);
   for (const auto& [name, value] : env) {
-    if (!up_env.count(name) && !matches_optional(name, optional)) d["env:" + s + ":" + name].insert(at + s + " sets " + name + ", upstream does not");
+    if (!up_env.count(name) && !matches_optional(name, optional))
+      d["env:" + s + ":" + name].insert(at + s + " sets " + name + ", upstream does not");
   }
   for (const std::string& name : up_env) {
     if (!env.count(name)) d["env:" + s + ":" + name].insert(at + s + " lacks " + name + ", which upstream sets");
@@ -2057,9 +2393,11 @@ void compare_service(const Rendered& r, const UpstreamService& u, Differences& d
   }
 
   // Health check present or not.
-  const bool has_check = svc["healthcheck"] && !(svc["healthcheck"]["disable"] && svc["healthcheck"]["disable"].as<bool>());
+  const bool has_check =
+      svc["healthcheck"] && !(svc["healthcheck"]["disable"] && svc["healthcheck"]["disable"].as<bool>());
   if (has_check != u.healthcheck) {
-    d["healthcheck:" + s].insert(at + s + (has_check ? " has a health check, upstream none" : " has no health check, upstream has one"));
+    d["healthcheck:" + s].insert(
+        at + s + (has_check ? " has a health check, upstream none" : " has no health check, upstream has one"));
   }
 
   // Published ports. Upstream's Caddy overlay resets the gateway's ports.
@@ -2104,10 +2442,12 @@ void compare_kong(const Rendered& r, Differences& d) {
       if (!k_access_plugins.count(p)) po.insert(p);
     }
     for (const std::string& p : pu) {
-      if (!po.count(p)) d["route-plugin:" + p].insert(at + probe.path + ": upstream's route " + u->origin + " has " + p + ", here not");
+      if (!po.count(p))
+        d["route-plugin:" + p].insert(at + probe.path + ": upstream's route " + u->origin + " has " + p + ", here not");
     }
     for (const std::string& p : po) {
-      if (!pu.count(p)) d["route-plugin:" + p].insert(at + probe.path + ": route " + o->origin + " has " + p + ", upstream not");
+      if (!pu.count(p))
+        d["route-plugin:" + p].insert(at + probe.path + ": route " + o->origin + " has " + p + ", upstream not");
     }
     if (u->key_auth && o->key_auth && u->key_auth_hides != o->key_auth_hides) {
       d["route-option:hide_credentials"].insert(at + probe.path + ": key-auth hide_credentials " +
@@ -2121,11 +2461,12 @@ void compare_kong(const Rendered& r, Differences& d) {
   for (const auto& [consumer, keys] : up.consumer_keys) {
     StringSet mine = ours.consumer_keys.count(consumer) ? ours.consumer_keys.at(consumer) : StringSet{};
     if (mine != keys) {
-      d["kong:credentials"].insert(at + consumer + " keys {" + join(mine, ", ") + "}, upstream {" + join(keys, ", ") + "}");
+      d["kong:credentials"].insert(at + consumer + " keys {" + join(mine, ", ") + "}, upstream {" + join(keys, ", ") +
+                                   "}");
     }
   }
   // The plugin list Kong enables.
-  static const StringSet up_plugins = {"request-transformer", "cors", "key-auth", "acl", "basic-auth",
+  static const StringSet up_plugins = {"request-transformer", "cors",           "key-auth",     "acl", "basic-auth",
                                        "request-termination", "ip-restriction", "post-function"};
   StringSet enabled;
   const Env env = r.raw_env("kong");
@@ -2133,7 +2474,8 @@ void compare_kong(const Rendered& r, Differences& d) {
     for (const std::string& p : split(env.at("KONG_PLUGINS"), ',')) enabled.insert(trim(p));
   }
   if (enabled != up_plugins) {
-    d["env:kong:KONG_PLUGINS"].insert(at + "KONG_PLUGINS {" + join(enabled, ",") + "}, upstream {" + join(up_plugins, ",") + "}");
+    d["env:kong:KONG_PLUGINS"].insert(at + "KONG_PLUGINS {" + join(enabled, ",") + "}, upstream {" +
+                                      join(up_plugins, ",") + "}");
   }
 }
 
@@ -2195,7 +2537,8 @@ std::vector<TableRow> read_difference_table(const std::string& doc, Strings& pro
       if (cells != Strings{"id", "what", "why"}) problems.push_back("the table's columns must be `id | what | why`");
       continue;
     }
-    if (!cells.empty() && std::all_of(cells[0].begin(), cells[0].end(), [](char c) { return c == '-' || c == ':'; })) continue;
+    if (!cells.empty() && std::all_of(cells[0].begin(), cells[0].end(), [](char c) { return c == '-' || c == ':'; }))
+      continue;
     if (cells.size() != 3) {
       problems.push_back("line " + std::to_string(n) + ": a row needs 3 cells");
       continue;
@@ -2205,7 +2548,8 @@ std::vector<TableRow> read_difference_table(const std::string& doc, Strings& pro
     rows.push_back(TableRow{id, cells[1], cells[2], n});
   }
   if (!found) problems.push_back(std::string("no section `") + k_section + "`");
-  if (found && tables != 1) problems.push_back("the section must hold exactly one table, it holds " + std::to_string(tables));
+  if (found && tables != 1)
+    problems.push_back("the section must hold exactly one table, it holds " + std::to_string(tables));
   return rows;
 }
 
@@ -2217,10 +2561,13 @@ TEST(UpstreamContract, EveryDifferenceIsListedInArchitecture) {
 
   std::map<std::string, const TableRow*> by_id;
   for (const TableRow& row : rows) {
-    if (by_id.count(row.id)) ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": id `" << row.id << "` is listed twice";
+    if (by_id.count(row.id))
+      ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": id `" << row.id << "` is listed twice";
     by_id[row.id] = &row;
-    if (row.what.size() < 10) ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": `" << row.id << "` needs a `what`";
-    if (row.why.size() < 20) ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": `" << row.id << "` needs a reason";
+    if (row.what.size() < 10)
+      ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": `" << row.id << "` needs a `what`";
+    if (row.why.size() < 20)
+      ADD_FAILURE() << "docs/ARCHITECTURE.md:" << row.line << ": `" << row.id << "` needs a reason";
   }
 
   const Differences d = differences();

@@ -27,8 +27,8 @@ std::vector<std::string> split_token(const std::string& token) {
 std::string openssl_hmac(const std::string& key, const std::string& data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac.data(), &len);
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 

@@ -36,19 +36,17 @@ TEST(Summarize, GroupsByInstanceAndJudgesHealth) {
 }
 
 TEST(Summarize, MissingExpectedServiceMakesInstanceUnhealthy) {
-  auto out = summarize({container("shop", "db", 1, "running", "Up 1 minute (healthy)")},
-                       {{"shop", {"db", "auth"}}}, {});
+  auto out =
+      summarize({container("shop", "db", 1, "running", "Up 1 minute (healthy)")}, {{"shop", {"db", "auth"}}}, {});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_FALSE(out[0].healthy);
   EXPECT_EQ(out[0].missing, std::vector<std::string>{"auth"});
 }
 
 TEST(Summarize, CompletedJobCountsAsOkButFailedJobDoesNot) {
-  auto ok = summarize({container("shop", "minio-init", 1, "exited", "Exited (0) 1 minute ago")}, {},
-                      {"minio-init"});
+  auto ok = summarize({container("shop", "minio-init", 1, "exited", "Exited (0) 1 minute ago")}, {}, {"minio-init"});
   EXPECT_TRUE(ok[0].healthy);
-  auto bad = summarize({container("shop", "minio-init", 1, "exited", "Exited (1) 1 minute ago")}, {},
-                       {"minio-init"});
+  auto bad = summarize({container("shop", "minio-init", 1, "exited", "Exited (1) 1 minute ago")}, {}, {"minio-init"});
   EXPECT_FALSE(bad[0].healthy);
 }
 
