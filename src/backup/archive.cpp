@@ -224,15 +224,11 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
       beside ? m_staging / ".archive.partial" : out.parent_path() / ("." + out.filename().string() + ".partial");
   fs::remove(partial, ec);
   OutFile file(partial, mode);
-  bool done = false;
-  struct Cleanup {
-    const fs::path& p;
-    bool& done;
-    ~Cleanup() {
-      std::error_code e;
-      if (!done) fs::remove(p, e);
-    }
-  } cleanup{partial, done};
+  // Until the rename, a failure removes the partial file.
+  core::ScopeExit remove_partial([&partial] {
+    std::error_code e;
+    fs::remove(partial, e);
+  });
 
   std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(a.get());
@@ -277,7 +273,7 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
   file.close();
   fs::rename(partial, out, ec);
   if (ec) throw Error(fmt::format("cannot rename {} to {}: {}", partial.string(), out.string(), ec.message()));
-  done = true;
+  remove_partial.dismiss();
 }
 
 // --- reading ----------------------------------------------------------------------------------

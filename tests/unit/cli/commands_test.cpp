@@ -338,6 +338,22 @@ TEST_F(Commands, UpgradeDryRunShowsTheDiffAndWritesNothing) {
   EXPECT_EQ(write_calls(engine), 0u);
 }
 
+// --- restore --------------------------------------------------------------------------------
+
+TEST_F(Commands, RestoreRefusesAMissingOrCorruptArchiveAndChangesNothing) {
+  const auto before = snapshot(instance_dir());
+  Result missing = run({"restore", "copy", (home.path() / "nope.tar.gz").string()});
+  EXPECT_EQ(missing.code, 3) << missing.err;
+  test::TempDir dir;
+  core::write_file_atomic(dir.path() / "bad.tar.gz", "not a gzip stream at all");
+  Result corrupt = run({"restore", "copy", (dir.path() / "bad.tar.gz").string()});
+  EXPECT_EQ(corrupt.code, 2) << corrupt.err;
+  EXPECT_NE(corrupt.err.find("nothing was changed"), std::string::npos) << corrupt.err;
+  EXPECT_FALSE(fs::exists(home.path() / "instances" / "copy")) << "no instance made from a bad archive";
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
 // --- status, down, functions ------------------------------------------------------------------
 
 TEST_F(Commands, StatusExitCodesFollowHealth) {
