@@ -86,10 +86,9 @@ int run_down(const Globals& g, const DownOptions& o) {
   }
   if (!r.ok) {
     g.json_printed = g.json();
-    Error failure(r.errors.empty() ? std::string("down failed") : r.errors.front(), ExitCode::failure,
-                  fmt::format("`supactl down {}` again finishes it; data volumes were kept unless --volumes", o.name));
-    for (size_t i = 1; i < r.errors.size(); ++i) failure.add_detail(r.errors[i]);
-    throw failure;
+    throw run_failure(
+        r.errors, ExitCode::failure, "down failed",
+        fmt::format("`supactl down {}` again finishes it; data volumes were kept unless --volumes", o.name));
   }
   if (!g.json()) {
     std::cout << fmt::format(

@@ -85,19 +85,12 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
       std::fprintf(stderr, "supactl: rolled back: removed the %zu containers this run created; volumes kept\n",
                    r.created.size());
     }
-    // Parallel operations stopped by one cause (Ctrl-C, a lost Engine) report it once.
-    std::vector<std::string> errors;
-    for (const std::string& err : r.errors) {
-      if (std::find(errors.begin(), errors.end(), err) == errors.end()) errors.push_back(err);
-    }
     const ExitCode code = core::cancel_requested() ? ExitCode::interrupted
                           : r.engine_unavailable   ? ExitCode::engine_unavailable
                                                    : ExitCode::unhealthy;
-    Error failure(errors.empty() ? std::string("the run failed") : errors.front(), code,
-                  fmt::format("see `supactl logs {} SERVICE`; data volumes were kept; `supactl up {}` retries",
-                              inst.name, inst.name));
-    for (size_t i = 1; i < errors.size(); ++i) failure.add_detail(errors[i]);
-    throw failure;
+    throw run_failure(r.errors, code, "the run failed",
+                      fmt::format("see `supactl logs {} SERVICE`; data volumes were kept; `supactl up {}` retries",
+                                  inst.name, inst.name));
   }
   if (!g.json()) {
     if (result.plan.write_count() == 0) {

@@ -10,8 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace supactl::cli {
 
@@ -58,6 +60,19 @@ inline void set_action(CLI::App& sub, Globals& globals, std::function<int()> fn)
 inline void add_lock_timeout(CLI::App& sub, int& seconds) {
   sub.add_option("--lock-timeout", seconds, "Seconds to wait for another supactl working on this instance")
       ->check(CLI::Range(0, 86400));
+}
+
+/// The Error of a run whose operations failed: the first distinct error as the message, the
+/// others as details (several operations stopped by one cause report it once).
+inline Error run_failure(const std::vector<std::string>& errors, ExitCode code, const std::string& fallback,
+                         std::string hint) {
+  std::vector<std::string> distinct;
+  for (const std::string& e : errors) {
+    if (std::find(distinct.begin(), distinct.end(), e) == distinct.end()) distinct.push_back(e);
+  }
+  Error failure(distinct.empty() ? fallback : distinct.front(), code, std::move(hint));
+  for (size_t i = 1; i < distinct.size(); ++i) failure.add_detail(distinct[i]);
+  return failure;
 }
 
 /// Prints `j` on stdout (pretty when stdout is a terminal, one line otherwise).
