@@ -174,6 +174,32 @@ TEST_F(Commands, UpWhenAServiceExitsAtStartExits6AndKeepsEveryVolume) {
   EXPECT_TRUE(engine.calls_of("remove_volume").empty());
 }
 
+/// Every converging command ends in the same converge and report: each exits 5 when the
+/// Engine goes away and 6 when a service does not come up, as `up` does.
+class ConvergingCommand : public Commands, public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(ConvergingCommand, Exits5WhenTheEngineGoesAway) {
+  engine.engine_gone = true;
+  Result r = run(GetParam());
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_TRUE(engine.calls_of("create_container").empty());
+}
+
+TEST_P(ConvergingCommand, Exits6WhenAServiceDoesNotComeUp) {
+  engine.exit_on_start["shop-db-1"] = 1;
+  Result r = run(GetParam());
+  EXPECT_EQ(r.code, 6) << r.err;
+  EXPECT_NE(r.err.find("supactl: hint: see `supactl logs shop SERVICE`"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls_of("remove_volume").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    UpScaleRotateUpgrade, ConvergingCommand,
+    ::testing::Values(std::vector<std::string>{"up", "shop"}, std::vector<std::string>{"scale", "shop", "rest=2"},
+                      std::vector<std::string>{"secrets", "rotate", "shop", "--dashboard"},
+                      std::vector<std::string>{"upgrade", "shop", "--to", "v0.8.1", "--no-backup"}),
+    [](const ::testing::TestParamInfo<std::vector<std::string>>& param) { return param.param.front(); });
+
 TEST_F(Commands, UpInterruptedExits130) {
   core::request_cancel();
   Result r = run({"up", "shop"});
