@@ -10,6 +10,7 @@
 #include <supactl/core/fs.hpp>
 
 #include "support/fake_engine.hpp"
+#include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -68,7 +69,10 @@ class Commands : public ::testing::Test {
   void SetUp() override {
     ::setenv("SUPACTL_PORT_RANGE", "23000-23999", 1);
     core::reset_cancel();
-    const Result init = run({"init", "shop"});
+    // Ports held by this process for its life (test::free_port): tests running in parallel
+    // processes (ctest -j, gtest shards) never share one, and one test listens on its own.
+    const Result init = run({"init", "shop", "--http-port", std::to_string(test::free_port()), "--https-port",
+                             std::to_string(test::free_port())});
     ASSERT_EQ(init.code, 0) << init.err;
     // minio-init is a one-shot job: in the fake it exits 0 at once, as the real one does.
     engine.exit_on_start["shop-minio-init-1"] = 0;
