@@ -85,6 +85,18 @@ std::string EventWatcher::wait_for(const std::string& name, int ms) {
   return action;
 }
 
+namespace {
+
+/// Why a wait must end now: Ctrl-C ("interrupted") or the executor's abort ("aborted"); null
+/// while it may go on.
+const char* stop_reason(const std::atomic<bool>* abort) {
+  if (core::cancel_requested()) return "interrupted";
+  if (abort != nullptr && abort->load()) return "aborted";
+  return nullptr;
+}
+
+}  // namespace
+
 ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::string& name,
                        const std::optional<docker::Healthcheck>& health, int timeout_s, int interval_ms,
                        const std::atomic<bool>* abort) {
@@ -97,12 +109,8 @@ ReadyResult wait_ready(docker::Engine& engine, EventWatcher* events, const std::
   constexpr std::size_t k_restart_loop = 3;
   bool docker_says_unhealthy = false;
   while (true) {
-    if (core::cancel_requested()) {
-      result.reason = "interrupted";
-      return result;
-    }
-    if (abort != nullptr && abort->load()) {
-      result.reason = "aborted";
+    if (const char* why = stop_reason(abort)) {
+      result.reason = why;
       return result;
     }
     docker::ContainerInfo info = engine.inspect_container(name);
@@ -153,12 +161,8 @@ ReadyResult wait_completed(docker::Engine& engine, const std::string& name, int 
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   ReadyResult result;
   while (true) {
-    if (core::cancel_requested()) {
-      result.reason = "interrupted";
-      return result;
-    }
-    if (abort != nullptr && abort->load()) {
-      result.reason = "aborted";
+    if (const char* why = stop_reason(abort)) {
+      result.reason = why;
       return result;
     }
     docker::ContainerInfo info = engine.inspect_container(name);
