@@ -63,7 +63,9 @@ int run_down(const Globals& g, const DownOptions& o) {
   options.remove_volumes = o.volumes;
   options.stop_timeout_s = o.timeout;
   std::unique_ptr<plan::Progress> progress = make_progress(g);
-  stack::DownResult result = stack::down(engine, o.name, options, *progress, o.dry_run);
+  const std::filesystem::path journal =
+      std::filesystem::exists(dir) ? dir / config::Instance::k_journal_name : std::filesystem::path();
+  stack::DownResult result = stack::down(engine, o.name, options, *progress, o.dry_run, journal);
 
   if (o.dry_run) {
     std::cout << (result.plan.empty() ? fmt::format("{} has nothing to take down\n", o.name) : result.plan.to_string());

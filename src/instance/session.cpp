@@ -99,6 +99,7 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   req.up.remove_orphans = options.remove_orphans;
   req.up.wait_timeout_s = options.wait_timeout_s > 0 ? options.wait_timeout_s : inst.spec.wait.timeout_s;
   req.execute.parallel = options.parallel;
+  if (!options.dry_run) req.execute.journal = inst.journal_file();
   req.dry_run = options.dry_run;
   req.rollback = options.rollback;
 

@@ -4,10 +4,14 @@
 // dependencies have finished; a counting semaphore bounds the Engine write calls in flight
 // (readiness waits do not hold a slot, so a slow health check never starves the creates of
 // unrelated services). The first failure stops scheduling: operations already running finish,
-// the rest are reported as skipped. No decisions are made here.
+// the rest are reported as skipped. No decisions are made here. Each Engine write is journaled
+// before and after its call (plan/journal.hpp), so the next run can finish what a kill left. Each operation is a kill
+// point for crash tests before and after its call ("op:ID:start", "op:ID:done"; core/fault.hpp).
 #include <supactl/plan/execute.hpp>
 
 #include <supactl/core/cancel.hpp>
+#include <supactl/core/fault.hpp>
+#include <supactl/plan/journal.hpp>
 #include <supactl/plan/readiness.hpp>
 
 #include <fmt/format.h>
@@ -55,7 +59,8 @@ class Executor {
         m_progress(progress),
         m_options(options),
         m_writes(options.parallel),
-        m_pulls(options.parallel_pulls) {}
+        m_pulls(options.parallel_pulls),
+        m_journal(options.journal) {}
 
   ExecutionReport run() {
     m_t0 = Clock::now();
@@ -79,6 +84,7 @@ class Executor {
     }
     for (std::thread& t : m_threads) t.join();
     m_events.reset();
+    m_journal.close();
 
     // Anything never started was skipped.
     for (const Operation& op : m_plan.ops) {
@@ -110,7 +116,11 @@ class Executor {
     m_progress.op_started(op);
     bool engine_gone = false;
     try {
+      m_journal.started(op);
+      core::fault_point(fmt::format("op:{}:start", id));
       error = perform(op);
+      m_journal.finished(op);
+      if (error.empty()) core::fault_point(fmt::format("op:{}:done", id));
     } catch (const docker::EngineError& e) {
       error = e.what();
       engine_gone = e.kind() == docker::ErrorKind::connection || e.kind() == docker::ErrorKind::permission;
@@ -224,6 +234,7 @@ class Executor {
   std::counting_semaphore<> m_writes;
   std::counting_semaphore<> m_pulls;
   std::unique_ptr<EventWatcher> m_events;
+  Journal m_journal;
   Clock::time_point m_t0;
 
   std::mutex m_mutex;

@@ -6,14 +6,16 @@
 #include <supactl/stack/stack.hpp>
 
 #include <supactl/core/log.hpp>
+#include <supactl/plan/journal.hpp>
 
 #include <algorithm>
 
 namespace supactl::stack {
 
 DownResult down(docker::Engine& engine, const std::string& project, const plan::DownOptions& options,
-                plan::Progress& progress, bool dry_run) {
+                plan::Progress& progress, bool dry_run, const std::filesystem::path& journal) {
   DownResult result;
+  if (!dry_run) plan::finish_interrupted(engine, journal);
   plan::ObservedState observed;
   {
     core::PhaseTimer t("observe");
@@ -23,6 +25,7 @@ DownResult down(docker::Engine& engine, const std::string& project, const plan::
   if (dry_run) return result;
   core::PhaseTimer t("execute");
   plan::ExecuteOptions exec;
+  exec.journal = journal;
   result.report = plan::execute(engine, result.plan, progress, exec);
   return result;
 }

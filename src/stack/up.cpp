@@ -8,6 +8,7 @@
 
 #include <supactl/core/error.hpp>
 #include <supactl/core/log.hpp>
+#include <supactl/plan/journal.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -61,6 +62,11 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
   }
   for (const std::string& w : result.project.warnings) spdlog::warn("{}", w);
 
+  if (!request.dry_run) {
+    // A run killed mid-plan may have left a container stop or removal under way.
+    core::PhaseTimer t("finish interrupted");
+    plan::finish_interrupted(engine, request.execute.journal);
+  }
   plan::ObservedState observed;
   {
     core::PhaseTimer t("observe");

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -72,10 +73,39 @@ class CliTest : public ::testing::Test {
     test::remove_test_objects(name);
   }
 
-  int run(const std::string& args, std::string* out = nullptr) {
-    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_TEMPLATES=" + templates.path().string() + " " +
-                      SUPACTL_BINARY + " " + args + " </dev/null";
-    return test::run_shell(cmd, out);
+  /// The shell command that runs supactl with `args` on this test's home and templates.
+  std::string command(const std::string& args) const {
+    return "SUPACTL_HOME=" + home.path().string() + " SUPACTL_TEMPLATES=" + templates.path().string() + " " +
+           SUPACTL_BINARY + " " + args + " </dev/null";
+  }
+
+  int run(const std::string& args, std::string* out = nullptr) { return test::run_shell(command(args), out); }
+
+  /// Runs supactl with `args` in a shell that reports how it ended; returns the shell's `$?`
+  /// (128 + the signal's number when a signal ended it).
+  int run_reporting(const std::string& shell_prefix, const std::string& args, std::string* out) {
+    test::run_shell(shell_prefix + command(args) + "; echo \"exit=$?\"", out);
+    const size_t at = out->rfind("exit=");
+    return at == std::string::npos ? -1 : std::atoi(out->c_str() + at + 5);
+  }
+
+  /// After a repairing `up`: exactly one container per service under its own name (no
+  /// temporary name left by a recreate, no duplicate), db healthy, the volume's data there,
+  /// and a further `up` has nothing to do.
+  void expect_converged(const std::string& when) {
+    std::string names;
+    ASSERT_EQ(test::run_shell(
+                  "docker ps -a --format '{{.Names}} {{.State}}' --filter label=com.docker.compose.project=" + name +
+                      " | sort",
+                  &names),
+              0);
+    EXPECT_EQ(names, name + "-db-1 running\n" + name + "-web-1 running\n") << when;
+    std::string out;
+    EXPECT_EQ(run("status " + name, &out), 0) << when << "\n" << out;
+    EXPECT_EQ(run("exec " + name + " db -- cat /data/kept", &out), 0) << when;
+    EXPECT_EQ(out, "kept\n") << when;
+    ASSERT_EQ(run("up " + name, &out), 0) << when << "\n" << out;
+    EXPECT_NE(out.find("up to date"), std::string::npos) << when << "\n" << out;
   }
 
   /// The instance's containers, networks and volumes (names and ids), as the docker CLI
@@ -142,6 +172,52 @@ TEST_F(CliTest, InitUpStatusLogsDownKeepsDataUntilAskedExactly) {
   std::string vols;
   test::run_shell("docker volume ls -q --filter label=com.docker.compose.project=" + name, &vols);
   EXPECT_EQ(vols, "");
+}
+
+// Issue 19: a recreate killed at any boundary between its Engine calls (before the first,
+// after each) leaves nothing the next `up` cannot repair: no container under a temporary name,
+// no duplicate, the data volume intact.
+TEST_F(CliTest, RecreateKilledAtEveryOperationBoundaryIsRepairedByTheNextUp) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  ASSERT_EQ(run("exec " + name + " db -- sh -c 'echo kept > /data/kept'", &out), 0) << out;
+  ASSERT_EQ(run("up " + name + " --force-recreate --dry-run --output json", &out), 0) << out;
+  const nlohmann::json plan = nlohmann::json::parse(out.substr(out.find('{')))["plan"];
+  // Per service: create under a temporary name, stop, remove, rename, start, wait.
+  ASSERT_EQ(plan.size(), 12u) << out;
+
+  std::vector<std::string> points = {"op:1:start"};
+  for (size_t id = 1; id <= plan.size(); ++id) points.push_back("op:" + std::to_string(id) + ":done");
+  for (const std::string& point : points) {
+    SCOPED_TRACE(point);
+    EXPECT_EQ(run_reporting("SUPACTL_TEST_KILL_AT=" + point + " ", "up " + name + " --force-recreate", &out), 137)
+        << "the kill point was not reached\n"
+        << out;
+    ASSERT_EQ(run("up " + name, &out), 0) << out;
+    expect_converged("killed at " + point);
+  }
+}
+
+// The same with real signals at times that fall anywhere in a recreate: SIGKILL, and Ctrl-C
+// (SIGINT) and SIGTERM, which supactl handles by stopping cleanly.
+TEST_F(CliTest, RecreateInterruptedBySignalsAtAnyTimeIsRepairedByTheNextUp) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  ASSERT_EQ(run("exec " + name + " db -- sh -c 'echo kept > /data/kept'", &out), 0) << out;
+  const std::vector<std::pair<std::string, std::string>> kills = {
+      {"KILL", "0.1"}, {"KILL", "0.3"}, {"KILL", "0.6"}, {"KILL", "1"},   {"KILL", "1.5"},
+      {"KILL", "2.5"}, {"INT", "0.3"},  {"INT", "1"},    {"TERM", "0.6"}, {"TERM", "1.5"}};
+  for (const auto& [sig, delay] : kills) {
+    const std::string when = "SIG" + sig + " after " + delay + " s";
+    SCOPED_TRACE(when);
+    test::run_shell(
+        command("up " + name + " --force-recreate") + " & p=$!; sleep " + delay + "; kill -" + sig + " $p; wait $p",
+        &out);
+    ASSERT_EQ(run("up " + name, &out), 0) << out;
+    expect_converged(when);
+  }
 }
 
 TEST_F(CliTest, JsonOutputOfUpIsOneObjectPerLineEndingWithTheSummary) {

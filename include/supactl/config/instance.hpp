@@ -28,6 +28,9 @@ struct Instance {
   /// Present while a restore has not verified its data (holds the archive's path): the
   /// instance is "restoring", `up` refuses and `restore` may resume.
   std::filesystem::path restoring_file() const { return dir / ".restoring"; }
+  /// The journal of the plan being executed (plan/journal.hpp); left behind by a killed run.
+  std::filesystem::path journal_file() const { return dir / k_journal_name; }
+  static constexpr const char* k_journal_name = ".journal";
 };
 
 /// Refuses an instance's compose.override.yml when it hands the host to a container: a bind

@@ -7,6 +7,7 @@
 #include <supactl/docker/engine.hpp>
 #include <supactl/plan/plan.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct ExecuteOptions {
   int failure_log_lines = 20;
   /// Compose project whose container events wake readiness waits; empty = no watcher.
   std::string project;
+  /// Where the run's intent is journaled (plan/journal.hpp); empty = no journal.
+  std::filesystem::path journal;
 };
 
 struct OpTiming {

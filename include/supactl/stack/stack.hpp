@@ -63,7 +63,7 @@ struct DownResult {
 /// volumes only with `options.remove_volumes`. Works from labels alone: no compose file is
 /// needed.
 DownResult down(docker::Engine& engine, const std::string& project, const plan::DownOptions& options,
-                plan::Progress& progress, bool dry_run = false);
+                plan::Progress& progress, bool dry_run = false, const std::filesystem::path& journal = {});
 
 /// Stops every running container of `project` except those of the services in `keep` (restore
 /// stops all but db so nothing is connected while the databases are replaced).
