@@ -33,6 +33,11 @@ struct InitOptions {
 nlohmann::json port_json(int port) { return port == 0 ? nlohmann::json(nullptr) : nlohmann::json(port); }
 
 int run_init(const Globals& g, const InitOptions& o) {
+  if (o.db_port != 0 && !o.db) {
+    // Publishing the database is a choice made on purpose: --db says it, --db-port picks where.
+    throw Error(fmt::format("--db-port {} needs --db; nothing was created", o.db_port), ExitCode::usage,
+                fmt::format("publish Postgres with `supactl init {} --db --db-port {}`", o.name, o.db_port));
+  }
   config::CreateOptions create;
   create.domain = o.domain;
   create.registry = o.registry;
@@ -92,7 +97,7 @@ void setup_init(CLI::App& sub, Globals& g) {
   sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")->check(CLI::Range(1, 65535));
   sub.add_option("--https-port", o->https_port, "Host port for HTTPS (default: a free one)")
       ->check(CLI::Range(1, 65535));
-  sub.add_option("--db-port", o->db_port, "Publish Postgres on 127.0.0.1:PORT")->check(CLI::Range(1, 65535));
+  sub.add_option("--db-port", o->db_port, "With --db: publish Postgres on 127.0.0.1:PORT")->check(CLI::Range(1, 65535));
   sub.add_flag("--db", o->db, "Publish Postgres on a free port of 127.0.0.1");
   sub.add_option("--exclude", o->exclude, "Optional services to leave out (comma-separated)")->delimiter(',');
   sub.add_option("--enable", o->enable, "Optional services to add, e.g. analytics,vector,supavisor")->delimiter(',');

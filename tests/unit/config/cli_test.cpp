@@ -313,7 +313,12 @@ TEST(Cli, LsListsInstancesAsTextAndJson) {
   ASSERT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(nlohmann::json::parse(empty.out), nlohmann::json::array());
   ASSERT_EQ(supactl(home.path(), "init shop --domain shop.example.com --enable analytics").exit_code, 0);
-  ASSERT_EQ(supactl(home.path(), "init blog --db-port 21900").exit_code, 0);
+  // --db-port only picks where --db publishes; alone it is refused and creates nothing.
+  CommandResult alone = supactl(home.path(), "init blog --db-port 21900");
+  EXPECT_EQ(alone.exit_code, 2) << alone.err;
+  EXPECT_NE(alone.err.find("init blog --db --db-port 21900"), std::string::npos) << alone.err;
+  EXPECT_FALSE(fs::exists(home.path() / "instances" / "blog"));
+  ASSERT_EQ(supactl(home.path(), "init blog --db --db-port 21900").exit_code, 0);
 
   nlohmann::json rows = nlohmann::json::parse(supactl(home.path(), "--output json ls").out);
   ASSERT_EQ(rows.size(), 2u);
