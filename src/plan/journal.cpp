@@ -72,6 +72,7 @@ std::vector<PendingOp> Journal::pending(const std::filesystem::path& path) {
     open[id] = op;
   }
   std::vector<PendingOp> out;
+  out.reserve(open.size());
   for (auto& [id, op] : open) out.push_back(std::move(op));
   return out;
 }
