@@ -69,10 +69,10 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
       .lock = true, .lock_timeout_s = o.lock_timeout, .converging = false, .registry = {}};
   if (exists) {
     session.emplace(home, o.name, g.engine_source, locked);
-    instance::adopt_backup_spec(*session, spec, std::time(nullptr));
+    instance::adopt_backup_spec(*session, spec, archive, std::time(nullptr));
     secrets_from = "kept (the instance's own)";
   } else {
-    instance::create_from_backup(home, o.name, spec, ex, &secrets_from);
+    instance::create_from_backup(home, o.name, spec, ex, archive, &secrets_from);
     session.emplace(home, o.name, g.engine_source, locked);
   }
   const config::Instance& inst = session->instance();

@@ -3,20 +3,32 @@
 // The data steps of `restore` (see restore.hpp).
 #include <supactl/instance/restore.hpp>
 
+#include <supactl/compose/model.hpp>
 #include <supactl/config/home.hpp>
+#include <supactl/core/cancel.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/core/fault.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/stack/db.hpp>
+#include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 namespace supactl::instance {
 
+void mark_restoring(const config::Instance& inst, const std::string& archive) {
+  core::write_file_atomic(inst.restoring_file(), archive + "\n", 0600);
+  core::fault_point("restore:marked");
+}
+
 config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
-                                    config::InstanceSpec spec, const backup::Extracted& ex, std::string* secrets_from) {
+                                    config::InstanceSpec spec, const backup::Extracted& ex, const std::string& archive,
+                                    std::string* secrets_from) {
   config::CreateOptions create;
   create.domain = spec.domain;
   create.registry = spec.registry;
@@ -37,6 +49,7 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
         .http = std::nullopt, .https = std::nullopt, .db = std::nullopt, .want_db = spec.ports.db != 0};
     inst = config::create_instance(home, name, create, ports::port_range_from_env(), probe, now);
   }
+  mark_restoring(inst, archive);
   spec.name = name;
   spec.ports = inst.spec.ports;
   config::save_spec(inst.spec_file(), spec);
@@ -54,8 +67,9 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   return config::load_instance(home, name);
 }
 
-void adopt_backup_spec(Session& session, config::InstanceSpec spec, std::int64_t now) {
+void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::string& archive, std::int64_t now) {
   const config::Instance& inst = session.instance();
+  mark_restoring(inst, archive);
   const std::string old = core::read_file(inst.spec_file());
   core::write_file_atomic(inst.dir / fmt::format("instance.yaml.before-restore-{}", backup::utc_stamp(now)), old);
   spec.name = inst.name;
@@ -80,6 +94,32 @@ void converge_healthy(Session& session, const ConvergeOptions& options, plan::Pr
   }
 }
 
+/// Puts back what an interrupted restore left half-done in the db (stack::undo_interrupted_load),
+/// starting the db container when it is stopped; does nothing for an instance with no db
+/// container yet.
+void repair_interrupted_load(Session& session) {
+  docker::Engine& engine = session.engine();
+  const std::string& project = session.instance().name;
+  std::vector<docker::ContainerSummary> dbs = stack::list_stack_containers(engine, project);
+  std::erase_if(dbs, [](const docker::ContainerSummary& c) {
+    return docker::label_of(c.labels, compose::k_label_service) != "db" ||
+           docker::label_of(c.labels, compose::k_label_number) != "1";
+  });
+  if (dbs.empty()) return;
+  if (dbs.front().run_state() != docker::RunState::running) engine.start_container(dbs.front().id);
+  // A db that was just started takes a moment to accept connections.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    try {
+      stack::undo_interrupted_load(engine, stack::PgTarget{.container = dbs.front().id});
+      return;
+    } catch (const Error&) {
+      if (core::cancel_requested() || std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
 }  // namespace
 
 RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const std::string& archive,
@@ -87,25 +127,34 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
                             plan::Progress& progress) {
   const config::Instance& inst = session.instance();
   docker::Engine& engine = session.engine();
-  // Until the data is verified, the instance is "restoring".
-  core::write_file_atomic(inst.restoring_file(), archive + "\n", 0600);
+  // Until the data is verified, the instance is "restoring" (already so when it was made or
+  // taken over for this restore).
+  if (config::restoring_from(inst) != archive) mark_restoring(inst, archive);
+  // A restore killed while loading left databases set aside: they go back first, so that the
+  // services find their databases again.
+  repair_interrupted_load(session);
 
   // Up, so the db (and storage) containers run; then quiesce: empty the storage folder and
   // stop everything but db.
   converge_healthy(session, converge_options, progress);
+  core::fault_point("restore:converged");
   backup::clear_storage(engine, inst.name, ex);
+  core::fault_point("restore:storage-cleared");
   stack::stop_services(engine, inst.name, {"db"});
+  core::fault_point("restore:quiesced");
 
   // Roles and databases, then the storage files. A dump made by an older supactl may bring
   // the JWT secret back as a database setting.
   RestoreOutcome out;
   out.load = backup::restore_databases(engine, inst.name, ex);
   backup::restore_storage(engine, inst.name, ex);
+  core::fault_point("restore:storage-restored");
   stack::reset_jwt_secret_setting(engine,
                                   stack::PgTarget{.container = stack::running_container(engine, inst.name, "db")});
 
   // Up again: starts what was stopped and waits for health; then compare with the manifest.
   converge_healthy(session, converge_options, progress);
+  core::fault_point("restore:reconverged");
   out.comparison = backup::compare_with_manifest(engine, inst.name, ex, scratch);
   if (out.comparison.ok()) std::filesystem::remove(inst.restoring_file());
   return out;

@@ -8,7 +8,9 @@
 
 #include <supactl/compose/model.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/core/fault.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/core/sha256.hpp>
 #include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
@@ -24,6 +26,12 @@ namespace supactl::stack {
 namespace {
 
 constexpr const char* k_socket_dir = "/var/run/postgresql";
+/// The application_name of the restore's psql and pg_restore sessions, so that the next run
+/// can end them when a killed supactl left them running in the container.
+constexpr const char* k_restore_app = "supactl-restore";
+/// The database setting that marks a database set aside by a restore, naming the database it
+/// was (see set_aside and undo_interrupted_load).
+constexpr const char* k_aside_setting = "supactl.aside_of";
 
 /// The first line of `text` holding "ERROR:" or "error:", else its last non-empty line.
 std::string pg_error(const std::string& text) {
@@ -59,9 +67,11 @@ std::string dollar_quote(const std::string& s) {
   return tag + s + tag;
 }
 
-docker::ExecResult exec(docker::Engine& engine, const std::string& container, std::vector<std::string> cmd) {
-  return engine.exec(container,
-                     docker::ExecSpec{.cmd = std::move(cmd), .env = {}, .user = {}, .working_dir = {}, .tty = false});
+docker::ExecResult exec(docker::Engine& engine, const std::string& container, std::vector<std::string> cmd,
+                        std::vector<std::string> env = {}) {
+  return engine.exec(
+      container,
+      docker::ExecSpec{.cmd = std::move(cmd), .env = std::move(env), .user = {}, .working_dir = {}, .tty = false});
 }
 
 /// Runs `cmd` and streams its stdout to `out`; throws with stderr's error line on failure.
@@ -259,6 +269,74 @@ void remove_staged(docker::Engine& engine, const std::string& container, const s
   }
 }
 
+namespace {
+
+/// The name a database is set aside under while its dump is loaded: short and fixed per name,
+/// whatever the name's length.
+std::string aside_name(const std::string& db) { return "supactl_aside_" + core::sha256_hex(db).substr(0, 16); }
+
+PgTarget admin_of(const PgTarget& target) {
+  PgTarget admin = target;
+  admin.database = "template1";
+  return admin;
+}
+
+/// Renames `db` (when it exists) to its aside name, closed to connections and marked with the
+/// name it was, in one transaction: a kill leaves either the database or its aside copy.
+/// Other sessions on it are ended first (the rename waits up to 5 s for them to go).
+void set_aside(docker::Engine& engine, const PgTarget& admin, const std::string& db) {
+  const std::string aside = aside_name(db);
+  const std::string body = fmt::format(
+      "DECLARE tries int := 0; BEGIN "
+      "IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN RETURN; END IF; "
+      "LOOP "
+      "PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {lit} AND pid <> pg_backend_pid(); "
+      "BEGIN "
+      "ALTER DATABASE {db} RENAME TO {aside}; "
+      "ALTER DATABASE {aside} ALLOW_CONNECTIONS false; "
+      "ALTER DATABASE {aside} SET {setting} = {lit}; "
+      "RETURN; "
+      "EXCEPTION WHEN object_in_use THEN tries := tries + 1; IF tries >= 6 THEN RAISE; END IF; "
+      "END; END LOOP; END",
+      fmt::arg("lit", quote_literal(db)), fmt::arg("db", quote_ident(db)), fmt::arg("aside", quote_ident(aside)),
+      fmt::arg("setting", quote_ident(k_aside_setting)));
+  query(engine, admin, "DO " + dollar_quote(body));
+}
+
+}  // namespace
+
+std::vector<std::string> undo_interrupted_load(docker::Engine& engine, const PgTarget& target) {
+  const PgTarget admin = admin_of(target);
+  // The restore's own sessions first: a pg_restore whose supactl was killed stops here.
+  query(engine, admin,
+        fmt::format("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = {} AND "
+                    "pid <> pg_backend_pid()",
+                    quote_literal(k_restore_app)));
+  const std::string out = query(engine, admin,
+                                fmt::format("SELECT d.datname, substr(c, length({0}) + 2) FROM pg_db_role_setting s "
+                                            "JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) c "
+                                            "WHERE s.setrole = 0 AND starts_with(c, {0} || '=') ORDER BY 1",
+                                            quote_literal(k_aside_setting)));
+  std::vector<std::string> put_back;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const std::string aside = line.substr(0, tab);
+    const std::string db = line.substr(tab + 1);
+    // What holds the name now is a partly loaded copy; the set-aside one is the data as it
+    // was. Each step can be repeated: a kill between them is undone by the next run.
+    query(engine, admin, fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(db)));
+    query(engine, admin,
+          fmt::format("ALTER DATABASE {0} RENAME TO {1}; ALTER DATABASE {1} RESET {2}; ALTER DATABASE {1} "
+                      "ALLOW_CONNECTIONS true",
+                      quote_ident(aside), quote_ident(db), quote_ident(k_aside_setting)));
+    spdlog::info("restore: put database {} back as it was before the interrupted restore", db);
+    put_back.push_back(db);
+  }
+  return put_back;
+}
+
 LoadReport load_dump(docker::Engine& engine, const PgTarget& target, const std::string& roles_file,
                      const std::map<std::string, std::string>& database_files) {
   LoadReport report;
@@ -273,22 +351,28 @@ LoadReport load_dump(docker::Engine& engine, const PgTarget& target, const std::
       if (report.messages.size() < 20) report.messages.push_back(line);
     }
   };
+  const std::vector<std::string> app_env = {fmt::format("PGAPPNAME={}", k_restore_app)};
   // 1. Roles: the ones the new instance created already exist; their attributes and
   //    memberships are applied, their passwords are left alone.
-  docker::ExecResult roles = exec(engine, target.container, psql_argv(target, {"-q", "-f", roles_file}));
+  docker::ExecResult roles = exec(engine, target.container, psql_argv(target, {"-q", "-f", roles_file}), app_env);
   collect(roles.err, "already exists");
-  // 2. Each database, re-created from its dump.
+  core::fault_point("restore:roles-loaded");
+  // 2. Each database, re-created from its dump. The one it replaces is set aside first and
+  //    dropped only once the dump is in, so an interruption never leaves the name without a
+  //    database: undo_interrupted_load puts the set-aside one back.
+  const PgTarget admin = admin_of(target);
   for (const auto& [db, file] : database_files) {
-    PgTarget admin = target;
-    admin.database = "template1";
-    query(engine, admin, fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(db)));
+    set_aside(engine, admin, db);
+    core::fault_point("restore:set-aside:" + db);
     std::vector<std::string> cmd = tool_argv("pg_restore", target);
     cmd.insert(cmd.end(), {"--create", "-d", "template1", file});
-    docker::ExecResult r = exec(engine, target.container, cmd);
+    docker::ExecResult r = exec(engine, target.container, cmd, app_env);
     collect(r.err, "");
     if (r.exit_code != 0 && r.err.find("errors ignored on restore") == std::string::npos) {
       throw Error(fmt::format("pg_restore of database {} failed: {}", db, pg_error(r.err)));
     }
+    core::fault_point("restore:loaded:" + db);
+    query(engine, admin, fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(aside_name(db))));
   }
   return report;
 }

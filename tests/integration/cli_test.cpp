@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -80,14 +79,6 @@ class CliTest : public ::testing::Test {
   }
 
   int run(const std::string& args, std::string* out = nullptr) { return test::run_shell(command(args), out); }
-
-  /// Runs supactl with `args` in a shell that reports how it ended; returns the shell's `$?`
-  /// (128 + the signal's number when a signal ended it).
-  int run_reporting(const std::string& shell_prefix, const std::string& args, std::string* out) {
-    test::run_shell(shell_prefix + command(args) + "; echo \"exit=$?\"", out);
-    const size_t at = out->rfind("exit=");
-    return at == std::string::npos ? -1 : std::atoi(out->c_str() + at + 5);
-  }
 
   /// After a repairing `up`: exactly one container per service under its own name (no
   /// temporary name left by a recreate, no duplicate), db healthy, the volume's data there,
@@ -191,7 +182,9 @@ TEST_F(CliTest, RecreateKilledAtEveryOperationBoundaryIsRepairedByTheNextUp) {
   for (size_t id = 1; id <= plan.size(); ++id) points.push_back("op:" + std::to_string(id) + ":done");
   for (const std::string& point : points) {
     SCOPED_TRACE(point);
-    EXPECT_EQ(run_reporting("SUPACTL_TEST_KILL_AT=" + point + " ", "up " + name + " --force-recreate", &out), 137)
+    EXPECT_EQ(test::run_shell_reporting(
+                  "SUPACTL_TEST_KILL_AT=" + point + " " + command("up " + name + " --force-recreate"), &out),
+              137)
         << "the kill point was not reached\n"
         << out;
     ASSERT_EQ(run("up " + name, &out), 0) << out;

@@ -40,7 +40,7 @@ class Day2Test : public ::testing::Test {
     name = test::instance_name("d2");
     std::string out;
     ASSERT_EQ(run("init " + name + " --registry " + k_registry + " --http-port " + std::to_string(test::free_port()) +
-                      " --https-port " + std::to_string(test::free_port()),
+                      " --https-port " + std::to_string(test::free_port()) + init_flags(),
                   &out),
               0)
         << out;
@@ -52,11 +52,16 @@ class Day2Test : public ::testing::Test {
     test::remove_test_objects(name);
   }
 
-  int run(const std::string& args, std::string* out = nullptr) {
-    std::string cmd = "SUPACTL_HOME=" + home.path().string() + " SUPACTL_PORT_RANGE=47000-47999 " + SUPACTL_BINARY +
-                      " " + args + " </dev/null";
-    return test::run_shell(cmd, out);
+  /// More `init` flags, for fixtures that need fewer services.
+  virtual std::string init_flags() const { return {}; }
+
+  /// The shell command that runs supactl with `args` on this test's home.
+  std::string command(const std::string& args) const {
+    return "SUPACTL_HOME=" + home.path().string() + " SUPACTL_PORT_RANGE=47000-47999 " + SUPACTL_BINARY + " " + args +
+           " </dev/null";
   }
+
+  int run(const std::string& args, std::string* out = nullptr) { return test::run_shell(command(args), out); }
 
   /// One value from `supactl psql NAME -- -A -t -c SQL`.
   std::string sql(const std::string& query) {
@@ -299,6 +304,77 @@ TEST_F(Day2Test, CorruptOrTruncatedArchiveIsRefusedBeforeAnythingChanges) {
   for (const auto& e : std::filesystem::directory_iterator(home.path())) {
     EXPECT_EQ(e.path().filename().string().rfind(".restore-", 0), std::string::npos) << e.path();
   }
+}
+
+// Issue 19: a restore is all or nothing as seen from outside. Killed at any step, the instance
+// says it is restoring, and running the same restore again finishes it: the backup's rows and
+// files, no database left set aside, no pg_restore left running, a healthy instance. The
+// instance leaves out the services a restore does not need, so each round is short.
+class RestoreCrashTest : public Day2Test {
+ protected:
+  std::string init_flags() const override { return " --exclude studio,realtime,functions,meta,imgproxy"; }
+
+  /// Data to back up; returns the archive.
+  std::string backed_up() {
+    sql("create table public.todos (id serial primary key, title text, done boolean default false)");
+    sql("insert into public.todos (title, done) select 'todo ' || g, g % 3 = 0 from generate_series(1, 300) g");
+    std::string out;
+    EXPECT_EQ(run("exec " + name + " minio -- sh -c 'mkdir -p /data/stub && echo hello > /data/stub/a.txt'", &out), 0)
+        << out;
+    EXPECT_EQ(run("backup " + name + " --output json", &out), 0) << out;
+    return nlohmann::json::parse(out.substr(out.find('{')))["path"];
+  }
+
+  /// No pg_restore process runs on the host (the db container's processes are the host's).
+  static bool pg_restore_runs() { return test::run_shell("grep -qsl 'pg_[r]estore' /proc/[0-9]*/cmdline") == 0; }
+
+  /// The interrupted restore shows, and running it again finishes it.
+  void expect_finished_by_rerun(const std::string& archive, const std::string& rows, const std::string& files) {
+    std::string out;
+    EXPECT_EQ(run("status " + name, &out), 4) << out;
+    EXPECT_NE(out.find("restoring"), std::string::npos) << out;
+    ASSERT_EQ(run("restore " + name + " " + archive, &out), 0) << out;
+    EXPECT_EQ(todos_checksum(), rows);
+    EXPECT_EQ(storage_listing(), files);
+    EXPECT_EQ(sql("select count(*) from pg_database where datname like 'supactl_aside%'"), "0");
+    EXPECT_FALSE(pg_restore_runs());
+    EXPECT_EQ(run("status " + name, &out), 0) << out;
+  }
+};
+
+TEST_F(RestoreCrashTest, KilledAtEveryStepTheSameRestoreFinishesIt) {
+  const std::string archive = backed_up();
+  const std::string rows = todos_checksum();
+  const std::string files = storage_listing();
+  for (const char* point :
+       {"restore:marked", "restore:converged", "restore:storage-cleared", "restore:quiesced", "restore:roles-loaded",
+        "restore:set-aside:_supabase", "restore:loaded:_supabase", "restore:set-aside:postgres",
+        "restore:loaded:postgres", "restore:storage-restored", "restore:reconverged"}) {
+    SCOPED_TRACE(point);
+    sql("insert into public.todos (title) values ('after the backup')");
+    std::string out;
+    ASSERT_EQ(test::run_shell_reporting(std::string("SUPACTL_TEST_KILL_AT=") + point + " " +
+                                            command("restore " + name + " " + archive + " --yes"),
+                                        &out),
+              137)
+        << "the kill point was not reached\n"
+        << out;
+    expect_finished_by_rerun(archive, rows, files);
+  }
+}
+
+TEST_F(RestoreCrashTest, KilledWhilePgRestoreRunsLeavesNoProcessBehindOnceRunAgain) {
+  const std::string archive = backed_up();
+  const std::string rows = todos_checksum();
+  const std::string files = storage_listing();
+  std::string out;
+  test::run_shell(command("restore " + name + " " + archive + " --yes") +
+                      " & p=$!; n=0; while [ $n -lt 6000 ]; do "
+                      "if grep -qsl 'pg_[r]estore' /proc/[0-9]*/cmdline; then kill -9 $p; echo KILLED; break; fi; "
+                      "n=$((n+1)); sleep 0.01; done; wait $p",
+                  &out);
+  ASSERT_NE(out.find("KILLED"), std::string::npos) << out;
+  expect_finished_by_rerun(archive, rows, files);
 }
 
 }  // namespace

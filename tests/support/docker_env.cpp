@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -43,6 +44,15 @@ int run_shell(const std::string& command, std::string* out) {
   int status = ::pclose(p);
   if (out != nullptr) *out = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int run_shell_reporting(const std::string& command, std::string* out) {
+  run_shell(command + "; echo \"exit=$?\"", out);
+  const size_t at = out->rfind("exit=");
+  if (at == std::string::npos) return -1;
+  const int code = std::atoi(out->c_str() + at + 5);
+  out->erase(at);
+  return code;
 }
 
 bool kit_registry_answers() {

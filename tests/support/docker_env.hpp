@@ -45,6 +45,10 @@ std::string instance_name(const std::string& prefix);
 /// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
 int run_shell(const std::string& command, std::string* out = nullptr);
 
+/// Runs a shell command; returns its `$?` as the shell sees it, so a command a signal ended
+/// gives 128 + the signal's number (137 for SIGKILL). `out` gets stdout+stderr.
+int run_shell_reporting(const std::string& command, std::string* out);
+
 /// Runs a shell command with stdout and stderr kept apart; returns its exit status.
 int run_command(const std::string& command, std::string* out, std::string* err);
 

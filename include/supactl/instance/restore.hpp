@@ -14,25 +14,36 @@
 
 namespace supactl::instance {
 
+/// Marks `inst` as restoring from `archive` (instances/NAME/.restoring holds the archive's
+/// path): `status` reports it and exits non-zero, `up` refuses, and running the same restore
+/// again finishes it.
+void mark_restoring(const config::Instance& inst, const std::string& archive);
+
 /// Creates instance `name` from the archived `spec` through the same code as `init`: ports as
 /// archived when they are free, else free ones; secrets from the archive when it holds them,
-/// else new. `secrets_from` says which, for the report.
+/// else new. The instance is marked restoring from `archive` as soon as its folder exists.
+/// `secrets_from` says where the secrets came from, for the report.
 config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
-                                    config::InstanceSpec spec, const backup::Extracted& ex, std::string* secrets_from);
+                                    config::InstanceSpec spec, const backup::Extracted& ex, const std::string& archive,
+                                    std::string* secrets_from);
 
-/// Replaces the spec of the session's existing instance with the archived one (its name, ports
-/// and secrets stay; the old instance.yaml is kept as instance.yaml.before-restore-STAMP).
-void adopt_backup_spec(Session& session, config::InstanceSpec spec, std::int64_t now);
+/// Marks the session's existing instance restoring from `archive`, then replaces its spec with
+/// the archived one (its name, ports and secrets stay; the old instance.yaml is kept as
+/// instance.yaml.before-restore-STAMP).
+void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::string& archive, std::int64_t now);
 
 struct RestoreOutcome {
   stack::LoadReport load;
   backup::Comparison comparison;
 };
 
-/// With the instance marked restoring from `archive`: converge (so db and storage run), empty
+/// With the instance marked restoring from `archive`: put back what an interrupted restore left
+/// set aside in the db (stack::undo_interrupted_load), converge (so db and storage run), empty
 /// the storage folder and stop every service but db, load roles and databases, copy the
 /// storage files, converge again, and compare with the manifest. The mark is removed only when
-/// the comparison matches. Throws supactl::Error(unhealthy) when a converge fails.
+/// the comparison matches. Throws supactl::Error(unhealthy) when a converge fails. Kill points
+/// (core/fault.hpp): restore:marked, restore:converged, restore:storage-cleared,
+/// restore:quiesced, those of stack::load_dump, restore:storage-restored, restore:reconverged.
 RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const std::string& archive,
                             const std::filesystem::path& scratch, const ConvergeOptions& converge_options,
                             plan::Progress& progress);

@@ -89,11 +89,19 @@ struct LoadReport {
 };
 
 /// Loads a dump made by dump_roles/dump_database: `roles_file` with psql (roles that exist
-/// already are kept), then for each database -> dump file (paths inside the container):
-/// DROP DATABASE ... WITH (FORCE) and `pg_restore --create`. Nothing else may be connected
-/// (stop the other services first).
+/// already are kept), then for each database -> dump file (paths inside the container): the
+/// database is set aside (renamed, closed to connections, marked with its name), the dump is
+/// loaded with `pg_restore --create`, and only then is the set-aside copy dropped. Sessions on
+/// a database are ended before it is set aside (stop the other services first). Kill points:
+/// restore:roles-loaded, restore:set-aside:DB, restore:loaded:DB (core/fault.hpp).
 LoadReport load_dump(docker::Engine& engine, const PgTarget& target, const std::string& roles_file,
                      const std::map<std::string, std::string>& database_files);
+
+/// Repairs what a killed load_dump left: ends the restore's psql and pg_restore sessions (so
+/// no pg_restore keeps running in the container), and puts every set-aside database back
+/// under its own name, dropping the partly loaded database that holds the name. Each step can
+/// be repeated. Returns the databases put back.
+std::vector<std::string> undo_interrupted_load(docker::Engine& engine, const PgTarget& target);
 
 // --- migrations -------------------------------------------------------------------------------
 
