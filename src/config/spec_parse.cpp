@@ -4,6 +4,7 @@
 // each field where it stands so every message carries the line it is about
 // (`instance.yaml:12: ports.http must be a number between 1 and 65535`). It never stops at
 // the first problem: all of them are collected and thrown together, like a compiler does.
+#include <supactl/config/home.hpp>
 #include <supactl/config/spec.hpp>
 
 #include <supactl/core/error.hpp>
@@ -394,7 +395,17 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   r.mapping(root, "");
 
   r.string(root["name"], "name", spec.name);
-  if (spec.name.empty()) r.problem_at(1, "name is required");
+  if (spec.name.empty()) {
+    r.problem_at(1, "name is required");
+  } else {
+    // The name is rendered into every file (project, container and network names): held to
+    // the rules of instance names here too, so an archived spec cannot carry anything else.
+    try {
+      validate_name(spec.name);
+    } catch (const Error& e) {
+      r.problem(root["name"], fmt::format("name: {}", e.what()));
+    }
+  }
   r.string(root["release"], "release", spec.release);
   if (spec.release.empty()) r.problem(root["release"], "release must not be empty");
   r.string(root["domain"], "domain", spec.domain);

@@ -2,6 +2,8 @@
 // The rendered files pass the real tools: `docker-compose config` on compose.yml (with the
 // rendered .env next to it) and `caddy validate` on the Caddyfile in every TLS mode. Outside
 // CI a missing tool skips its test with a message; in CI (CI set) it is a failure.
+#include <supactl/config/spec.hpp>
+#include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/render/render.hpp>
 
@@ -10,9 +12,13 @@
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
+#include <algorithm>
 #include <map>
+#include <set>
+#include <vector>
 
 #include <cstdlib>
 
@@ -132,6 +138,117 @@ TEST(RenderTools, KongEntrypointFillsPlaceholdersAsYamlStringsAndTrustsOnlyTheEd
                           "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n");
   ASSERT_EQ(run_in(dir.path(), env + " sh entry.sh", output), 0) << output;
   EXPECT_NE(output.find("trusted=127.0.0.1"), std::string::npos) << output;
+}
+
+/// Every path of a document: mapping keys joined by '.', sequence items as [i]. Values are
+/// left out: this is the document's shape.
+void shape_of_yaml(const YAML::Node& n, const std::string& at, std::set<std::string>& out) {
+  out.insert(at);
+  if (n.IsMap()) {
+    for (const auto& kv : n) shape_of_yaml(kv.second, at + "." + kv.first.as<std::string>(), out);
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) shape_of_yaml(n[i], at + "[" + std::to_string(i) + "]", out);
+  }
+}
+
+void shape_of_json(const nlohmann::json& n, const std::string& at, std::set<std::string>& out) {
+  out.insert(at);
+  if (n.is_object()) {
+    for (const auto& [k, v] : n.items()) shape_of_json(v, at + "." + k, out);
+  } else if (n.is_array()) {
+    for (std::size_t i = 0; i < n.size(); ++i) shape_of_json(n[i], at + "[" + std::to_string(i) + "]", out);
+  }
+}
+
+/// The shape of every rendered file: the paths of a YAML file, of the Caddyfile as Caddy
+/// itself adapts it to JSON, and the line count of any other file.
+std::map<std::string, std::set<std::string>> rendered_shape(const RenderResult& r) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const std::string& f : r.files) {
+    const fs::path path = r.dir / f;
+    std::set<std::string>& shape = out[f];
+    if (path.extension() == ".yml" || path.extension() == ".yaml") {
+      shape_of_yaml(YAML::LoadFile(path.string()), "", shape);
+    } else if (path.filename() == "Caddyfile") {
+      std::string json;
+      EXPECT_EQ(run_in(r.dir, "HOME='" + r.dir.string() + "' caddy adapt --adapter caddyfile --config Caddyfile", json),
+                0)
+          << json;
+      shape_of_json(nlohmann::json::parse(json.substr(json.find('{'))), "", shape);
+    } else {
+      const std::string text = core::read_file(path);
+      shape.insert("lines " + std::to_string(std::count(text.begin(), text.end(), '\n')));
+    }
+  }
+  return out;
+}
+
+/// `root` with the value at dotted `key` replaced by `value`.
+YAML::Node with_value(const std::string& yaml, const std::string& key, const YAML::Node& value) {
+  YAML::Node root = YAML::Load(yaml);
+  std::vector<YAML::Node> chain = {root};
+  std::size_t start = 0;
+  for (std::size_t dot = key.find('.'); dot != std::string::npos; start = dot + 1, dot = key.find('.', start)) {
+    chain.push_back(chain.back()[key.substr(start, dot - start)]);
+  }
+  chain.back()[key.substr(start)] = value;
+  return root;
+}
+
+// Issue 19: whatever a string key of instance.yaml holds (quotes, `#`, `:`, `{{`, `$`, `\`,
+// braces, unicode, a line break), either the loader refuses it naming the key, or every
+// rendered file keeps the shape it has with plain values: no new key, service, route or
+// directive. Every key of the loader's own list is tried, as a string and as a list of one.
+TEST(RenderTools, NoValueOfAnyInstanceKeyChangesTheShapeOfARenderedFile) {
+  SUPACTL_REQUIRE_TOOL("caddy");
+  test::TempDir dir;
+  const config::Instance plain = test::full_instance(dir.path());
+  const std::string plain_yaml = config::format_spec(plain.spec);
+  const auto plain_shape = rendered_shape(render_instance(plain, dir.path() / "plain", ""));
+  const std::vector<std::string> values = {"x\" y\\z: #w $v ${U} $$ {{t}} {s} } 'r' ünï", "a\nservices:\n  evil: {}",
+                                           "}\n:80 {\n  respond 1\n}"};
+  int accepted = 0;
+  int refused = 0;
+  std::set<std::string> accepted_keys;
+  int round = 0;
+  for (std::string key : config::spec_key_paths()) {
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"<service>", "rest"}, {"<provider>", "github"}}) {
+      if (const std::size_t at = key.find(from); at != std::string::npos) key.replace(at, from.size(), to);
+    }
+    for (const std::string& value : values) {
+      YAML::Node list(YAML::NodeType::Sequence);
+      list.push_back(value);
+      for (const YAML::Node& node : {YAML::Node(value), list}) {
+        YAML::Emitter yaml;
+        yaml << with_value(plain_yaml, key, node);
+        config::Instance inst = plain;
+        RenderResult rendered;
+        try {
+          inst.spec = config::parse_spec(yaml.c_str(), "instance.yaml");
+          rendered = render_instance(inst, dir.path() / std::to_string(++round), "");
+        } catch (const Error& e) {
+          ++refused;
+          const std::string leaf = key.substr(key.rfind('.') + 1);
+          EXPECT_NE(std::string(e.what()).find(leaf), std::string::npos)
+              << "the refusal does not name " << key << ": " << e.what();
+          continue;
+        }
+        ++accepted;
+        accepted_keys.insert(key);
+        const auto shape = rendered_shape(rendered);
+        ASSERT_EQ(shape.size(), plain_shape.size()) << key << " = " << value;
+        for (const auto& [file, paths] : plain_shape) {
+          EXPECT_EQ(shape.at(file), paths) << file << " changed shape with " << key << " = " << yaml.c_str();
+        }
+      }
+    }
+  }
+  // Both outcomes really happened: string keys take these values, others refuse them.
+  std::string keys;
+  for (const std::string& k : accepted_keys) keys += " " + k;
+  EXPECT_GE(accepted_keys.size(), 7u) << "accepted:" << keys;
+  EXPECT_GE(refused, 40) << "accepted " << accepted;
 }
 
 }  // namespace
