@@ -5,12 +5,14 @@
 
 #include <supactl/backup/backup.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/core/fault.hpp>
 #include <supactl/secrets/secrets_file.hpp>
 #include <supactl/stack/db.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -89,6 +91,29 @@ std::filesystem::path backup_before_upgrade(Session& session, const std::string&
   return out;
 }
 
+namespace {
+
+/// Keeps the instance's secrets.env as secrets.env.STAMP.bak (never overwriting an earlier
+/// copy), writes `next` in its place and drops the rotation's intent; returns the kept copy.
+std::filesystem::path replace_secrets(config::Instance& inst, const secrets::Secrets& next,
+                                      std::chrono::system_clock::time_point now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  // Never overwrite an earlier copy (two rotations within one second).
+  const std::string stamp = fmt::format("secrets.env.{:%Y%m%dT%H%M%SZ}", utc);
+  std::filesystem::path kept = inst.dir / (stamp + ".bak");
+  for (int n = 1; std::filesystem::exists(kept); ++n) kept = inst.dir / fmt::format("{}-{}.bak", stamp, n);
+  secrets::write_secrets_file(kept, inst.secrets);
+  secrets::write_secrets_file(inst.secrets_file(), next);
+  std::error_code ec;
+  std::filesystem::remove(inst.rotating_file(), ec);
+  inst.secrets = next;
+  return kept;
+}
+
+}  // namespace
+
 RotateResult rotate_secrets(Session& session, const RotateRequest& what, std::chrono::system_clock::time_point now) {
   config::Instance& inst = session.instance();
   const std::int64_t epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -107,21 +132,42 @@ RotateResult rotate_secrets(Session& session, const RotateRequest& what, std::ch
   if (what.postgres) take("POSTGRES_PASSWORD");
   if (what.dashboard) take("DASHBOARD_PASSWORD");
 
-  // The database first: when it refuses, secrets.env is untouched.
-  if (what.postgres) stack::set_role_passwords(session.engine(), inst.name, next.at("POSTGRES_PASSWORD").reveal());
-
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  ::gmtime_r(&t, &utc);
-  // Never overwrite an earlier copy (two rotations within one second).
-  const std::string stamp = fmt::format("secrets.env.{:%Y%m%dT%H%M%SZ}", utc);
-  result.kept = inst.dir / (stamp + ".bak");
-  for (int n = 1; std::filesystem::exists(result.kept); ++n)
-    result.kept = inst.dir / fmt::format("{}-{}.bak", stamp, n);
-  secrets::write_secrets_file(result.kept, inst.secrets);
-  secrets::write_secrets_file(inst.secrets_file(), next);
-  inst.secrets = next;
+  // The database first: when it refuses, secrets.env is untouched. The new secrets are
+  // written as the rotation's intent before the database changes, so that a kill between the
+  // two is finished by the next converge (finish_interrupted_rotation).
+  if (what.postgres) {
+    secrets::write_secrets_file(inst.rotating_file(), next);
+    core::fault_point("rotate:intent");
+    try {
+      stack::set_role_passwords(session.engine(), inst.name, next.at("POSTGRES_PASSWORD").reveal());
+    } catch (const Error&) {
+      std::filesystem::remove(inst.rotating_file());  // psql refused: nothing changed
+      throw;
+    }
+    core::fault_point("rotate:db-changed");
+  }
+  result.kept = replace_secrets(inst, next, now);
   return result;
+}
+
+bool finish_interrupted_rotation(Session& session, std::chrono::system_clock::time_point now) {
+  config::Instance& inst = session.instance();
+  std::error_code ec;
+  if (!std::filesystem::exists(inst.rotating_file(), ec)) return false;
+  const secrets::Secrets next = secrets::read_secrets_file(inst.rotating_file());
+  // The database may or may not hold the new password: setting it again makes sure.
+  if (stack::start_db(session.engine(), inst.name).empty()) {
+    spdlog::warn(
+        "a password rotation was interrupted and {} has no db container to finish it in; it is finished "
+        "once the db runs",
+        inst.name);
+    return false;
+  }
+  stack::set_role_passwords(session.engine(), inst.name, next.at("POSTGRES_PASSWORD").reveal());
+  replace_secrets(inst, next, now);
+  session.reload();
+  spdlog::warn("finished the database password rotation an interrupted `supactl secrets rotate` started");
+  return true;
 }
 
 }  // namespace supactl::instance

@@ -3,21 +3,16 @@
 // The data steps of `restore` (see restore.hpp).
 #include <supactl/instance/restore.hpp>
 
-#include <supactl/compose/model.hpp>
 #include <supactl/config/home.hpp>
-#include <supactl/core/cancel.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fault.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/stack/db.hpp>
-#include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <ctime>
-#include <thread>
 
 namespace supactl::instance {
 
@@ -98,26 +93,8 @@ void converge_healthy(Session& session, const ConvergeOptions& options, plan::Pr
 /// starting the db container when it is stopped; does nothing for an instance with no db
 /// container yet.
 void repair_interrupted_load(Session& session) {
-  docker::Engine& engine = session.engine();
-  const std::string& project = session.instance().name;
-  std::vector<docker::ContainerSummary> dbs = stack::list_stack_containers(engine, project);
-  std::erase_if(dbs, [](const docker::ContainerSummary& c) {
-    return docker::label_of(c.labels, compose::k_label_service) != "db" ||
-           docker::label_of(c.labels, compose::k_label_number) != "1";
-  });
-  if (dbs.empty()) return;
-  if (dbs.front().run_state() != docker::RunState::running) engine.start_container(dbs.front().id);
-  // A db that was just started takes a moment to accept connections.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (;;) {
-    try {
-      stack::undo_interrupted_load(engine, stack::PgTarget{.container = dbs.front().id});
-      return;
-    } catch (const Error&) {
-      if (core::cancel_requested() || std::chrono::steady_clock::now() > deadline) throw;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-    }
-  }
+  const std::string db = stack::start_db(session.engine(), session.instance().name);
+  if (!db.empty()) stack::undo_interrupted_load(session.engine(), stack::PgTarget{.container = db});
 }
 
 }  // namespace

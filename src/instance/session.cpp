@@ -3,6 +3,8 @@
 // The instance session and the one converge path every converging command takes.
 #include <supactl/instance/session.hpp>
 
+#include <supactl/instance/changes.hpp>
+
 #include <supactl/backup/archive.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 
 namespace supactl::instance {
@@ -80,6 +83,9 @@ compose::LoadOptions compose_options(const config::Instance& inst, const std::fi
 }
 
 ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::Progress& progress) {
+  // A `secrets rotate --postgres` killed after the database changed: its secrets first, or
+  // the services would be rendered with the password the database no longer takes.
+  if (!options.dry_run) finish_interrupted_rotation(session, std::chrono::system_clock::now());
   const config::Instance& inst = session.instance();
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.

@@ -7,6 +7,7 @@
 #include <supactl/stack/db.hpp>
 
 #include <supactl/compose/model.hpp>
+#include <supactl/core/cancel.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fault.hpp>
 #include <supactl/core/fs.hpp>
@@ -17,10 +18,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace supactl::stack {
 namespace {
@@ -175,6 +178,28 @@ void set_role_passwords(docker::Engine& engine, const std::string& project, cons
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
     throw Error(fmt::format("secrets rotate: changing the database passwords failed: {}", why), ExitCode::failure,
                 "nothing was changed; see `supactl logs " + project + " db`");
+  }
+}
+
+std::string start_db(docker::Engine& engine, const std::string& project) {
+  std::vector<docker::ContainerSummary> dbs = list_stack_containers(engine, project);
+  std::erase_if(dbs, [](const docker::ContainerSummary& c) {
+    return docker::label_of(c.labels, compose::k_label_service) != "db" ||
+           docker::label_of(c.labels, compose::k_label_number) != "1";
+  });
+  if (dbs.empty()) return {};
+  const std::string id = dbs.front().id;
+  if (dbs.front().run_state() != docker::RunState::running) engine.start_container(id);
+  // A db that was just started takes a moment to accept connections.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    try {
+      query(engine, PgTarget{.container = id, .database = "template1"}, "SELECT 1");
+      return id;
+    } catch (const Error&) {
+      if (core::cancel_requested() || std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
   }
 }
 

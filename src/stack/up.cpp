@@ -40,11 +40,15 @@ std::vector<std::string> taken_host_ports(docker::Engine& engine, const compose:
       if (b.host_port == 0 || ours.count(b.host_port) != 0) continue;
       if (probe.is_free(b.host_port)) continue;
       std::string owner;
+      bool own = false;  // one of the project's containers took it after we observed (a start
+                         // a killed run had sent): not a clash
       docker::Filters f;
       f.add("publish", std::to_string(b.host_port));
       for (const docker::ContainerSummary& c : engine.list_containers(f, false)) {
+        own = own || docker::label_of(c.labels, compose::k_label_project) == project.name;
         owner = fmt::format("container {}", c.name);
       }
+      if (own) continue;
       if (owner.empty()) owner = probe.owner(b.host_port);
       taken.push_back(fmt::format("{} ({})", b.host_port, owner));
     }

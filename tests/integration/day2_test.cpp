@@ -17,6 +17,8 @@
 #include <sstream>
 #include <vector>
 
+#include <supactl/secrets/secrets_file.hpp>
+
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
@@ -306,11 +308,13 @@ TEST_F(Day2Test, CorruptOrTruncatedArchiveIsRefusedBeforeAnythingChanges) {
   }
 }
 
-// Issue 19: a restore is all or nothing as seen from outside. Killed at any step, the instance
-// says it is restoring, and running the same restore again finishes it: the backup's rows and
-// files, no database left set aside, no pg_restore left running, a healthy instance. The
-// instance leaves out the services a restore does not need, so each round is short.
-class RestoreCrashTest : public Day2Test {
+// Issue 19: commands killed between their steps, on an instance that leaves out the services
+// these steps do not need (so each round is short). A restore is all or nothing as seen from
+// outside: killed at any step, the instance says it is restoring, and running the same
+// restore again finishes it (the backup's rows and files, no database left set aside, no
+// pg_restore left running, a healthy instance). A password rotation killed around its
+// database change is finished by the next `up`.
+class CrashTest : public Day2Test {
  protected:
   std::string init_flags() const override { return " --exclude studio,realtime,functions,meta,imgproxy"; }
 
@@ -342,7 +346,7 @@ class RestoreCrashTest : public Day2Test {
   }
 };
 
-TEST_F(RestoreCrashTest, KilledAtEveryStepTheSameRestoreFinishesIt) {
+TEST_F(CrashTest, RestoreKilledAtEveryStepIsFinishedByTheSameRestore) {
   const std::string archive = backed_up();
   const std::string rows = todos_checksum();
   const std::string files = storage_listing();
@@ -363,7 +367,7 @@ TEST_F(RestoreCrashTest, KilledAtEveryStepTheSameRestoreFinishesIt) {
   }
 }
 
-TEST_F(RestoreCrashTest, KilledWhilePgRestoreRunsLeavesNoProcessBehindOnceRunAgain) {
+TEST_F(CrashTest, RestoreKilledWhilePgRestoreRunsLeavesNoProcessBehindOnceRunAgain) {
   const std::string archive = backed_up();
   const std::string rows = todos_checksum();
   const std::string files = storage_listing();
@@ -375,6 +379,38 @@ TEST_F(RestoreCrashTest, KilledWhilePgRestoreRunsLeavesNoProcessBehindOnceRunAga
                   &out);
   ASSERT_NE(out.find("KILLED"), std::string::npos) << out;
   expect_finished_by_rerun(archive, rows, files);
+}
+
+TEST_F(CrashTest, PasswordRotationKilledAroundItsDatabaseChangeIsFinishedByTheNextUp) {
+  sql("create table public.kept (v text)");
+  sql("insert into public.kept values ('kept')");
+  const std::filesystem::path dir = home.path() / "instances" / name;
+  for (const char* point : {"rotate:intent", "rotate:db-changed"}) {
+    SCOPED_TRACE(point);
+    const std::string old = secrets::read_secrets_file(dir / "secrets.env").at("POSTGRES_PASSWORD").reveal();
+    std::string out;
+    ASSERT_EQ(test::run_shell_reporting(std::string("SUPACTL_TEST_KILL_AT=") + point + " " +
+                                            command("secrets rotate " + name + " --postgres"),
+                                        &out),
+              137)
+        << "the kill point was not reached\n"
+        << out;
+    EXPECT_TRUE(std::filesystem::exists(dir / "secrets.env.rotating"));
+    ASSERT_EQ(run("up " + name, &out), 0) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "secrets.env.rotating"));
+    const std::string now = secrets::read_secrets_file(dir / "secrets.env").at("POSTGRES_PASSWORD").reveal();
+    EXPECT_NE(now, old);
+    // The database takes the password secrets.env holds, over the network (SCRAM), and not
+    // the old one.
+    auto login = [&](const std::string& password) {
+      return "exec " + name + " db -- env PGPASSWORD='" + password +
+             "' psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select v from public.kept'";
+    };
+    EXPECT_EQ(run(login(now), &out), 0) << out;
+    EXPECT_EQ(out, "kept\n");
+    EXPECT_NE(run(login(old), &out), 0) << out;
+    EXPECT_EQ(run("status " + name, &out), 0) << out;
+  }
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct Instance {
   /// Present while a restore has not verified its data (holds the archive's path): the
   /// instance is "restoring", `up` refuses and `restore` may resume.
   std::filesystem::path restoring_file() const { return dir / ".restoring"; }
+  /// The new secrets of a `secrets rotate --postgres` whose database change may have
+  /// happened (0600); present only until secrets.env holds them.
+  std::filesystem::path rotating_file() const { return dir / "secrets.env.rotating"; }
   /// The journal of the plan being executed (plan/journal.hpp); left behind by a killed run.
   std::filesystem::path journal_file() const { return dir / k_journal_name; }
   static constexpr const char* k_journal_name = ".journal";

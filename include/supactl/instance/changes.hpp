@@ -58,9 +58,17 @@ struct RotateResult {
 };
 
 /// New values from OpenSSL for the requested secrets. The database role passwords change
-/// first (in the running db; when that fails nothing else changed); then the old
-/// secrets.env is kept as secrets.env.STAMP.bak (never overwriting an earlier copy) and the
-/// new one written; the session's instance holds the new values.
+/// first (in the running db; when that fails nothing else changed), after the new secrets
+/// are written as the rotation's intent (secrets.env.rotating); then the old secrets.env is
+/// kept as secrets.env.STAMP.bak (never overwriting an earlier copy) and the new one
+/// written; the session's instance holds the new values. Kill points: rotate:intent,
+/// rotate:db-changed.
 RotateResult rotate_secrets(Session& session, const RotateRequest& what, std::chrono::system_clock::time_point now);
+
+/// Finishes a password rotation a killed `secrets rotate` left (secrets.env.rotating): the
+/// database roles get the new password again (the db container is started when stopped) and
+/// secrets.env takes the new secrets, the old ones kept as a .bak. Returns whether it did;
+/// an instance with no db container keeps the intent for a later run.
+bool finish_interrupted_rotation(Session& session, std::chrono::system_clock::time_point now);
 
 }  // namespace supactl::instance

@@ -50,6 +50,10 @@ std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const 
 /// supactl::Error when psql fails (nothing changed then).
 void set_role_passwords(docker::Engine& engine, const std::string& project, const std::string& password);
 
+/// The container of `project`'s db (replica 1), started when it is stopped, once Postgres in
+/// it accepts connections (waits up to 60 s); empty when the project has no db container.
+std::string start_db(docker::Engine& engine, const std::string& project);
+
 /// The instance-folder marker that says reset_jwt_secret_setting ran for this instance's
 /// data; `restore` removes it, since a restored dump may bring the setting back.
 inline constexpr const char* k_jwt_setting_marker = ".jwt-setting-reset";
