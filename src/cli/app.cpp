@@ -42,6 +42,7 @@ void setup_psql(CLI::App&, Globals&);
 void setup_exec(CLI::App&, Globals&);
 void setup_db(CLI::App&, Globals&);
 void setup_ca(CLI::App&, Globals&);
+void setup_rm(CLI::App&, Globals&);
 
 namespace {
 
@@ -51,6 +52,7 @@ const Command k_commands[] = {
     {"render", "Write an instance's compose.yml, kong.yml, Caddyfile and SQL", setup_render},
     {"up", "Create or converge an instance's containers until healthy", setup_up},
     {"down", "Stop and remove an instance's containers (data volumes stay)", setup_down},
+    {"rm", "Delete an instance for good: containers, volumes, networks and its folder (backups stay)", setup_rm},
     {"status", "Show the state and health of one instance or all", setup_status},
     {"logs", "Show or follow the logs of an instance's services", setup_logs},
     {"scale", "Set the replicas of stateless services (rest=3 ...) and converge", setup_scale},
@@ -117,6 +119,15 @@ void print_json(const nlohmann::json& j) {
   } else {
     std::cout << j.dump() << std::endl;
   }
+}
+
+void confirm_by_name(const Globals& g, const std::string& name, const std::string& prompt, const std::string& refusal,
+                     const std::string& hint) {
+  if (!::isatty(STDIN_FILENO) || g.json()) throw Error(refusal, ExitCode::usage, hint);
+  std::cerr << prompt << "\nType the instance name to confirm: ";
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != name) throw Error("not confirmed; nothing was changed", ExitCode::usage);
 }
 
 int run(int argc, char** argv, std::function<docker::Engine&()> engine) {

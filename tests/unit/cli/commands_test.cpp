@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The converging commands (up, scale, upgrade, secrets rotate) and status, down and
+// The converging commands (up, scale, upgrade, secrets rotate) and status, down, rm and
 // functions as `cli::run` runs them, in this process, against the in-memory fake Engine: every
 // documented exit code of each, with what was (or was not) asked of the Engine and written
 // in the instance folder. No Docker here: the same paths the Docker tests drive end to end.
@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -411,6 +412,89 @@ TEST_F(Commands, DownRemovesContainersKeepsVolumesAndExits0) {
   EXPECT_TRUE(engine.calls_of("remove_volume").empty());
   Result refuse = run({"down", "shop", "--volumes", "-o", "json"});
   EXPECT_EQ(refuse.code, 2) << "deleting data needs --yes";
+}
+
+/// Standard input is /dev/null for the object's life (no terminal to ask for a confirmation,
+/// even when the tests run from one).
+class NoTerminalInput {
+ public:
+  NoTerminalInput() : m_saved(::dup(STDIN_FILENO)) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
+  ~NoTerminalInput() {
+    ::dup2(m_saved, STDIN_FILENO);
+    ::close(m_saved);
+  }
+  NoTerminalInput(const NoTerminalInput&) = delete;
+  NoTerminalInput& operator=(const NoTerminalInput&) = delete;
+
+ private:
+  int m_saved;
+};
+
+TEST_F(Commands, RmWithoutATerminalOrYesExits2NamingYesAndChangesNothing) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const size_t writes = write_calls(engine);
+  const auto before = snapshot(instance_dir());
+  const NoTerminalInput no_terminal;
+  Result r = run({"rm", "shop"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  const std::string first_line = r.err.substr(0, r.err.find('\n'));
+  EXPECT_EQ(first_line, "supactl: error: refusing to delete instance shop without --yes") << r.err;
+  EXPECT_EQ(write_calls(engine), writes);
+  EXPECT_TRUE(engine.has_container("shop-db-1"));
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
+TEST_F(Commands, RmOfAnUnknownInstanceExits3WithoutTouchingTheEngine) {
+  Result r = run({"rm", "nope", "--yes"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("no instance `nope`"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, RmWhileABackupOrRestoreHoldsTheLockExits4AndChangesNothing) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const size_t writes = write_calls(engine);
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  Result r = run({"rm", "shop", "--yes", "--lock-timeout", "0"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("instance shop is busy"), std::string::npos) << r.err;
+  EXPECT_EQ(write_calls(engine), writes);
+  EXPECT_TRUE(fs::exists(instance_dir() / "instance.yaml"));
+}
+
+TEST_F(Commands, RmYesRemovesContainersVolumesNetworksAndTheFolderButKeepsBackups) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const fs::path backup = home.path() / "backups" / "shop" / "shop-20260101T000000Z.tar.gz";
+  core::write_file_atomic(backup, "archive", 0600);
+  Result r = run({"rm", "shop", "--yes", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(engine.has_container("shop-db-1"));
+  EXPECT_FALSE(engine.calls_of("remove_volume shop_db-data").empty());
+  EXPECT_FALSE(engine.calls_of("remove_network shop_backend").empty());
+  EXPECT_FALSE(fs::exists(instance_dir()));
+  EXPECT_TRUE(fs::exists(backup));
+  EXPECT_TRUE(fs::is_empty(home.path() / "instances")) << "no hidden leftover of the folder";
+  // Progress events, one per line, then the result.
+  const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  const nlohmann::json j = nlohmann::json::parse(last);
+  EXPECT_TRUE(j.at("folder_removed").get<bool>());
+  EXPECT_FALSE(j.at("backups_removed").get<bool>());
+  EXPECT_GT(j.at("removed_volumes").get<int>(), 0);
+  EXPECT_EQ(run({"ls", "-o", "json"}).out, "[]\n");
+}
+
+TEST_F(Commands, RmPurgeBackupsAlsoDeletesTheBackupFolder) {
+  const fs::path backup = home.path() / "backups" / "shop" / "shop-20260101T000000Z.tar.gz";
+  core::write_file_atomic(backup, "archive", 0600);
+  Result r = run({"rm", "shop", "--yes", "--purge-backups"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(instance_dir()));
+  EXPECT_FALSE(fs::exists(backup.parent_path()));
+  EXPECT_NE(r.out.find("deleted"), std::string::npos) << r.out;
 }
 
 TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {
