@@ -43,6 +43,8 @@ void setup_exec(CLI::App&, Globals&);
 void setup_db(CLI::App&, Globals&);
 void setup_ca(CLI::App&, Globals&);
 void setup_rm(CLI::App&, Globals&);
+void setup_completion(CLI::App&, Globals&);
+void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
 
@@ -66,6 +68,7 @@ const Command k_commands[] = {
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
     {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
+    {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -163,6 +166,8 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     c.setup(*sub, g);
   }
+  // Hidden: what the completion scripts ask (`__complete instances`, `__complete services NAME`).
+  setup_complete_helper(*app.add_subcommand("__complete", "")->group(""), g);
   app.parse_complete_callback([&] {
     g.output = output == "json" ? OutputFormat::json : OutputFormat::text;
     core::init_logging(g.verbosity);
