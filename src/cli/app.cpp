@@ -44,6 +44,7 @@ void setup_db(CLI::App&, Globals&);
 void setup_ca(CLI::App&, Globals&);
 void setup_rm(CLI::App&, Globals&);
 void setup_completion(CLI::App&, Globals&);
+void setup_inspect(CLI::App&, Globals&);
 void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
@@ -68,6 +69,7 @@ const Command k_commands[] = {
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
     {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
+    {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},
     {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };
 

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // `supactl completion bash|zsh|fish` prints a shell completion script, and the hidden
-// `supactl __complete instances|services NAME` answers the script's questions.
+// `supactl __complete instances|services NAME|reports` answers the script's questions.
 //
 // The scripts are generated from the CLI11 command table itself (every visible subcommand,
 // its flags, which flags take a value, and what its positional arguments are), so a new command
 // or flag completes without anyone editing a list. A positional called `name` completes the
 // home's instances (except for `init`, which takes a new name), `service`/`services`/`targets`
-// the services of the instance named before it (from its instance.yaml, no Engine call), and
-// `dir`/`file` paths. zsh loads the bash script through bashcompinit; fish gets its own
-// `complete` lines.
+// the services of the instance named before it (from its instance.yaml, no Engine call),
+// `report` the reports of `inspect db`, and `dir`/`file` paths. zsh loads the bash script
+// through bashcompinit; fish gets its own `complete` lines.
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/stack/inspect.hpp>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ std::string argument_kind(const std::string& command, const std::string& positio
   if (positional == "name") return command == "init" ? "-" : "instance";
   if (positional == "service" || positional == "services" || positional == "targets") return "service";
   if (positional == "dir" || positional == "file") return "path";
+  if (positional == "report") return "report";
   return "-";
 }
 
@@ -163,6 +165,7 @@ _supactl() {
   case "${kind%...}" in
     instance) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete instances 2>/dev/null)" ;;
     service) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete services "${args[0]}" 2>/dev/null)" ;;
+    report) candidates+=" $("${COMP_WORDS[0]}" __complete reports 2>/dev/null)" ;;
     path)
       type compopt &>/dev/null && compopt -o default
       ;;
@@ -259,6 +262,8 @@ std::string fish_script(const std::vector<CommandInfo>& commands) {
       if (kind == "service") {
         out += fmt::format(
             "complete -c supactl {} -a '(supactl __complete services (__supactl_first_argument) 2>/dev/null)'\n", cond);
+      } else if (kind == "report") {
+        out += fmt::format("complete -c supactl {} -a '(supactl __complete reports 2>/dev/null)'\n", cond);
       } else if (kind == "path") {
         out += fmt::format("complete -c supactl {} -F\n", cond);
       }
@@ -278,6 +283,10 @@ int run_completion(const CLI::App& sub, const std::string& shell) {
 
 int run_complete(const Globals& g, const std::vector<std::string>& what) {
   const std::filesystem::path home = config::home_dir(g.home);
+  if (what.size() == 1 && what[0] == "reports") {
+    for (const stack::DbReport& r : stack::db_reports()) std::cout << r.name << "\n";
+    return 0;
+  }
   if (what.size() == 1 && what[0] == "instances") {
     for (const std::string& name : config::list_instances(home)) std::cout << name << "\n";
     return 0;
@@ -289,7 +298,7 @@ int run_complete(const Globals& g, const std::vector<std::string>& what) {
     for (const std::string& service : spec.enabled_services()) std::cout << service << "\n";
     return 0;
   }
-  throw Error("__complete takes `instances` or `services NAME`", ExitCode::usage);
+  throw Error("__complete takes `instances`, `services NAME` or `reports`", ExitCode::usage);
 }
 
 }  // namespace
@@ -303,7 +312,7 @@ void setup_completion(CLI::App& sub, Globals& g) {
 
 void setup_complete_helper(CLI::App& sub, Globals& g) {
   auto what = std::make_shared<std::vector<std::string>>();
-  sub.add_option("what", *what, "instances | services NAME")->required();
+  sub.add_option("what", *what, "instances | services NAME | reports")->required();
   set_action(sub, g, [&g, what]() { return run_complete(g, *what); });
 }
 

@@ -497,6 +497,68 @@ TEST_F(Commands, RmPurgeBackupsAlsoDeletesTheBackupFolder) {
   EXPECT_NE(r.out.find("deleted"), std::string::npos) << r.out;
 }
 
+// --- inspect db -------------------------------------------------------------------------------
+
+TEST_F(Commands, InspectDbWithAnUnknownReportExits2ListingTheReportsBeforeAnyEngineCall) {
+  Result r = run({"inspect", "db", "shop", "sizes"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  for (const char* report : {"table-sizes", "index-usage", "cache-hit", "bloat", "locks", "blocking", "long-running",
+                             "seq-scans", "replication-slots", "vacuum-stats"}) {
+    EXPECT_NE(r.err.find(report), std::string::npos) << report << "\n" << r.err;
+  }
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_EQ(run({"inspect", "db", "shop"}).code, 2);
+  EXPECT_EQ(run({"inspect", "db", "nope", "locks"}).code, 3);
+  EXPECT_EQ(run({"inspect", "db", "shop", "locks"}).code, 3) << "db is not running";
+}
+
+TEST_F(Commands, InspectDbPrintsAnAlignedTableOrTypedJsonRows) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  std::vector<std::string> sql;
+  engine.on_exec = [&sql](const std::string&, const docker::ExecSpec& spec, const docker::OutputSink&) {
+    sql.push_back(spec.cmd.back());
+    return docker::ExecResult{.exit_code = 0,
+                              .out =
+                                  "public\ttodos\t1200\t98304\t16384\t114688\t112 kB\n"
+                                  "auth\tusers\t0\t8192\t0\t8192\t8192 bytes\n",
+                              .err = ""};
+  };
+  Result text = run({"inspect", "db", "shop", "table-sizes"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(text.out,
+            "schema  table  rows_estimate  table_bytes  index_bytes  total_bytes  total\n"
+            "public  todos           1200        98304        16384       114688  112 kB\n"
+            "auth    users              0         8192            0         8192  8192 bytes\n");
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_NE(sql[0].find("pg_total_relation_size"), std::string::npos) << sql[0];
+
+  Result json = run({"inspect", "db", "shop", "table-sizes", "-o", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json rows = nlohmann::json::parse(json.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("table"), "todos");
+  EXPECT_EQ(rows[0].at("total_bytes"), 114688);
+  EXPECT_EQ(rows[1].at("total"), "8192 bytes");
+
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 0, .out = "5\tf\t\n", .err = ""};
+  };
+  Result wrong = run({"inspect", "db", "shop", "cache-hit"});
+  EXPECT_EQ(wrong.code, 1) << "a row of another width is an error, not a shifted table";
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 0, .out = "table\t10\t0\t1.0000\nindex\t0\t0\t\n", .err = ""};
+  };
+  const nlohmann::json hit = nlohmann::json::parse(run({"inspect", "db", "shop", "cache-hit", "-o", "json"}).out);
+  EXPECT_EQ(hit[0].at("ratio"), 1.0);
+  EXPECT_TRUE(hit[1].at("ratio").is_null());
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 1, .out = "", .err = "ERROR:  permission denied for view pg_stats\n"};
+  };
+  Result failed = run({"inspect", "db", "shop", "bloat"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("permission denied"), std::string::npos) << failed.err;
+}
+
 TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {
   test::TempDir dir;
   core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
