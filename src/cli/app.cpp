@@ -45,6 +45,7 @@ void setup_ca(CLI::App&, Globals&);
 void setup_rm(CLI::App&, Globals&);
 void setup_completion(CLI::App&, Globals&);
 void setup_inspect(CLI::App&, Globals&);
+void setup_config(CLI::App&, Globals&);
 void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
@@ -69,6 +70,8 @@ const Command k_commands[] = {
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
     {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
+    {"config", "Read or change one instance.yaml key: `config get NAME [KEY]`, `config set NAME KEY VALUE...`",
+     setup_config},
     {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},
     {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };

@@ -497,6 +497,63 @@ TEST_F(Commands, RmPurgeBackupsAlsoDeletesTheBackupFolder) {
   EXPECT_NE(r.out.find("deleted"), std::string::npos) << r.out;
 }
 
+// --- config get / set ---------------------------------------------------------------------------
+
+TEST_F(Commands, ConfigSetChangesOneKeyCheckedByTheLoaderAndGetReadsIt) {
+  Result set = run({"config", "set", "shop", "kong.rate_limit.per_second", "25"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  EXPECT_NE(set.out.find("kong.rate_limit.per_second: 100 -> 25"), std::string::npos) << set.out;
+  EXPECT_EQ(instance().spec.kong.rate_limit.per_second, 25);
+  EXPECT_EQ(run({"config", "get", "shop", "kong.rate_limit.per_second"}).out, "25\n");
+  ASSERT_EQ(run({"config", "set", "shop", "rest.schemas", "public", "storage"}).code, 0);
+  EXPECT_EQ(instance().spec.rest.schemas, (std::vector<std::string>{"public", "storage"}));
+  const nlohmann::json j = nlohmann::json::parse(run({"config", "get", "shop", "kong", "-o", "json"}).out);
+  EXPECT_EQ(j.at("value").at("rate_limit").at("per_second"), 25);
+  EXPECT_EQ(j.at("value").at("rate_limit").at("enabled"), true);
+  EXPECT_NE(run({"config", "get", "shop"}).out.find("name: \"shop\""), std::string::npos);
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, ConfigSetDryRunShowsTheChangeAndWritesNothing) {
+  const auto before = snapshot(instance_dir());
+  Result r = run({"config", "set", "shop", "auth.jwt_expiry", "7200", "--dry-run", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("old"), 3600);
+  EXPECT_EQ(j.at("new"), 7200);
+  EXPECT_FALSE(j.at("written").get<bool>());
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
+TEST_F(Commands, ConfigSetRefusesSecretsUnknownKeysBadValuesAndTheNameAndChangesNothing) {
+  const auto before = snapshot(instance_dir());
+  Result secret = run({"config", "set", "shop", "jwt_secret", "x"});
+  EXPECT_EQ(secret.code, 2);
+  EXPECT_NE(secret.err.find("supactl secrets rotate"), std::string::npos) << secret.err;
+  Result unknown = run({"config", "set", "shop", "ports.htp", "80"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("ports holds http, https"), std::string::npos) << unknown.err;
+  Result range = run({"config", "set", "shop", "kong.replicas", "0"});
+  EXPECT_EQ(range.code, 2);
+  EXPECT_NE(range.err.find("kong.replicas must be"), std::string::npos) << range.err;
+  EXPECT_EQ(run({"config", "set", "shop", "services.studio", "maybe"}).code, 2);
+  EXPECT_EQ(run({"config", "set", "shop", "name", "other"}).code, 2);
+  EXPECT_EQ(run({"config", "get", "shop", "auth.smtp.pass"}).code, 2);
+  auto after = snapshot(instance_dir());
+  after.erase(".lock");  // the lock file, made by the first command that took the lock
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(run({"config", "get", "nope", "ports.http"}).code, 3);
+  EXPECT_EQ(run({"config", "get", "shop", "images.studio"}).code, 3) << "an image override not set";
+}
+
+TEST_F(Commands, ConfigSetWhileAnotherHoldsTheLockExits4) {
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  const auto before = snapshot(instance_dir());
+  EXPECT_EQ(run({"config", "set", "shop", "auth.jwt_expiry", "7200"}).code, 4);
+  EXPECT_EQ(snapshot(instance_dir()), before);
+  EXPECT_EQ(run({"config", "set", "shop", "auth.jwt_expiry", "7200", "--dry-run"}).code, 0) << "a dry run reads only";
+}
+
 // --- inspect db -------------------------------------------------------------------------------
 
 TEST_F(Commands, InspectDbWithAnUnknownReportExits2ListingTheReportsBeforeAnyEngineCall) {
