@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // `supactl completion bash|zsh|fish` prints a shell completion script, and the hidden
-// `supactl __complete instances|services NAME|reports` answers the script's questions.
+// `supactl __complete instances|services NAME|reports|keys` answers the script's questions.
 //
 // The scripts are generated from the CLI11 command table itself (every visible subcommand,
 // its flags, which flags take a value, and what its positional arguments are), so a new command
 // or flag completes without anyone editing a list. A positional called `name` completes the
 // home's instances (except for `init`, which takes a new name), `service`/`services`/`targets`
 // the services of the instance named before it (from its instance.yaml, no Engine call),
-// `report` the reports of `inspect db`, and `dir`/`file` paths. zsh loads the bash script
-// through bashcompinit; fish gets its own `complete` lines.
+// `report` the reports of `inspect db`, `key` the keys of instance.yaml, and `dir`/`file` paths. zsh loads the bash
+// script through bashcompinit; fish gets its own `complete` lines.
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
+#include <supactl/config/spec.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/stack/inspect.hpp>
 
@@ -48,6 +49,7 @@ std::string argument_kind(const std::string& command, const std::string& positio
   if (positional == "service" || positional == "services" || positional == "targets") return "service";
   if (positional == "dir" || positional == "file") return "path";
   if (positional == "report") return "report";
+  if (positional == "key") return "key";
   return "-";
 }
 
@@ -166,6 +168,7 @@ _supactl() {
     instance) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete instances 2>/dev/null)" ;;
     service) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete services "${args[0]}" 2>/dev/null)" ;;
     report) candidates+=" $("${COMP_WORDS[0]}" __complete reports 2>/dev/null)" ;;
+    key) candidates+=" $("${COMP_WORDS[0]}" __complete keys 2>/dev/null)" ;;
     path)
       type compopt &>/dev/null && compopt -o default
       ;;
@@ -262,12 +265,42 @@ std::string fish_script(const std::vector<CommandInfo>& commands) {
       if (kind == "service") {
         out += fmt::format(
             "complete -c supactl {} -a '(supactl __complete services (__supactl_first_argument) 2>/dev/null)'\n", cond);
+      } else if (kind == "key") {
+        out += fmt::format("complete -c supactl {} -a '(supactl __complete keys 2>/dev/null)'\n", cond);
       } else if (kind == "report") {
         out += fmt::format("complete -c supactl {} -a '(supactl __complete reports 2>/dev/null)'\n", cond);
       } else if (kind == "path") {
         out += fmt::format("complete -c supactl {} -F\n", cond);
       }
     }
+  }
+  return out;
+}
+
+/// Every leaf key of instance.yaml with `<service>` and `<provider>` spelled out (the optional
+/// services under `services`, every service elsewhere).
+std::vector<std::string> spec_keys() {
+  std::vector<std::string> out;
+  for (const std::string& pattern : config::spec_key_paths()) {
+    std::vector<std::string> keys = {""};
+    size_t start = 0;
+    while (start <= pattern.size()) {
+      size_t dot = pattern.find('.', start);
+      if (dot == std::string::npos) dot = pattern.size();
+      const std::string part = pattern.substr(start, dot - start);
+      std::vector<std::string> names = {part};
+      if (part == "<provider>") names = config::oauth_providers();
+      if (part == "<service>") {
+        names = pattern == "services.<service>" ? config::optional_services() : config::all_services();
+      }
+      std::vector<std::string> next;
+      for (const std::string& k : keys) {
+        for (const std::string& n : names) next.push_back(k.empty() ? n : k + "." + n);
+      }
+      keys = std::move(next);
+      start = dot + 1;
+    }
+    out.insert(out.end(), keys.begin(), keys.end());
   }
   return out;
 }
@@ -283,6 +316,10 @@ int run_completion(const CLI::App& sub, const std::string& shell) {
 
 int run_complete(const Globals& g, const std::vector<std::string>& what) {
   const std::filesystem::path home = config::home_dir(g.home);
+  if (what.size() == 1 && what[0] == "keys") {
+    for (const std::string& key : spec_keys()) std::cout << key << "\n";
+    return 0;
+  }
   if (what.size() == 1 && what[0] == "reports") {
     for (const stack::DbReport& r : stack::db_reports()) std::cout << r.name << "\n";
     return 0;
@@ -298,7 +335,7 @@ int run_complete(const Globals& g, const std::vector<std::string>& what) {
     for (const std::string& service : spec.enabled_services()) std::cout << service << "\n";
     return 0;
   }
-  throw Error("__complete takes `instances`, `services NAME` or `reports`", ExitCode::usage);
+  throw Error("__complete takes `instances`, `services NAME`, `reports` or `keys`", ExitCode::usage);
 }
 
 }  // namespace
@@ -312,7 +349,7 @@ void setup_completion(CLI::App& sub, Globals& g) {
 
 void setup_complete_helper(CLI::App& sub, Globals& g) {
   auto what = std::make_shared<std::vector<std::string>>();
-  sub.add_option("what", *what, "instances | services NAME | reports")->required();
+  sub.add_option("what", *what, "instances | services NAME | reports | keys")->required();
   set_action(sub, g, [&g, what]() { return run_complete(g, *what); });
 }
 

@@ -3,7 +3,8 @@
 // `supactl completion`: the bash script the real binary prints is loaded into a real bash,
 // which is then asked to complete command lines the way bash does on Tab (COMP_WORDS,
 // COMP_CWORD, the completion function, COMPREPLY). Instance and service names come from a
-// temporary home (and report names from `inspect db`) through the hidden `supactl __complete`. The zsh and fish scripts
+// temporary home (report names from `inspect db`, keys from the loader's key list) through the
+// hidden `supactl __complete`. The zsh and fish scripts
 // are checked for syntax with `zsh -n` / `fish -n` when those shells are installed.
 #include <supactl/core/fs.hpp>
 
@@ -113,6 +114,11 @@ TEST_F(Completion, BashCompletesInstanceAndServiceNamesFromTheHome) {
   EXPECT_EQ(complete({"logs", "shop", "rest", "au"}), (std::vector<std::string>{"auth"}));
   EXPECT_EQ(complete({"exec", "shop", "d"}), (std::vector<std::string>{"db"}));
   EXPECT_EQ(complete({"inspect", "db", "shop", "lo"}), (std::vector<std::string>{"locks", "long-running"}));
+  EXPECT_EQ(complete({"config", "set", "shop", "ports.h"}), (std::vector<std::string>{"ports.http", "ports.https"}));
+  EXPECT_EQ(complete({"config", "get", "shop", "services.st"}),
+            (std::vector<std::string>{"services.storage", "services.studio"}));
+  EXPECT_EQ(complete({"config", "set", "shop", "auth.providers.github.e"}),
+            (std::vector<std::string>{"auth.providers.github.enabled"}));
   EXPECT_TRUE(complete({"psql", "shop", "--", "-"}).empty()) << "psql's own arguments are left alone";
   // A value of an option is not taken for a command or an argument.
   EXPECT_EQ(complete({"-o", "json", "u"}), (std::vector<std::string>{"up", "upgrade"}));
