@@ -61,7 +61,7 @@ nlohmann::json to_json(const YAML::Node& node) {
     return j;
   }
   if (!node.IsScalar()) return nullptr;
-  const std::string s = node.Scalar();
+  const std::string& s = node.Scalar();
   if (node.Tag() == "?") {  // plain scalar: typed
     if (s == "true" || s == "false") return s == "true";
     char* end = nullptr;
