@@ -42,6 +42,11 @@ void setup_psql(CLI::App&, Globals&);
 void setup_exec(CLI::App&, Globals&);
 void setup_db(CLI::App&, Globals&);
 void setup_ca(CLI::App&, Globals&);
+void setup_rm(CLI::App&, Globals&);
+void setup_completion(CLI::App&, Globals&);
+void setup_inspect(CLI::App&, Globals&);
+void setup_config(CLI::App&, Globals&);
+void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
 
@@ -51,6 +56,7 @@ const Command k_commands[] = {
     {"render", "Write an instance's compose.yml, kong.yml, Caddyfile and SQL", setup_render},
     {"up", "Create or converge an instance's containers until healthy", setup_up},
     {"down", "Stop and remove an instance's containers (data volumes stay)", setup_down},
+    {"rm", "Delete an instance for good: containers, volumes, networks and its folder (backups stay)", setup_rm},
     {"status", "Show the state and health of one instance or all", setup_status},
     {"logs", "Show or follow the logs of an instance's services", setup_logs},
     {"scale", "Set the replicas of stateless services (rest=3 ...) and converge", setup_scale},
@@ -64,6 +70,10 @@ const Command k_commands[] = {
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
     {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
+    {"config", "Read or change one instance.yaml key: `config get NAME [KEY]`, `config set NAME KEY VALUE...`",
+     setup_config},
+    {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},
+    {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -119,6 +129,15 @@ void print_json(const nlohmann::json& j) {
   }
 }
 
+void confirm_by_name(const Globals& g, const std::string& name, const std::string& prompt, const std::string& refusal,
+                     const std::string& hint) {
+  if (!::isatty(STDIN_FILENO) || g.json()) throw Error(refusal, ExitCode::usage, hint);
+  std::cerr << prompt << "\nType the instance name to confirm: ";
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != name) throw Error("not confirmed; nothing was changed", ExitCode::usage);
+}
+
 int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   Globals g;
   std::unique_ptr<docker::Engine> connection;
@@ -152,6 +171,8 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     c.setup(*sub, g);
   }
+  // Hidden: what the completion scripts ask (`__complete instances`, `__complete services NAME`).
+  setup_complete_helper(*app.add_subcommand("__complete", "")->group(""), g);
   app.parse_complete_callback([&] {
     g.output = output == "json" ? OutputFormat::json : OutputFormat::text;
     core::init_logging(g.verbosity);

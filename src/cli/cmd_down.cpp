@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -46,16 +45,10 @@ int run_down(const Globals& g, const DownOptions& o) {
   if (o.volumes && !o.dry_run) {
     std::vector<std::string> volumes = stack::project_volumes(engine, o.name);
     if (!volumes.empty() && !o.yes) {
-      if (!::isatty(STDIN_FILENO) || g.json()) {
-        throw Error(fmt::format("refusing to delete the data volumes of {} ({}) without --yes", o.name, join(volumes)),
-                    ExitCode::usage,
-                    fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
-      }
-      std::cerr << fmt::format("This deletes the data of instance {} for good: {}\nType the instance name to confirm: ",
-                               o.name, join(volumes));
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != o.name) throw Error("not confirmed; nothing was changed", ExitCode::usage);
+      confirm_by_name(
+          g, o.name, fmt::format("This deletes the data of instance {} for good: {}", o.name, join(volumes)),
+          fmt::format("refusing to delete the data volumes of {} ({}) without --yes", o.name, join(volumes)),
+          fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
     }
   }
 

@@ -75,6 +75,13 @@ inline Error run_failure(const std::vector<std::string>& errors, ExitCode code, 
   return failure;
 }
 
+/// Asks the person at the terminal to type `name` after `prompt` (which says what is deleted
+/// for good). Without a terminal on standard input, or with --output json, throws
+/// supactl::Error(usage) with `refusal` and `hint` (which names `--yes`) before anything
+/// changed; a different answer throws Error(usage) too.
+void confirm_by_name(const Globals& g, const std::string& name, const std::string& prompt, const std::string& refusal,
+                     const std::string& hint);
+
 /// Prints `j` on stdout (pretty when stdout is a terminal, one line otherwise).
 void print_json(const nlohmann::json& j);
 

@@ -343,6 +343,31 @@ TEST_F(CliTest, ComposeSeesTheStackThroughItsLabels) {
   EXPECT_NE(out.find(name + "-db-1"), std::string::npos) << out;
 }
 
+TEST_F(CliTest, RmRemovesContainersVolumesNetworksAndTheFolderAndKeepsBackups) {
+  std::string out;
+  ASSERT_EQ(run("init " + name, &out), 0) << out;
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  const std::string objects = docker_objects();
+  ASSERT_NE(objects.find(name + "-db-1 "), std::string::npos) << objects;
+  ASSERT_NE(objects.find(name + "_db-data"), std::string::npos) << objects;
+  const std::filesystem::path backups = home.path() / "backups" / name;
+  std::filesystem::create_directories(backups);
+  std::ofstream(backups / (name + "-20260101T000000Z.tar.gz")) << "kept";
+
+  // Without a terminal and without --yes: refused, nothing changed.
+  EXPECT_EQ(run("rm " + name, &out), 2) << out;
+  EXPECT_NE(out.find("--yes"), std::string::npos) << out;
+  EXPECT_EQ(docker_objects(), objects);
+  EXPECT_TRUE(std::filesystem::exists(home.path() / "instances" / name / "instance.yaml"));
+
+  ASSERT_EQ(run("rm " + name + " --yes", &out), 0) << out;
+  EXPECT_NE(out.find(name + " removed"), std::string::npos) << out;
+  EXPECT_EQ(docker_objects(), "containers:\nnetworks:\nvolumes:\n");
+  EXPECT_FALSE(std::filesystem::exists(home.path() / "instances" / name));
+  EXPECT_TRUE(std::filesystem::exists(backups / (name + "-20260101T000000Z.tar.gz")));
+  EXPECT_EQ(run("rm " + name + " --yes", &out), 3) << out;
+}
+
 TEST_F(CliTest, UnknownInstanceAndBadInputGiveOneLineErrorsAndExitCodes) {
   std::string out;
   EXPECT_EQ(run("up nosuch", &out), 3) << out;

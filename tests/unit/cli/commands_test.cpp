@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The converging commands (up, scale, upgrade, secrets rotate) and status, down and
+// The converging commands (up, scale, upgrade, secrets rotate) and status, down, rm and
 // functions as `cli::run` runs them, in this process, against the in-memory fake Engine: every
 // documented exit code of each, with what was (or was not) asked of the Engine and written
 // in the instance folder. No Docker here: the same paths the Docker tests drive end to end.
@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -411,6 +412,208 @@ TEST_F(Commands, DownRemovesContainersKeepsVolumesAndExits0) {
   EXPECT_TRUE(engine.calls_of("remove_volume").empty());
   Result refuse = run({"down", "shop", "--volumes", "-o", "json"});
   EXPECT_EQ(refuse.code, 2) << "deleting data needs --yes";
+}
+
+/// Standard input is /dev/null for the object's life (no terminal to ask for a confirmation,
+/// even when the tests run from one).
+class NoTerminalInput {
+ public:
+  NoTerminalInput() : m_saved(::dup(STDIN_FILENO)) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
+  ~NoTerminalInput() {
+    ::dup2(m_saved, STDIN_FILENO);
+    ::close(m_saved);
+  }
+  NoTerminalInput(const NoTerminalInput&) = delete;
+  NoTerminalInput& operator=(const NoTerminalInput&) = delete;
+
+ private:
+  int m_saved;
+};
+
+TEST_F(Commands, RmWithoutATerminalOrYesExits2NamingYesAndChangesNothing) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const size_t writes = write_calls(engine);
+  const auto before = snapshot(instance_dir());
+  const NoTerminalInput no_terminal;
+  Result r = run({"rm", "shop"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  const std::string first_line = r.err.substr(0, r.err.find('\n'));
+  EXPECT_EQ(first_line, "supactl: error: refusing to delete instance shop without --yes") << r.err;
+  EXPECT_EQ(write_calls(engine), writes);
+  EXPECT_TRUE(engine.has_container("shop-db-1"));
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
+TEST_F(Commands, RmOfAnUnknownInstanceExits3WithoutTouchingTheEngine) {
+  Result r = run({"rm", "nope", "--yes"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("no instance `nope`"), std::string::npos) << r.err;
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, RmWhileABackupOrRestoreHoldsTheLockExits4AndChangesNothing) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const size_t writes = write_calls(engine);
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  Result r = run({"rm", "shop", "--yes", "--lock-timeout", "0"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("instance shop is busy"), std::string::npos) << r.err;
+  EXPECT_EQ(write_calls(engine), writes);
+  EXPECT_TRUE(fs::exists(instance_dir() / "instance.yaml"));
+}
+
+TEST_F(Commands, RmYesRemovesContainersVolumesNetworksAndTheFolderButKeepsBackups) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  const fs::path backup = home.path() / "backups" / "shop" / "shop-20260101T000000Z.tar.gz";
+  core::write_file_atomic(backup, "archive", 0600);
+  Result r = run({"rm", "shop", "--yes", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(engine.has_container("shop-db-1"));
+  EXPECT_FALSE(engine.calls_of("remove_volume shop_db-data").empty());
+  EXPECT_FALSE(engine.calls_of("remove_network shop_backend").empty());
+  EXPECT_FALSE(fs::exists(instance_dir()));
+  EXPECT_TRUE(fs::exists(backup));
+  EXPECT_TRUE(fs::is_empty(home.path() / "instances")) << "no hidden leftover of the folder";
+  // Progress events, one per line, then the result.
+  const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  const nlohmann::json j = nlohmann::json::parse(last);
+  EXPECT_TRUE(j.at("folder_removed").get<bool>());
+  EXPECT_FALSE(j.at("backups_removed").get<bool>());
+  EXPECT_GT(j.at("removed_volumes").get<int>(), 0);
+  EXPECT_EQ(run({"ls", "-o", "json"}).out, "[]\n");
+}
+
+TEST_F(Commands, RmPurgeBackupsAlsoDeletesTheBackupFolder) {
+  const fs::path backup = home.path() / "backups" / "shop" / "shop-20260101T000000Z.tar.gz";
+  core::write_file_atomic(backup, "archive", 0600);
+  Result r = run({"rm", "shop", "--yes", "--purge-backups"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(instance_dir()));
+  EXPECT_FALSE(fs::exists(backup.parent_path()));
+  EXPECT_NE(r.out.find("deleted"), std::string::npos) << r.out;
+}
+
+// --- config get / set ---------------------------------------------------------------------------
+
+TEST_F(Commands, ConfigSetChangesOneKeyCheckedByTheLoaderAndGetReadsIt) {
+  Result set = run({"config", "set", "shop", "kong.rate_limit.per_second", "25"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  EXPECT_NE(set.out.find("kong.rate_limit.per_second: 100 -> 25"), std::string::npos) << set.out;
+  EXPECT_EQ(instance().spec.kong.rate_limit.per_second, 25);
+  EXPECT_EQ(run({"config", "get", "shop", "kong.rate_limit.per_second"}).out, "25\n");
+  ASSERT_EQ(run({"config", "set", "shop", "rest.schemas", "public", "storage"}).code, 0);
+  EXPECT_EQ(instance().spec.rest.schemas, (std::vector<std::string>{"public", "storage"}));
+  const nlohmann::json j = nlohmann::json::parse(run({"config", "get", "shop", "kong", "-o", "json"}).out);
+  EXPECT_EQ(j.at("value").at("rate_limit").at("per_second"), 25);
+  EXPECT_EQ(j.at("value").at("rate_limit").at("enabled"), true);
+  EXPECT_NE(run({"config", "get", "shop"}).out.find("name: \"shop\""), std::string::npos);
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+TEST_F(Commands, ConfigSetDryRunShowsTheChangeAndWritesNothing) {
+  const auto before = snapshot(instance_dir());
+  Result r = run({"config", "set", "shop", "auth.jwt_expiry", "7200", "--dry-run", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("old"), 3600);
+  EXPECT_EQ(j.at("new"), 7200);
+  EXPECT_FALSE(j.at("written").get<bool>());
+  EXPECT_EQ(snapshot(instance_dir()), before);
+}
+
+TEST_F(Commands, ConfigSetRefusesSecretsUnknownKeysBadValuesAndTheNameAndChangesNothing) {
+  const auto before = snapshot(instance_dir());
+  Result secret = run({"config", "set", "shop", "jwt_secret", "x"});
+  EXPECT_EQ(secret.code, 2);
+  EXPECT_NE(secret.err.find("supactl secrets rotate"), std::string::npos) << secret.err;
+  Result unknown = run({"config", "set", "shop", "ports.htp", "80"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("ports holds http, https"), std::string::npos) << unknown.err;
+  Result range = run({"config", "set", "shop", "kong.replicas", "0"});
+  EXPECT_EQ(range.code, 2);
+  EXPECT_NE(range.err.find("kong.replicas must be"), std::string::npos) << range.err;
+  EXPECT_EQ(run({"config", "set", "shop", "services.studio", "maybe"}).code, 2);
+  EXPECT_EQ(run({"config", "set", "shop", "name", "other"}).code, 2);
+  EXPECT_EQ(run({"config", "get", "shop", "auth.smtp.pass"}).code, 2);
+  auto after = snapshot(instance_dir());
+  after.erase(".lock");  // the lock file, made by the first command that took the lock
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(run({"config", "get", "nope", "ports.http"}).code, 3);
+  EXPECT_EQ(run({"config", "get", "shop", "images.studio"}).code, 3) << "an image override not set";
+}
+
+TEST_F(Commands, ConfigSetWhileAnotherHoldsTheLockExits4) {
+  const core::FileLock held = config::lock_instance(instance_dir(), "shop", 0);
+  const auto before = snapshot(instance_dir());
+  EXPECT_EQ(run({"config", "set", "shop", "auth.jwt_expiry", "7200"}).code, 4);
+  EXPECT_EQ(snapshot(instance_dir()), before);
+  EXPECT_EQ(run({"config", "set", "shop", "auth.jwt_expiry", "7200", "--dry-run"}).code, 0) << "a dry run reads only";
+}
+
+// --- inspect db -------------------------------------------------------------------------------
+
+TEST_F(Commands, InspectDbWithAnUnknownReportExits2ListingTheReportsBeforeAnyEngineCall) {
+  Result r = run({"inspect", "db", "shop", "sizes"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  for (const char* report : {"table-sizes", "index-usage", "cache-hit", "bloat", "locks", "blocking", "long-running",
+                             "seq-scans", "replication-slots", "vacuum-stats"}) {
+    EXPECT_NE(r.err.find(report), std::string::npos) << report << "\n" << r.err;
+  }
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_EQ(run({"inspect", "db", "shop"}).code, 2);
+  EXPECT_EQ(run({"inspect", "db", "nope", "locks"}).code, 3);
+  EXPECT_EQ(run({"inspect", "db", "shop", "locks"}).code, 3) << "db is not running";
+}
+
+TEST_F(Commands, InspectDbPrintsAnAlignedTableOrTypedJsonRows) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  std::vector<std::string> sql;
+  engine.on_exec = [&sql](const std::string&, const docker::ExecSpec& spec, const docker::OutputSink&) {
+    sql.push_back(spec.cmd.back());
+    return docker::ExecResult{.exit_code = 0,
+                              .out =
+                                  "public\ttodos\t1200\t98304\t16384\t114688\t112 kB\n"
+                                  "auth\tusers\t0\t8192\t0\t8192\t8192 bytes\n",
+                              .err = ""};
+  };
+  Result text = run({"inspect", "db", "shop", "table-sizes"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(text.out,
+            "schema  table  rows_estimate  table_bytes  index_bytes  total_bytes  total\n"
+            "public  todos           1200        98304        16384       114688  112 kB\n"
+            "auth    users              0         8192            0         8192  8192 bytes\n");
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_NE(sql[0].find("pg_total_relation_size"), std::string::npos) << sql[0];
+
+  Result json = run({"inspect", "db", "shop", "table-sizes", "-o", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json rows = nlohmann::json::parse(json.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("table"), "todos");
+  EXPECT_EQ(rows[0].at("total_bytes"), 114688);
+  EXPECT_EQ(rows[1].at("total"), "8192 bytes");
+
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 0, .out = "5\tf\t\n", .err = ""};
+  };
+  Result wrong = run({"inspect", "db", "shop", "cache-hit"});
+  EXPECT_EQ(wrong.code, 1) << "a row of another width is an error, not a shifted table";
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 0, .out = "table\t10\t0\t1.0000\nindex\t0\t0\t\n", .err = ""};
+  };
+  const nlohmann::json hit = nlohmann::json::parse(run({"inspect", "db", "shop", "cache-hit", "-o", "json"}).out);
+  EXPECT_EQ(hit[0].at("ratio"), 1.0);
+  EXPECT_TRUE(hit[1].at("ratio").is_null());
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 1, .out = "", .err = "ERROR:  permission denied for view pg_stats\n"};
+  };
+  Result failed = run({"inspect", "db", "shop", "bloat"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("permission denied"), std::string::npos) << failed.err;
 }
 
 TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `supactl completion bash|zsh|fish` prints a shell completion script, and the hidden
+// `supactl __complete instances|services NAME|reports|keys` answers the script's questions.
+//
+// The scripts are generated from the CLI11 command table itself (every visible subcommand,
+// its flags, which flags take a value, and what its positional arguments are), so a new command
+// or flag completes without anyone editing a list. A positional called `name` completes the
+// home's instances (except for `init`, which takes a new name), `service`/`services`/`targets`
+// the services of the instance named before it (from its instance.yaml, no Engine call),
+// `report` the reports of `inspect db`, `key` the keys of instance.yaml, and `dir`/`file` paths. zsh loads the bash
+// script through bashcompinit; fish gets its own `complete` lines.
+#include "cli/globals.hpp"
+
+#include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/config/spec.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/stack/inspect.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <set>
+
+namespace supactl::cli {
+namespace {
+
+/// One flag as completion sees it.
+struct FlagInfo {
+  std::vector<std::string> names;  ///< "-o", "--output"
+  bool takes_value = false;
+  std::string description;
+};
+
+/// One command (the top level has the empty path).
+struct CommandInfo {
+  std::string path;  ///< "", "up", "backup ls"
+  std::string summary;
+  std::vector<std::string> subcommands;
+  std::vector<FlagInfo> flags;         ///< its own, then those of its parents (fallthrough)
+  std::vector<std::string> arguments;  ///< kinds of its positionals in order: instance, service, path, -
+  bool last_repeats = false;           ///< the last positional takes several values
+};
+
+/// What a positional argument completes to, from its name.
+std::string argument_kind(const std::string& command, const std::string& positional) {
+  if (positional == "name") return command == "init" ? "-" : "instance";
+  if (positional == "service" || positional == "services" || positional == "targets") return "service";
+  if (positional == "dir" || positional == "file") return "path";
+  if (positional == "report") return "report";
+  if (positional == "key") return "key";
+  return "-";
+}
+
+void walk(const CLI::App& app, const std::string& path, std::vector<FlagInfo> inherited,
+          std::vector<CommandInfo>& out) {
+  CommandInfo info;
+  info.path = path;
+  info.summary = app.get_description();
+  std::set<std::string> seen;
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_group().empty()) continue;  // hidden
+    if (opt->get_positional() && !opt->nonpositional()) {
+      const std::string& top = path.substr(0, path.find(' '));
+      info.arguments.push_back(argument_kind(top, opt->get_name()));
+      info.last_repeats = opt->get_expected_max() > 1;
+      continue;
+    }
+    FlagInfo flag{.names = {}, .takes_value = opt->get_type_size() > 0, .description = opt->get_description()};
+    for (const std::string& s : opt->get_snames()) flag.names.push_back("-" + s);
+    for (const std::string& l : opt->get_lnames()) flag.names.push_back("--" + l);
+    if (flag.names.empty()) continue;
+    for (const std::string& n : flag.names) seen.insert(n);
+    info.flags.push_back(flag);
+  }
+  for (const FlagInfo& f : inherited) {
+    if (seen.count(f.names.back()) == 0) info.flags.push_back(f);
+  }
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+    info.subcommands.push_back(sub->get_name());
+  }
+  out.push_back(info);
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+    walk(*sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), info.flags, out);
+  }
+}
+
+std::string words(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, " ")); }
+
+std::string flag_words(const CommandInfo& c, bool values_only) {
+  std::vector<std::string> out;
+  for (const FlagInfo& f : c.flags) {
+    if (values_only && !f.takes_value) continue;
+    out.insert(out.end(), f.names.begin(), f.names.end());
+  }
+  return words(out);
+}
+
+/// A bash `case` function answering, for a command path in $1, one line of words.
+std::string case_function(const std::string& fn, const std::vector<CommandInfo>& commands,
+                          const std::function<std::string(const CommandInfo&)>& answer) {
+  std::string out = fmt::format("{}() {{\n  case \"$1\" in\n", fn);
+  for (const CommandInfo& c : commands) {
+    const std::string w = answer(c);
+    if (!w.empty()) out += fmt::format("    \"{}\") echo \"{}\" ;;\n", c.path, w);
+  }
+  return out + "  esac\n}\n";
+}
+
+std::string bash_script(const std::vector<CommandInfo>& commands) {
+  std::string out =
+      "# bash completion for supactl, generated by `supactl completion bash` from its command table.\n"
+      "# Load it with: source <(supactl completion bash)\n\n";
+  out += case_function("_supactl_subcommands", commands, [](const CommandInfo& c) { return words(c.subcommands); });
+  out += case_function("_supactl_flags", commands, [](const CommandInfo& c) { return flag_words(c, false); });
+  out += case_function("_supactl_valued", commands, [](const CommandInfo& c) { return flag_words(c, true); });
+  out += case_function("_supactl_arguments", commands, [](const CommandInfo& c) {
+    std::string w = words(c.arguments);
+    return c.last_repeats && !w.empty() ? w + "..." : w;
+  });
+  out += R"SH(
+_supactl() {
+  [[ -n ${ZSH_VERSION-} ]] && setopt local_options ksh_arrays
+  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i
+  local -a args=() kinds=() global=()
+  local after_dashes=0
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word="${COMP_WORDS[i]}"
+    if ((after_dashes)); then
+      args+=("$word")
+    elif [[ "$word" == "--" ]]; then
+      after_dashes=1
+    elif [[ "$word" == -* ]]; then
+      if [[ "$word" != *=* && " $(_supactl_valued "$path") " == *" $word "* ]]; then
+        case "$word" in
+          --home | --templates | -H | --host) global+=("$word" "${COMP_WORDS[i + 1]}") ;;
+        esac
+        ((i++))
+      fi
+    elif [[ ${#args[@]} -eq 0 && " $(_supactl_subcommands "$path") " == *" $word "* ]]; then
+      path="${path:+$path }$word"
+    else
+      args+=("$word")
+    fi
+  done
+  ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
+  COMPREPLY=()
+  if ((!after_dashes)) && [[ "$prev" == -* && "$prev" != *=* && " $(_supactl_valued "$path") " == *" $prev "* ]]; then
+    type compopt &>/dev/null && compopt -o default
+    return 0
+  fi
+  if ((!after_dashes)) && [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$(_supactl_flags "$path")" -- "$cur"))
+    return 0
+  fi
+  ((after_dashes)) && return 0
+  local candidates=""
+  ((${#args[@]} == 0)) && candidates="$(_supactl_subcommands "$path")"
+  kinds=($(_supactl_arguments "$path"))
+  local kind=""
+  if ((${#args[@]} < ${#kinds[@]})); then
+    kind="${kinds[${#args[@]}]}"
+  elif ((${#kinds[@]} > 0)) && [[ "${kinds[${#kinds[@]} - 1]}" == *... ]]; then
+    kind="${kinds[${#kinds[@]} - 1]}"
+  fi
+  case "${kind%...}" in
+    instance) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete instances 2>/dev/null)" ;;
+    service) candidates+=" $("${COMP_WORDS[0]}" "${global[@]}" __complete services "${args[0]}" 2>/dev/null)" ;;
+    report) candidates+=" $("${COMP_WORDS[0]}" __complete reports 2>/dev/null)" ;;
+    key) candidates+=" $("${COMP_WORDS[0]}" __complete keys 2>/dev/null)" ;;
+    path)
+      type compopt &>/dev/null && compopt -o default
+      ;;
+  esac
+  COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+  return 0
+}
+complete -F _supactl supactl
+)SH";
+  return out;
+}
+
+std::string zsh_script(const std::vector<CommandInfo>& commands) {
+  return "#compdef supactl\n"
+         "# zsh completion for supactl, generated by `supactl completion zsh`: the bash completion,\n"
+         "# loaded through zsh's bashcompinit. Load it with: source <(supactl completion zsh)\n"
+         "autoload -U +X compinit && { (( ${+_comps} )) || compinit; }\n"
+         "autoload -U +X bashcompinit && bashcompinit\n\n" +
+         bash_script(commands);
+}
+
+/// A single-quoted fish string.
+std::string fish_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string fish_script(const std::vector<CommandInfo>& commands) {
+  std::string out =
+      "# fish completion for supactl, generated by `supactl completion fish` from its command table.\n"
+      "# Load it with: supactl completion fish | source\n"
+      "complete -c supactl -f\n"
+      "function __supactl_path\n"
+      "    # the subcommand path of the command line so far, e.g. `backup ls`\n"
+      "    set -l path\n"
+      "    for w in (commandline -opc)[2..-1]\n"
+      "        switch $w\n"
+      "            case '-*'\n"
+      "                continue\n"
+      "        end\n"
+      "        if contains -- $w (__supactl_subcommands (string join ' ' $path))\n"
+      "            set path $path $w\n"
+      "        else\n"
+      "            break\n"
+      "        end\n"
+      "    end\n"
+      "    string join ' ' $path\n"
+      "end\n"
+      "function __supactl_subcommands\n"
+      "    switch \"$argv[1]\"\n";
+  for (const CommandInfo& c : commands) {
+    if (c.subcommands.empty()) continue;
+    out += fmt::format("        case {}\n            echo {}\n", fish_quote(c.path), words(c.subcommands));
+  }
+  out +=
+      "    end | string split ' '\n"
+      "end\n"
+      "function __supactl_is\n"
+      "    set -l path (__supactl_path)\n"
+      "    test \"$path\" = \"$argv[1]\"\n"
+      "end\n"
+      "function __supactl_first_argument\n"
+      "    # the first word after the subcommand path: the instance name\n"
+      "    set -l n (count (string split ' ' -- (__supactl_path)))\n"
+      "    set -l words (string match -v -- '-*' (commandline -opc)[2..-1])\n"
+      "    echo $words[(math $n + 1)]\n"
+      "end\n";
+  for (const CommandInfo& c : commands) {
+    const std::string cond = fmt::format("-n {}", fish_quote("__supactl_is " + fish_quote(c.path)));
+    for (const std::string& sub : c.subcommands) {
+      std::string summary;
+      for (const CommandInfo& s : commands) {
+        if (s.path == (c.path.empty() ? sub : c.path + " " + sub)) summary = s.summary;
+      }
+      out += fmt::format("complete -c supactl {} -a {} -d {}\n", cond, fish_quote(sub), fish_quote(summary));
+    }
+    for (const FlagInfo& f : c.flags) {
+      std::string names;
+      for (const std::string& n : f.names) {
+        names += n.rfind("--", 0) == 0 ? fmt::format(" -l {}", n.substr(2)) : fmt::format(" -s {}", n.substr(1));
+      }
+      out += fmt::format("complete -c supactl {}{}{} -d {}\n", cond, names, f.takes_value ? " -r" : "",
+                         fish_quote(f.description));
+    }
+    if (c.arguments.empty()) continue;
+    if (c.arguments.front() == "instance") {
+      out += fmt::format("complete -c supactl {} -a '(supactl __complete instances 2>/dev/null)'\n", cond);
+    }
+    for (const std::string& kind : c.arguments) {
+      if (kind == "service") {
+        out += fmt::format(
+            "complete -c supactl {} -a '(supactl __complete services (__supactl_first_argument) 2>/dev/null)'\n", cond);
+      } else if (kind == "key") {
+        out += fmt::format("complete -c supactl {} -a '(supactl __complete keys 2>/dev/null)'\n", cond);
+      } else if (kind == "report") {
+        out += fmt::format("complete -c supactl {} -a '(supactl __complete reports 2>/dev/null)'\n", cond);
+      } else if (kind == "path") {
+        out += fmt::format("complete -c supactl {} -F\n", cond);
+      }
+    }
+  }
+  return out;
+}
+
+/// Every leaf key of instance.yaml with `<service>` and `<provider>` spelled out (the optional
+/// services under `services`, every service elsewhere).
+std::vector<std::string> spec_keys() {
+  std::vector<std::string> out;
+  for (const std::string& pattern : config::spec_key_paths()) {
+    std::vector<std::string> keys = {""};
+    size_t start = 0;
+    while (start <= pattern.size()) {
+      size_t dot = pattern.find('.', start);
+      if (dot == std::string::npos) dot = pattern.size();
+      const std::string part = pattern.substr(start, dot - start);
+      std::vector<std::string> names = {part};
+      if (part == "<provider>") names = config::oauth_providers();
+      if (part == "<service>") {
+        names = pattern == "services.<service>" ? config::optional_services() : config::all_services();
+      }
+      std::vector<std::string> next;
+      for (const std::string& k : keys) {
+        for (const std::string& n : names) next.push_back(k.empty() ? n : k + "." + n);
+      }
+      keys = std::move(next);
+      start = dot + 1;
+    }
+    out.insert(out.end(), keys.begin(), keys.end());
+  }
+  return out;
+}
+
+int run_completion(const CLI::App& sub, const std::string& shell) {
+  std::vector<CommandInfo> commands;
+  walk(*sub.get_parent(), "", {}, commands);
+  if (shell == "bash") std::cout << bash_script(commands);
+  if (shell == "zsh") std::cout << zsh_script(commands);
+  if (shell == "fish") std::cout << fish_script(commands);
+  return 0;
+}
+
+int run_complete(const Globals& g, const std::vector<std::string>& what) {
+  const std::filesystem::path home = config::home_dir(g.home);
+  if (what.size() == 1 && what[0] == "keys") {
+    for (const std::string& key : spec_keys()) std::cout << key << "\n";
+    return 0;
+  }
+  if (what.size() == 1 && what[0] == "reports") {
+    for (const stack::DbReport& r : stack::db_reports()) std::cout << r.name << "\n";
+    return 0;
+  }
+  if (what.size() == 1 && what[0] == "instances") {
+    for (const std::string& name : config::list_instances(home)) std::cout << name << "\n";
+    return 0;
+  }
+  if (what.size() == 2 && what[0] == "services") {
+    config::validate_name(what[1]);
+    const config::InstanceSpec spec =
+        config::parse_spec(core::read_file(config::instance_dir(home, what[1]) / "instance.yaml"), "instance.yaml");
+    for (const std::string& service : spec.enabled_services()) std::cout << service << "\n";
+    return 0;
+  }
+  throw Error("__complete takes `instances`, `services NAME`, `reports` or `keys`", ExitCode::usage);
+}
+
+}  // namespace
+
+void setup_completion(CLI::App& sub, Globals& g) {
+  auto shell = std::make_shared<std::string>();
+  sub.add_option("shell", *shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  const CLI::App* self = &sub;
+  set_action(sub, g, [self, shell]() { return run_completion(*self, *shell); });
+}
+
+void setup_complete_helper(CLI::App& sub, Globals& g) {
+  auto what = std::make_shared<std::vector<std::string>>();
+  sub.add_option("what", *what, "instances | services NAME | reports | keys")->required();
+  set_action(sub, g, [&g, what]() { return run_complete(g, *what); });
+}
+
+}  // namespace supactl::cli
