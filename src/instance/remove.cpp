@@ -7,6 +7,7 @@
 
 #include <supactl/backup/backup.hpp>
 #include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/plan/reconcile.hpp>
 
@@ -40,10 +41,12 @@ RemoveResult remove_instance(docker::Engine& engine, const fs::path& home, const
   plan::DownOptions down;
   down.remove_volumes = true;
   down.stop_timeout_s = options.stop_timeout_s;
-  result.down = stack::down(engine, name, down, progress);
+  // The journal too, as `down` does: stops a killed run left under way are finished first.
+  const fs::path dir = config::instance_dir(home, name);
+  result.down = stack::down(engine, name, down, progress, /*dry_run=*/false, dir / config::Instance::k_journal_name);
   if (!result.down.report.ok) return result;
   // 2. The instance folder (spec, secrets, rendered files, lock).
-  remove_folder(config::instance_dir(home, name));
+  remove_folder(dir);
   result.folder_removed = true;
   // 3. Backups, only when asked.
   if (options.purge_backups) {
