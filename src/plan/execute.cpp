@@ -124,6 +124,11 @@ class Executor {
     } catch (const docker::EngineError& e) {
       error = e.what();
       engine_gone = e.kind() == docker::ErrorKind::connection || e.kind() == docker::ErrorKind::permission;
+      // The Engine answered: the call is over. A call cut short by Ctrl-C, a lost connection
+      // or a timeout may still be under way there, so it stays open in the journal.
+      if (!engine_gone && e.kind() != docker::ErrorKind::cancelled && e.kind() != docker::ErrorKind::timeout) {
+        m_journal.finished(op);
+      }
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -33,12 +33,14 @@ void Journal::started(const Operation& op) {
   const std::string line =
       fmt::format("start {} {} {} {}\n", op.id, static_cast<int>(op.type), op.timeout_s, op.target);
   std::lock_guard<std::mutex> lock(m_mutex);
+  m_open.insert(op.id);
   core::write_all(m_fd, line);
 }
 
 void Journal::finished(const Operation& op) {
   if (m_fd < 0 || !op.is_write()) return;
   std::lock_guard<std::mutex> lock(m_mutex);
+  m_open.erase(op.id);
   core::write_all(m_fd, fmt::format("done {}\n", op.id));
 }
 
@@ -46,6 +48,10 @@ void Journal::close() {
   if (m_fd < 0) return;
   ::close(m_fd);
   m_fd = -1;
+  if (!m_open.empty()) {
+    spdlog::debug("journal {}: {} call(s) cut short; kept for the next run", m_path.string(), m_open.size());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove(m_path, ec);
 }

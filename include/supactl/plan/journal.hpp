@@ -2,8 +2,9 @@
 #pragma once
 
 // The executor's recorded intent. While a plan runs, each Engine write is noted in a journal
-// file before its call and again once the call returned; a run that ends removes the file.
-// A journal left behind means a run was killed, and its unfinished calls may still be under
+// file before its call and again once the call returned; a run that ends removes the file
+// when every call it started returned. A journal left behind means a run was killed or
+// interrupted inside a call, and its unfinished calls may still be under
 // way in the Engine (a container stop, which waits out the stop timeout, keeps going after
 // the client is gone). The next run finishes those calls before it observes, so it never plans
 // against a container that is about to stop or go.
@@ -13,6 +14,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,7 +40,9 @@ class Journal {
   void started(const Operation& op);
   /// Notes that `op` returned.
   void finished(const Operation& op);
-  /// The run ended (whatever its outcome): the journal is removed.
+  /// The run ended. The journal is removed, unless a call it started never returned (a
+  /// call cut short by Ctrl-C, which the Engine still carries out): then it stays, for the
+  /// next run to finish that call.
   void close();
 
   /// The operations of a journal left at `path` that were started and not finished (none
@@ -49,6 +53,7 @@ class Journal {
   std::filesystem::path m_path;
   int m_fd = -1;
   std::mutex m_mutex;
+  std::set<int> m_open;  // started, not finished
 };
 
 /// Finishes what a killed run left under way, from its journal at `path`: a pending stop is
