@@ -3,6 +3,8 @@
 // (real PostgreSQL 15 in db): a table the test creates shows in table-sizes; a lock one psql
 // session holds open shows in `locks`, and a second session waiting on it in `blocking`;
 // every report runs with exit 0 in text and in JSON.
+// `supactl gen types` asks the same instance's postgres-meta (the real one, from npm) for
+// the types of a table the test creates.
 // Needs `tests/images/kit up`; skips without it, except in CI (CI=true) where it fails.
 #include <gtest/gtest.h>
 
@@ -33,7 +35,7 @@ class InspectTest : public ::testing::Test {
     std::string out;
     ASSERT_EQ(run("init " + name + " --registry " + test::k_kit_registry + " --http-port " +
                       std::to_string(test::free_port()) + " --https-port " + std::to_string(test::free_port()) +
-                      " --exclude studio,meta,functions,realtime",
+                      " --exclude studio,functions,realtime",
                   &out),
               0)
         << out;
@@ -56,6 +58,13 @@ class InspectTest : public ::testing::Test {
     return test::run_shell(cmd, out);
   }
 
+  /// Runs `statements` through `supactl psql` (no double quotes in them); true when psql ran them.
+  ::testing::AssertionResult sql(const std::string& statements) {
+    std::string out;
+    if (run("psql " + name + " -- -c \"" + statements + "\" 2>&1", &out) == 0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << out;
+  }
+
   /// `supactl inspect db NAME REPORT -o json` parsed (stderr dropped).
   nlohmann::json report(const std::string& name_of_report) {
     std::string out;
@@ -73,12 +82,9 @@ class InspectTest : public ::testing::Test {
 
 TEST_F(InspectTest, ReportsShowTheTestsTableLockAndBlockedSessionAndAllRunInTextAndJson) {
   std::string out;
-  ASSERT_EQ(run("psql " + name +
-                    " -- -c \"create table public.inspect_t (id int primary key, v text); insert into "
-                    "public.inspect_t select g, repeat('x', 100) from generate_series(1, 2000) g\" 2>&1",
-                &out),
-            0)
-      << out;
+  ASSERT_TRUE(
+      sql("create table public.inspect_t (id int primary key, v text); insert into "
+          "public.inspect_t select g, repeat('x', 100) from generate_series(1, 2000) g"));
 
   // table-sizes lists the new table, in text and JSON.
   ASSERT_EQ(run("inspect db " + name + " table-sizes", &out), 0) << out;
@@ -138,6 +144,29 @@ TEST_F(InspectTest, ReportsShowTheTestsTableLockAndBlockedSessionAndAllRunInText
   // An unknown report is a usage error that lists the reports.
   EXPECT_EQ(run("inspect db " + name + " sizes 2>&1", &out), 2) << out;
   EXPECT_NE(out.find("table-sizes"), std::string::npos) << out;
+}
+
+TEST_F(InspectTest, GenTypesDescribesTheTestsTablesInTheSchemasAsked) {
+  std::string out;
+  ASSERT_TRUE(
+      sql("create table public.gen_t (id bigint primary key, title text not null, done boolean); "
+          "create schema other; create table other.hidden_t (n int)"));
+  ASSERT_EQ(run("gen types " + name + " 2>&1", &out), 0) << out;
+  for (const char* want : {"export type Database", "public: {", "gen_t: {", "Row: {", "id: number", "title: string",
+                           "done: boolean | null", "Insert: {", "id: number", "title?: string"}) {
+    EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+  }
+  EXPECT_EQ(out.find("title?: string"), out.rfind("title?: string")) << "only Update makes title optional\n" << out;
+  EXPECT_EQ(out.find("hidden_t"), std::string::npos) << "other is not asked for\n" << out;
+
+  ASSERT_EQ(run("gen types " + name + " --schema public,other -o json 2>&1", &out), 0) << out;
+  const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << out;
+  const std::string types = j.value("types", "");
+  EXPECT_NE(types.find("hidden_t: {"), std::string::npos) << types;
+  EXPECT_NE(types.find("n: number | null"), std::string::npos) << types;
+
+  EXPECT_EQ(run("gen types " + name + " --schema 'public,x y' 2>&1", &out), 2) << out;
 }
 
 }  // namespace

@@ -616,6 +616,55 @@ TEST_F(Commands, InspectDbPrintsAnAlignedTableOrTypedJsonRows) {
   EXPECT_NE(failed.err.find("permission denied"), std::string::npos) << failed.err;
 }
 
+// --- gen types ---------------------------------------------------------------------------------
+
+TEST_F(Commands, GenTypesRefusesABadLanguageOrSchemaWithExit2BeforeAnyEngineCall) {
+  Result lang = run({"gen", "types", "shop", "--lang", "rust"});
+  EXPECT_EQ(lang.code, 2) << lang.err;
+  EXPECT_NE(lang.err.find("--lang typescript|go|swift|python"), std::string::npos) << lang.err;
+  for (const char* schema : {"public;drop", "a b", "1st", "public&excluded_schemas=x"}) {
+    Result r = run({"gen", "types", "shop", "--schema", schema});
+    EXPECT_EQ(r.code, 2) << schema << "\n" << r.err;
+  }
+  EXPECT_TRUE(engine.calls().empty());
+  EXPECT_EQ(run({"gen", "types", "nope"}).code, 3);
+  EXPECT_EQ(run({"gen", "types", "shop"}).code, 3) << "meta is not running";
+}
+
+TEST_F(Commands, GenTypesAsksTheInstancesMetaForTheSchemasAndPrintsItsAnswer) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  std::string container;
+  docker::ExecSpec seen;
+  engine.on_exec = [&](const std::string& id, const docker::ExecSpec& spec, const docker::OutputSink&) {
+    container = id;
+    seen = spec;
+    return docker::ExecResult{.exit_code = 0, .out = "export type Json = string\n", .err = ""};
+  };
+  Result r = run({"gen", "types", "shop", "--schema", "public,storage"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "export type Json = string\n");
+  EXPECT_EQ(container, "id-shop-meta-1");
+  ASSERT_FALSE(seen.cmd.empty());
+  EXPECT_EQ(seen.cmd.front(), "node");
+  EXPECT_EQ(seen.env,
+            std::vector<std::string>{"SUPACTL_GEN_PATH=/generators/typescript?included_schemas=public,storage"});
+
+  Result json = run({"gen", "types", "shop", "--lang", "go", "-o", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j.at("types"), "export type Json = string\n");
+  EXPECT_EQ(j.at("schemas"), nlohmann::json::array({"public"}));
+  EXPECT_EQ(seen.env.at(0), "SUPACTL_GEN_PATH=/generators/go?included_schemas=public");
+
+  engine.on_exec = [](const std::string&, const docker::ExecSpec&, const docker::OutputSink&) {
+    return docker::ExecResult{.exit_code = 1, .out = "", .err = "500 {\"error\":\"connection refused\"}\n"};
+  };
+  Result failed = run({"gen", "types", "shop"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("connection refused"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("supactl logs shop meta"), std::string::npos) << failed.err;
+}
+
 TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {
   test::TempDir dir;
   core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
