@@ -8,6 +8,7 @@
 #include <supactl/backup/backup.hpp>
 
 #include <supactl/compose/model.hpp>
+#include <supactl/config/function_settings.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
@@ -164,11 +165,16 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
       const std::string rel = fs::relative(f, inst.rendered_dir()).generic_string();
-      if (rel == ".env" && !options.include_secrets) continue;
+      // .env and the functions' settings hold secrets.
+      const bool holds_secrets = rel == ".env" || rel.rfind(std::string(config::k_function_settings_dir) + "/", 0) == 0;
+      if (holds_secrets && !options.include_secrets) continue;
       builder.add_file("instance/rendered/" + rel, f);
     }
   }
   if (options.include_secrets) builder.add_file("instance/secrets.env", inst.secrets_file());
+  if (options.include_secrets && fs::exists(inst.function_settings_file(), ec)) {
+    builder.add_file("instance/functions.json", inst.function_settings_file());
+  }
   // 5. Images the instance runs now.
   for (const docker::ContainerSummary& c : stack::list_stack_containers(engine, inst.name)) {
     const std::string svc = docker::label_of(c.labels, compose::k_label_service);

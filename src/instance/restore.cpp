@@ -59,6 +59,9 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
     secrets::write_secrets_file(inst.secrets_file(), s);
     *secrets_from = "from the backup";
   }
+  if (ex.has("instance/functions.json")) {
+    core::write_file_atomic(inst.function_settings_file(), core::read_file(ex.member("instance/functions.json")), 0600);
+  }
   return config::load_instance(home, name);
 }
 

@@ -227,10 +227,28 @@ RenderResult render_instance(const config::Instance& instance, const fs::path& o
   }
   core::write_file_atomic(out_dir / k_manifest, manifest, 0644);
   core::write_file_atomic(out_dir / ".env", format_env(instance.secrets), 0600);
+  write_function_settings(config::load_function_settings(instance.function_settings_file()), out_dir);
   result.files.push_back(".env");
   std::sort(result.files.begin(), result.files.end());
   for (const auto& [name, value] : instance.secrets) result.variables[name] = value.reveal();
   return result;
+}
+
+void write_function_settings(const config::FunctionSettingsMap& settings, const fs::path& out_dir) {
+  const fs::path dir = out_dir / config::k_function_settings_dir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(fmt::format("cannot create {}: {}", dir.string(), ec.message()), ExitCode::failure);
+  ::chmod(dir.c_str(), 0700);
+  std::set<std::string> wanted_files;
+  for (const auto& [fn, s] : settings) {
+    if (s.empty()) continue;
+    wanted_files.insert(fn + ".json");
+    core::write_file_atomic(dir / (fn + ".json"), config::router_settings_json(s), 0600);
+  }
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (wanted_files.count(entry.path().filename().string()) == 0) fs::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace supactl::render

@@ -203,6 +203,11 @@ Secrets read_secrets_file(const std::filesystem::path& path) {
     throw Error(fmt::format("{} is missing", path.string()), ExitCode::not_found,
                 "restore it from a backup; a new one would not match the existing database");
   }
+  refuse_if_others_may_read(path);
+  return parse_secrets_env(core::read_file(path), path.filename().string());
+}
+
+void refuse_if_others_may_read(const std::filesystem::path& path) {
   // Like ssh with a private key: a secrets file others may read is refused, not used.
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
@@ -210,7 +215,6 @@ Secrets read_secrets_file(const std::filesystem::path& path) {
                             st.st_mode & 07777),
                 ExitCode::usage, fmt::format("chmod 600 {} (and rotate what others may have read)", path.string()));
   }
-  return parse_secrets_env(core::read_file(path), path.filename().string());
 }
 
 }  // namespace supactl::secrets

@@ -6,6 +6,8 @@
 // Needs `tests/images/kit up`; skips without it, except in CI (CI=true) where it fails.
 #include <gtest/gtest.h>
 
+#include <supactl/core/fs.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -524,9 +526,19 @@ TEST_F(FullStackTest, FunctionsDeployPutsTheFilesWhereTheFunctionsContainerReads
   std::ofstream(src.path() / "greet" / "index.ts") << "Deno.serve(() => new Response('hi from greet'))\n";
   std::ofstream(src.path() / "greet" / "old.ts") << "// goes away on the next deploy\n";
   std::ofstream(src.path() / "_shared" / "cors.ts") << "export const cors = {}\n";
+  std::ofstream(src.path() / "greet" / "function.yaml") << "env:\n  GREETING: hello\nsecrets_file: .env\n";
+  core::write_file_atomic(src.path() / "greet" / ".env", "API_TOKEN=s3cret-greet\n", 0600);
 
   ASSERT_EQ(run("functions deploy " + name + " " + src.path().string(), &out), 0) << out;
   const std::string c = name + "-functions-1";
+  // The settings reach the router's mount, not the functions volume.
+  EXPECT_EQ(sh("docker exec " + c + " cat /run/supactl/function-settings/greet.json"),
+            R"({"env":{"API_TOKEN":"s3cret-greet","GREETING":"hello"}})");
+  EXPECT_EQ(sh("docker exec " + c + " sh -c 'ls -A /home/deno/functions/greet'"), "index.ts\nold.ts");
+  // A secret set later is there at once, in the same mounted folder.
+  ASSERT_EQ(run("functions secrets set " + name + " greet MODE=live", &out), 0) << out;
+  EXPECT_EQ(sh("docker exec " + c + " cat /run/supactl/function-settings/greet.json"),
+            R"({"env":{"API_TOKEN":"s3cret-greet","GREETING":"hello","MODE":"live"}})");
   EXPECT_EQ(sh("docker exec " + c + " cat /home/deno/functions/greet/index.ts"),
             "Deno.serve(() => new Response('hi from greet'))");
   EXPECT_EQ(sh("docker exec " + c + " test -f /home/deno/functions/_shared/cors.ts && echo yes"), "yes");

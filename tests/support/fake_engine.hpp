@@ -33,6 +33,8 @@ class FakeEngine : public docker::Engine {
   /// Tar bytes that get_archive streams for {container id, path}, in chunks of 1000 bytes;
   /// any other pair is a 404.
   std::map<std::pair<std::string, std::string>, std::string> archives;
+  /// The last tar put_archive was given, by {container id, path}.
+  std::map<std::pair<std::string, std::string>, std::string> put_archives;
 
   /// Adds a container as it would be after create and start.
   void put_container(const docker::ContainerInfo& info) {
@@ -270,8 +272,10 @@ class FakeEngine : public docker::Engine {
     if (r.exit_code != 0) r.out = "probe failed\n";
     return r;
   }
-  void put_archive(const std::string& id, const std::string& path, const std::string&) override {
+  void put_archive(const std::string& id, const std::string& path, const std::string& tar) override {
     record("put_archive " + id + " " + path);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    put_archives[{id, path}] = tar;
   }
   void get_archive(const std::string& id, const std::string& path,
                    const std::function<void(std::string_view)>& out) override {

@@ -34,6 +34,9 @@ struct Instance {
   /// The journal of the plan being executed (plan/journal.hpp); left behind by a killed run.
   std::filesystem::path journal_file() const { return dir / k_journal_name; }
   static constexpr const char* k_journal_name = ".journal";
+  /// Per-function settings of Edge Functions: verify_jwt, environment and secrets (0600;
+  /// config/function_settings.hpp).
+  std::filesystem::path function_settings_file() const { return dir / "functions.json"; }
 };
 
 /// Refuses an instance's compose.override.yml when it hands the host to a container: a bind

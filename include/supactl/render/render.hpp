@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <supactl/config/function_settings.hpp>
 #include <supactl/config/instance.hpp>
 
 #include <filesystem>
@@ -47,9 +48,15 @@ std::map<std::string, std::string> instance_images(const config::InstanceSpec& s
 /// services' files, and `.env` (mode 0600, the only file holding secrets). `*.mustache` files
 /// are rendered with the instance's data (mustache, no HTML escaping) and lose the suffix;
 /// other files are copied. Files a previous render wrote and this one did not are removed.
+/// The instance's per-function settings go to function-settings/ (write_function_settings).
 /// Deterministic: the same spec and secrets give the same bytes. Throws supactl::Error.
 RenderResult render_instance(const config::Instance& instance, const std::filesystem::path& out_dir,
                              const std::string& templates_override);
+
+/// Writes `settings` into `out_dir`/function-settings (config::k_function_settings_dir, created 0700), replacing files
+/// of functions that no longer have settings. The folder is mounted, not copied, so the router sees a change at its
+/// next request.
+void write_function_settings(const config::FunctionSettingsMap& settings, const std::filesystem::path& out_dir);
 
 /// Renders one template (relative path, e.g. "compose.yml.mustache") for `instance` and returns
 /// the text; used by tests and by `render --stdout`-like callers.

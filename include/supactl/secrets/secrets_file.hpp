@@ -53,4 +53,8 @@ void write_secrets_file(const std::filesystem::path& path, const Secrets& secret
 /// Reads secrets.env. Throws supactl::Error (not_found when missing, with a hint).
 Secrets read_secrets_file(const std::filesystem::path& path);
 
+/// Throws supactl::Error(usage) naming `chmod 600` when users other than the owner may read or
+/// write the file at `path` (mode bits 077), as ssh does with a private key.
+void refuse_if_others_may_read(const std::filesystem::path& path);
+
 }  // namespace supactl::secrets

@@ -4,10 +4,28 @@
 // worker from /home/deno/functions/<name>. With VERIFY_JWT=true, requests need an HS256 JWT
 // signed with JWT_SECRET, checked with WebCrypto (no imports: the backend network has no
 // route to the internet).
+//
+// Per-function settings (`supactl functions deploy` reads function.yaml, `supactl functions
+// secrets` changes secrets) are read per request from <settingsRoot>/<name>.json:
+// {"verify_jwt": bool, "env": {NAME: value}}. A function's worker gets the runtime's variables
+// plus its own settings only, never another function's.
 
 const functionsRoot = "/home/deno/functions";
+const settingsRoot = Deno.env.get("SUPACTL_FUNCTION_SETTINGS") ?? "/run/supactl/function-settings";
 const verifyJwt = Deno.env.get("VERIFY_JWT") === "true";
 const jwtSecret = Deno.env.get("JWT_SECRET") ?? "";
+
+type FunctionSettings = { verify_jwt?: boolean; env?: Record<string, string> };
+
+// The settings of function `name`: none when it has no file.
+async function settingsOf(name: string): Promise<FunctionSettings> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${settingsRoot}/${name}.json`)) as FunctionSettings;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw error;
+  }
+}
 
 function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -58,23 +76,31 @@ async function checkJwt(req: Request): Promise<Response | null> {
 }
 
 Deno.serve(async (req: Request) => {
-  if (verifyJwt && req.method !== "OPTIONS") {
-    const failure = await checkJwt(req);
-    if (failure) return failure;
-  }
-
   const name = new URL(req.url).pathname.split("/").filter((s) => s.length > 0)[0];
   if (!name) return json(400, { msg: "missing function name in request" });
   if (!/^[A-Za-z0-9_-]+$/.test(name)) return json(404, { msg: `no function named ${name}` });
 
+  let settings: FunctionSettings;
   try {
+    settings = await settingsOf(name);
+  } catch (error) {
+    return json(500, { msg: `the settings of ${name} cannot be read: ${error instanceof Error ? error.name : "error"}` });
+  }
+  if ((settings.verify_jwt ?? verifyJwt) && req.method !== "OPTIONS") {
+    const failure = await checkJwt(req);
+    if (failure) return failure;
+  }
+
+  try {
+    const envVars = { ...Deno.env.toObject(), ...(settings.env ?? {}) };
+    delete envVars.SUPACTL_FUNCTION_SETTINGS;
     const worker = await EdgeRuntime.userWorkers.create({
       servicePath: `${functionsRoot}/${name}`,
       memoryLimitMb: 150,
       workerTimeoutMs: 60_000,
       noModuleCache: false,
       importMapPath: null,
-      envVars: Object.entries(Deno.env.toObject()),
+      envVars: Object.entries(envVars),
     });
     return await worker.fetch(req);
   } catch (error) {

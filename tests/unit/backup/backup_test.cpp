@@ -63,6 +63,10 @@ class BackupTest : public ::testing::Test {
     std::ofstream(inst.secrets_file()) << "JWT_SECRET=top-secret\n";
     std::ofstream(inst.rendered_dir() / ".env") << "JWT_SECRET=top-secret\n";
     std::ofstream(inst.rendered_dir() / "docker-compose.yml") << "services: {}\n";
+    // A function's secret, in the instance's settings and in the router's copy.
+    fs::create_directories(inst.rendered_dir() / "function-settings");
+    std::ofstream(inst.rendered_dir() / "function-settings" / "greet.json") << R"({"env":{"T":"top-secret"}})";
+    std::ofstream(inst.function_settings_file()) << R"({"greet":{"secrets":{"T":"top-secret"}}})";
     engine.put_container(running("db"));
     engine.put_container(running("minio"));
     engine.archives[{"id-shop-minio-1", "/data"}] =
@@ -160,13 +164,15 @@ TEST_F(BackupTest, EveryChunkOfEveryDumpLandsInItsMemberAndSecretsStayOut) {
   EXPECT_EQ(engine.calls_of("get_archive"), std::vector<std::string>{"get_archive id-shop-minio-1 /data"});
 }
 
-TEST_F(BackupTest, IncludeSecretsCarriesSecretsEnvAndTheRenderedEnv) {
+TEST_F(BackupTest, IncludeSecretsCarriesSecretsEnvTheRenderedEnvAndFunctionSecrets) {
   TempDir out(home.path(), ".x-");
   const nlohmann::json manifest = verify_archive(backup(true), out.path());
   const std::vector<std::string> paths = member_paths(manifest);
   EXPECT_NE(std::find(paths.begin(), paths.end(), "instance/secrets.env"), paths.end());
   EXPECT_NE(std::find(paths.begin(), paths.end(), "instance/rendered/.env"), paths.end());
   EXPECT_EQ(core::read_file(out.path() / "m/instance/secrets.env"), "JWT_SECRET=top-secret\n");
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "instance/functions.json"), paths.end());
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "instance/rendered/function-settings/greet.json"), paths.end());
 }
 
 TEST_F(BackupTest, RestoreStagesLoadsAndThenRemovesTheDumps) {

@@ -665,6 +665,90 @@ TEST_F(Commands, GenTypesAsksTheInstancesMetaForTheSchemasAndPrintsItsAnswer) {
   EXPECT_NE(failed.err.find("supactl logs shop meta"), std::string::npos) << failed.err;
 }
 
+// --- per-function settings ---------------------------------------------------------------------
+
+TEST_F(Commands, FunctionsDeployKeepsSettingsFilesOutOfTheVolumeAndGivesEachFunctionItsOwn) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  test::TempDir dir;
+  core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
+  core::write_file_atomic(dir.path() / "greet" / "function.yaml",
+                          "verify_jwt: false\nenv:\n  GREETING: hello\nsecrets_file: .env\n");
+  core::write_file_atomic(dir.path() / "greet" / ".env", "API_TOKEN=s3cret-greet\n", 0600);
+  core::write_file_atomic(dir.path() / "bill" / "index.ts", "export default () => new Response('bill')\n");
+
+  Result r = run({"functions", "deploy", "shop", dir.path().string(), "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("with_settings"), nlohmann::json::array({"greet"}));
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
+  const std::string tar = engine.put_archives.at({"id-shop-functions-1", "/home/deno/functions"});
+  EXPECT_NE(tar.find("greet/index.ts"), std::string::npos);
+  EXPECT_NE(tar.find("bill/index.ts"), std::string::npos);
+  EXPECT_EQ(tar.find("function.yaml"), std::string::npos) << "settings files stay on the host";
+  EXPECT_EQ(tar.find("s3cret-greet"), std::string::npos) << "a secret never goes into the shared volume";
+
+  // The router's files: greet's own settings, nothing for bill.
+  const fs::path settings = instance_dir() / "rendered" / "function-settings";
+  const nlohmann::json greet = nlohmann::json::parse(core::read_file(settings / "greet.json"));
+  EXPECT_EQ(greet, nlohmann::json::parse(
+                       R"({"verify_jwt": false, "env": {"GREETING": "hello", "API_TOKEN": "s3cret-greet"}})"));
+  EXPECT_FALSE(fs::exists(settings / "bill.json"));
+  EXPECT_EQ(fs::status(settings / "greet.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(instance_dir() / "functions.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  // A secret of bill's is bill's alone; values are never printed.
+  Result set = run({"functions", "secrets", "set", "shop", "bill", "BILLING_KEY=s3cret-bill", "MODE=live"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  EXPECT_EQ(set.out.find("s3cret"), std::string::npos) << set.out;
+  const nlohmann::json bill = nlohmann::json::parse(core::read_file(settings / "bill.json"));
+  EXPECT_EQ(bill.at("env"), nlohmann::json::parse(R"({"BILLING_KEY": "s3cret-bill", "MODE": "live"})"));
+  EXPECT_EQ(core::read_file(settings / "greet.json").find("s3cret-bill"), std::string::npos);
+  Result ls = run({"functions", "secrets", "ls", "shop", "bill"});
+  EXPECT_EQ(ls.out, "BILLING_KEY\nMODE\n");
+  EXPECT_EQ(run({"functions", "secrets", "ls", "shop", "greet"}).out, "API_TOKEN\n");
+
+  // A second deploy without function.yaml drops greet's variables and verify_jwt, keeps its secret.
+  fs::remove(dir.path() / "greet" / "function.yaml");
+  ASSERT_EQ(run({"functions", "deploy", "shop", dir.path().string()}).code, 0);
+  EXPECT_EQ(nlohmann::json::parse(core::read_file(settings / "greet.json")),
+            nlohmann::json::parse(R"({"env": {"API_TOKEN": "s3cret-greet"}})"));
+
+  Result rm = run({"functions", "secrets", "rm", "shop", "bill", "MODE"});
+  ASSERT_EQ(rm.code, 0) << rm.err;
+  EXPECT_EQ(run({"functions", "secrets", "ls", "shop", "bill"}).out, "BILLING_KEY\n");
+  EXPECT_EQ(run({"functions", "secrets", "rm", "shop", "bill", "MODE"}).code, 3);
+}
+
+TEST_F(Commands, FunctionSettingsThatCannotBeTrustedAreRefusedWithExit2AndNothingDeployed) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  test::TempDir dir;
+  core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"secrets_file: .env\n", "API_TOKEN=x\n"},    // secrets readable by others (0644)
+      {"secrets_file: missing.env\n", ""},          // no such file
+      {"secrets_file: ../../etc/passwd\n", ""},     // outside the function's folder
+      {"env:\n  SUPABASE_URL: http://evil\n", ""},  // the runtime's own name
+      {"env:\n  1BAD: x\n", ""},                    // not a variable name
+      {"verify_jwt: maybe\n", ""},                  // not a boolean
+      {"verifyjwt: false\n", ""},                   // unknown key
+  };
+  for (const auto& [yaml, env] : bad) {
+    core::write_file_atomic(dir.path() / "greet" / "function.yaml", yaml);
+    if (!env.empty()) core::write_file_atomic(dir.path() / "greet" / ".env", env, 0644);
+    Result r = run({"functions", "deploy", "shop", dir.path().string()});
+    EXPECT_EQ(r.code, 2) << yaml << r.err;
+    fs::remove(dir.path() / "greet" / ".env");
+  }
+  EXPECT_TRUE(engine.calls_of("put_archive").empty());
+  EXPECT_FALSE(fs::exists(instance_dir() / "functions.json"));
+  EXPECT_EQ(run({"functions", "secrets", "set", "shop", "greet", "SUPABASE_KEY=x"}).code, 2);
+  EXPECT_EQ(run({"functions", "secrets", "set", "shop", "greet", "novalue"}).code, 2);
+  EXPECT_EQ(run({"functions", "secrets", "set", "shop", "../x", "A=b"}).code, 2);
+  EXPECT_EQ(run({"functions", "secrets", "set", "shop", "greet"}).code, 2);
+  EXPECT_FALSE(fs::exists(instance_dir() / "functions.json"));
+}
+
 TEST_F(Commands, FunctionsDeployWithoutARunningFunctionsServiceExits3) {
   test::TempDir dir;
   core::write_file_atomic(dir.path() / "greet" / "index.ts", "export default () => new Response('hi')\n");
