@@ -76,8 +76,9 @@ int run_set(const Globals& g, const ConfigOptions& o) {
     if (e.code() != ExitCode::not_found) throw;  // a `<service>` entry not set yet
   }
   const config::SpecValue new_value = config::get_spec_value(after, o.key);
-  const bool changed = config::format_spec(after) != text;
-  if (changed && !o.dry_run) config::save_spec(inst.spec_file(), after);
+  const std::string new_text = config::set_spec_text(text, o.key, after);
+  const bool changed = new_text != text;
+  if (changed && !o.dry_run) core::write_file_atomic(inst.spec_file(), new_text, 0644);
 
   if (g.json()) {
     print_json({{"instance", inst.name},

@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <regex>
+#include <sstream>
 
 namespace supactl::config {
 
@@ -181,6 +183,92 @@ InstanceSpec set_spec_value(const std::string& text, const std::string& key, con
     throw Error(std::regex_replace(std::string(e.what()), std::regex("(^|\n)changed:[0-9]+: "), "$1"), ExitCode::usage,
                 fmt::format("nothing was written; `supactl config get NAME {}` shows the value", key));
   }
+}
+
+namespace {
+
+/// `value` as one line of YAML: a plain or quoted scalar, or a flow list.
+std::string inline_yaml(const YAML::Node& value) {
+  YAML::Emitter out;
+  out << YAML::Flow << value;
+  return out.c_str();
+}
+
+/// Where the value of a `key: value` line starts and ends (before a trailing comment), or
+/// nullopt when the line is not one plain key with an inline scalar or flow value.
+struct ValueSpan {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+std::optional<ValueSpan> inline_value(const std::string& line, size_t after_colon) {
+  size_t begin = line.find_first_not_of(' ', after_colon);
+  if (begin == std::string::npos || line[begin] == '#') return std::nullopt;  // a block follows
+  const char first = line[begin];
+  if (first == '|' || first == '>' || first == '&' || first == '*' || first == '!') return std::nullopt;
+  size_t end = line.size();
+  if (first == '"' || first == '\'') {
+    // The closing quote (a doubled one inside single quotes, an escaped one inside double).
+    size_t at = begin + 1;
+    for (; at < line.size(); ++at) {
+      if (first == '"' && line[at] == '\\') {
+        ++at;
+      } else if (line[at] == first) {
+        if (first == '\'' && at + 1 < line.size() && line[at + 1] == '\'') {
+          ++at;
+        } else {
+          break;
+        }
+      }
+    }
+    if (at >= line.size()) return std::nullopt;
+    end = at + 1;
+  } else {
+    const size_t comment = line.find(" #", begin);
+    if (comment != std::string::npos) end = comment;
+  }
+  while (end > begin && line[end - 1] == ' ') --end;
+  return ValueSpan{begin, end};
+}
+
+}  // namespace
+
+std::string set_spec_text(const std::string& text, const std::string& key, const InstanceSpec& after) {
+  const std::string canonical = format_spec(after);
+  const std::vector<std::string> parts = split_key(key);
+  const SpecValue wanted = get_spec_value(after, key);
+  YAML::Node value = YAML::Load(wanted.text);
+  // Find the key's own line by indentation (block mappings), and replace its inline value.
+  std::vector<std::pair<size_t, std::string>> path;  // (indent, key) of the open mappings
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  static const std::regex k_key_line(R"(^( *)([A-Za-z0-9_.-]+):( |$))");
+  for (std::string& line : lines) {
+    std::smatch m;
+    if (!std::regex_search(line, m, k_key_line)) continue;  // comments, list items, blank lines
+    const size_t indent = static_cast<size_t>(m.length(1));
+    while (!path.empty() && path.back().first >= indent) path.pop_back();
+    path.emplace_back(indent, m.str(2));
+    if (path.size() != parts.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < parts.size() && same; ++i) same = path[i].second == parts[i];
+    if (!same) continue;
+    const std::optional<ValueSpan> span = inline_value(line, static_cast<size_t>(m.position(3)));
+    if (!span) break;
+    line = line.substr(0, span->begin) + inline_yaml(value) + line.substr(span->end);
+    std::string edited;
+    for (const std::string& l : lines) edited += l + "\n";
+    if (!text.empty() && text.back() != '\n') edited.pop_back();
+    // Kept only when the loader reads exactly the wanted spec from it.
+    try {
+      if (format_spec(parse_spec(edited, "instance.yaml")) == canonical) return edited;
+    } catch (const Error&) {
+      // fall back to the canonical form
+    }
+    break;
+  }
+  return canonical;
 }
 
 }  // namespace supactl::config

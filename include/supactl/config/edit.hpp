@@ -3,7 +3,8 @@
 
 // Reading and changing one key of instance.yaml (`supactl config get|set`), with the loader's
 // own key list (spec_key_paths) and validation (parse_spec): a change that the loader would
-// refuse is refused before anything is written, and the file is written back in its canonical
+// refuse is refused before anything is written. The file keeps its text, comments included, with
+// only the changed value replaced where that is safe; otherwise it is written in its canonical
 // form (format_spec).
 
 #include <supactl/config/spec.hpp>
@@ -35,5 +36,11 @@ SpecValue get_spec_value(const InstanceSpec& spec, const std::string& key);
 /// does. Throws supactl::Error(usage) with the loader's messages when the result is invalid,
 /// for `name` (an instance keeps its name), and for a key check_spec_key refuses.
 InstanceSpec set_spec_value(const std::string& text, const std::string& key, const std::vector<std::string>& values);
+
+/// The text to write for instance.yaml `text` changed to `after` at `key`: the same text with
+/// only the value on KEY's own line replaced, so comments and order stay, when the key is on a
+/// line of its own with an inline value and the loader reads exactly `after` from the result;
+/// otherwise the canonical form (format_spec), which keeps no comments of the user's.
+std::string set_spec_text(const std::string& text, const std::string& key, const InstanceSpec& after);
 
 }  // namespace supactl::config

@@ -514,6 +514,42 @@ TEST_F(Commands, ConfigSetChangesOneKeyCheckedByTheLoaderAndGetReadsIt) {
   EXPECT_TRUE(engine.calls().empty());
 }
 
+TEST_F(Commands, ConfigSetKeepsTheUsersCommentsAndOrderAndChangesOnlyTheValue) {
+  // A file as a person keeps it: canonical content, with comments of their own and a quoted value.
+  std::string text = core::read_file(instance_dir() / "instance.yaml");
+  const size_t kong = text.find("\nkong:");
+  ASSERT_NE(kong, std::string::npos) << text;
+  text.insert(kong + 1, "# raised for the launch, ask ops before lowering\n");
+  const size_t per_second = text.find("per_second: 100");
+  ASSERT_NE(per_second, std::string::npos) << text;
+  text.replace(per_second, std::string("per_second: 100").size(), "per_second: 100  # per client IP");
+  core::write_file_atomic(instance_dir() / "instance.yaml", text);
+
+  ASSERT_EQ(run({"config", "set", "shop", "kong.rate_limit.per_second", "25"}).code, 0);
+  std::string want = text;
+  want.replace(want.find("per_second: 100"), std::string("per_second: 100").size(), "per_second: 25");
+  EXPECT_EQ(core::read_file(instance_dir() / "instance.yaml"), want) << "only the value changes";
+
+  ASSERT_EQ(run({"config", "set", "shop", "rest.schemas", "public", "storage"}).code, 0);
+  const std::string now = core::read_file(instance_dir() / "instance.yaml");
+  EXPECT_NE(now.find("# raised for the launch, ask ops before lowering"), std::string::npos) << now;
+  EXPECT_NE(now.find("per_second: 25  # per client IP"), std::string::npos) << now;
+  EXPECT_EQ(instance().spec.rest.schemas, (std::vector<std::string>{"public", "storage"}));
+  ASSERT_EQ(run({"config", "set", "shop", "auth.site_url", "http://shop.localhost:3000/a b#c"}).code, 0);
+  EXPECT_EQ(instance().spec.auth.site_url, "http://shop.localhost:3000/a b#c");
+  EXPECT_NE(core::read_file(instance_dir() / "instance.yaml").find("# per client IP"), std::string::npos);
+
+  // A key the file does not hold: the canonical form is written, and the loader reads it.
+  std::string without = core::read_file(instance_dir() / "instance.yaml");
+  const size_t expiry = without.find("  jwt_expiry:");
+  ASSERT_NE(expiry, std::string::npos) << without;
+  without.erase(expiry, without.find('\n', expiry) - expiry + 1);
+  core::write_file_atomic(instance_dir() / "instance.yaml", without);
+  ASSERT_EQ(run({"config", "set", "shop", "auth.jwt_expiry", "7200"}).code, 0);
+  EXPECT_EQ(instance().spec.auth.jwt_expiry, 7200);
+  EXPECT_EQ(instance().spec.kong.rate_limit.per_second, 25);
+}
+
 TEST_F(Commands, ConfigSetDryRunShowsTheChangeAndWritesNothing) {
   const auto before = snapshot(instance_dir());
   Result r = run({"config", "set", "shop", "auth.jwt_expiry", "7200", "--dry-run", "-o", "json"});
