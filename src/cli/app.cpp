@@ -46,6 +46,7 @@ void setup_rm(CLI::App&, Globals&);
 void setup_completion(CLI::App&, Globals&);
 void setup_inspect(CLI::App&, Globals&);
 void setup_config(CLI::App&, Globals&);
+void setup_metrics(CLI::App&, Globals&);
 void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
@@ -73,6 +74,8 @@ const Command k_commands[] = {
     {"config", "Read or change one instance.yaml key: `config get NAME [KEY]`, `config set NAME KEY VALUE...`",
      setup_config},
     {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},
+    {"metrics", "Print Prometheus metrics of every instance (or one); `metrics serve` serves them over HTTP",
+     setup_metrics},
     {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };
 
