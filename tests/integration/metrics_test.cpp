@@ -112,7 +112,7 @@ TEST_F(MetricsTest, PromtoolAcceptsTheSeriesOfARunningInstanceAndPrometheusScrap
   start(env() + SUPACTL_BINARY + " metrics serve " + name + " --listen 127.0.0.1:" + std::to_string(serve_port),
         "serve.pid", "serve.log");
   const std::string config =
-      "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n"
+      "global:\n  scrape_interval: 3s\n  scrape_timeout: 3s\nscrape_configs:\n"
       "  - job_name: supactl\n    honor_labels: true\n    static_configs:\n      - targets: ['127.0.0.1:" +
       std::to_string(serve_port) + "']\n";
   core::write_file_atomic(scratch.path() / "prometheus.yml", config);

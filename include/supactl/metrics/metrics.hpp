@@ -80,7 +80,10 @@ struct Snapshot {
 struct CollectOptions {
   std::filesystem::path home;
   std::vector<std::string> instances;  ///< empty = every instance in `home`
-  int parallel = 8;                    ///< Engine requests at once
+  int parallel = 8;                    ///< Engine requests at once, stats samples aside
+  /// Stats samples at once: the Engine answers each at its collector's next tick (every
+  /// second), so asking them together makes the whole snapshot take about one tick.
+  size_t stats_parallel = 512;
   /// No request starts after this long; a request under way is waited for.
   std::chrono::milliseconds deadline{3000};
 };
