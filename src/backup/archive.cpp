@@ -7,11 +7,13 @@
 
 #include <supactl/core/error.hpp>
 #include <supactl/core/fd.hpp>
+#include <supactl/core/fs.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -413,6 +415,34 @@ std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& nam
   std::sort(out.begin(), out.end(),
             [](const BackupFile& a, const BackupFile& b) { return a.path.filename() < b.path.filename(); });
   return out;
+}
+
+namespace {
+constexpr const char* k_outcome_file = ".last-backup.json";
+}  // namespace
+
+void record_outcome(const fs::path& dir, const BackupOutcome& outcome) {
+  try {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      fs::create_directories(dir);
+      fs::permissions(dir, fs::perms::owner_all);
+    }
+    const nlohmann::json j = {{"time", outcome.time}, {"ok", outcome.ok}, {"size", outcome.size}};
+    core::write_file_atomic(dir / k_outcome_file, j.dump() + "\n", 0600);
+  } catch (const std::exception& e) {
+    spdlog::warn("could not record the backup's outcome in {}: {}", dir.string(), e.what());
+  }
+}
+
+std::optional<BackupOutcome> last_outcome(const fs::path& dir) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(core::read_file(dir / k_outcome_file));
+    return BackupOutcome{
+        .time = j.at("time").get<int64_t>(), .ok = j.at("ok").get<bool>(), .size = j.at("size").get<int64_t>()};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace supactl::backup

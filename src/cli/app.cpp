@@ -47,6 +47,7 @@ void setup_completion(CLI::App&, Globals&);
 void setup_inspect(CLI::App&, Globals&);
 void setup_config(CLI::App&, Globals&);
 void setup_gen(CLI::App&, Globals&);
+void setup_metrics(CLI::App&, Globals&);
 void setup_complete_helper(CLI::App&, Globals&);
 
 namespace {
@@ -75,6 +76,8 @@ const Command k_commands[] = {
      setup_config},
     {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},
     {"gen", "Generate code from the database: `gen types NAME [--lang typescript] [--schema public,...]`", setup_gen},
+    {"metrics", "Print Prometheus metrics of every instance (or one); `metrics serve` serves them over HTTP",
+     setup_metrics},
     {"completion", "Print a shell completion script: completion bash|zsh|fish", setup_completion},
 };
 

@@ -54,9 +54,19 @@ int run_backup(const Globals& g, const BackupOptions& o) {
 
   // 3. Dump, copy, write.
   docker::Engine& engine = g.engine();
-  backup::BackupResult r = backup::create_backup(
-      engine, inst,
-      backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION}, now);
+  // The outcome is recorded either way, for `supactl metrics` (supactl_backup_last_success).
+  const std::filesystem::path record_dir = backup::backup_dir(home, inst.name);
+  backup::BackupResult r;
+  try {
+    r = backup::create_backup(
+        engine, inst,
+        backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION},
+        now);
+  } catch (const Error&) {
+    backup::record_outcome(record_dir, {.time = now, .ok = false, .size = 0});
+    throw;
+  }
+  backup::record_outcome(record_dir, {.time = now, .ok = true, .size = r.size});
 
   const backup::Manifest& m = r.manifest;
   const int64_t files = m.storage ? m.storage->files : 0;

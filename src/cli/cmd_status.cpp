@@ -4,13 +4,15 @@
 // ONE labelled list call. The exit code tells scripts whether the instance is fully healthy.
 // Right after `up`, Docker's own first health check may still be pending ("health:
 // starting"); for a named instance such containers are probed once with their own health
-// test, so `supactl up X && supactl status X` agrees with what `up` saw.
+// test, so `supactl up X && supactl status X` agrees with what `up` saw. A Docker data root
+// below 10 % free is warned about on stderr.
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/instance/expectation.hpp>
 #include <supactl/render/render.hpp>
+#include <supactl/stack/disk.hpp>
 #include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
@@ -57,6 +59,12 @@ std::string state_of(const stack::InstanceStatus& s) {
   for (const auto& svc : s.services) any = any || !svc.containers.empty();
   if (!any) return "stopped";
   return s.healthy ? "healthy" : "degraded";
+}
+
+/// A warning on stderr when the Docker data root is nearly full (a full disk stops Postgres).
+void warn_low_disk(docker::Engine& engine) {
+  const std::optional<stack::DiskSpace> space = stack::data_root_space(engine);
+  if (space && stack::low_on_space(*space)) spdlog::warn("{}", stack::low_space_warning(*space));
 }
 
 int run_one(const Globals& g, const StatusOptions& o) {
@@ -136,6 +144,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
       }
     }
   }
+  warn_low_disk(engine);
   if (!restoring.empty()) return static_cast<int>(ExitCode::conflict);
   return s.healthy ? 0 : static_cast<int>(ExitCode::unhealthy);
 }
@@ -185,6 +194,7 @@ int run_all(const Globals& g) {
     }
   }
   if (g.json()) print_json({{"instances", list}});
+  warn_low_disk(engine);
   return ok ? 0 : static_cast<int>(ExitCode::unhealthy);
 }
 

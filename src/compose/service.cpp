@@ -332,6 +332,28 @@ class ServiceReader {
     }
   }
 
+  void logging(const Node& n) {
+    if (!n.is_mapping()) {
+      m_report.error(n, "`logging` must be a mapping");
+      return;
+    }
+    for (size_t i = 0; i < n.keys.size(); ++i) {
+      const Node& value = n.items[i];
+      if (n.keys[i] == "driver") {
+        text_into(value, "logging.driver", spec().log.driver);
+      } else if (n.keys[i] == "options") {
+        if (!value.is_mapping() && !value.is_null()) m_report.error(value, "`logging.options` must be a mapping");
+        for (size_t j = 0; j < value.keys.size(); ++j) {
+          if (const std::string* text = m_report.scalar(value.items[j], "logging.options." + value.keys[j])) {
+            spec().log.options[value.keys[j]] = *text;
+          }
+        }
+      } else {
+        m_report.unsupported("logging." + n.keys[i]);
+      }
+    }
+  }
+
   void deploy_limits(const Node& limits) {
     for (size_t i = 0; i < limits.keys.size(); ++i) {
       if (limits.keys[i] == "memory")
@@ -399,6 +421,7 @@ const std::map<std::string, ServiceReader::Handler> ServiceReader::k_handlers = 
     {"tty", &ServiceReader::tty},
     {"profiles", &ServiceReader::profiles},
     {"deploy", &ServiceReader::deploy},
+    {"logging", &ServiceReader::logging},
     {"mem_limit", &ServiceReader::mem_limit},
     {"cpus", &ServiceReader::cpus},
     {"scale", &ServiceReader::scale},

@@ -74,7 +74,7 @@ nlohmann::json canonical(const Service& service) {
               {"start_interval_ns", h.start_interval_ns},
               {"retries", h.retries}};
   }
-  return {
+  nlohmann::json hashed = {
       {"name", service.name},
       {"container_name", service.container_name},
       {"image", spec.image},
@@ -103,6 +103,10 @@ nlohmann::json canonical(const Service& service) {
       {"open_stdin", spec.open_stdin},
       {"tty", spec.tty},
   };
+  // Only when set, so the hash of a service without `logging` is what it always was.
+  if (!spec.log.driver.empty() || !spec.log.options.empty())
+    hashed["logging"] = {{"driver", spec.log.driver}, {"options", spec.log.options}};
+  return hashed;
 }
 
 docker::Labels object_labels(const Project& project, const docker::Labels& user, const char* key_label,

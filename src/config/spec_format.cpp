@@ -115,6 +115,10 @@ std::string format_spec(const InstanceSpec& spec) {
   }
   line("wait:");
   line(fmt::format("  timeout: {}  # seconds `up` waits for the stack to be healthy", spec.wait.timeout_s));
+  line("# json-file rotation of every container's log: files of max_size, max_files kept.");
+  line("logs:");
+  line(fmt::format("  max_size: {}", q(spec.logs.max_size)));
+  line(fmt::format("  max_files: {}", spec.logs.max_files));
   line("functions:");
   line(fmt::format("  verify_jwt: {}", b(spec.functions_verify_jwt)));
   line("overrides:");

@@ -60,6 +60,8 @@ const std::vector<std::string>& spec_key_paths() {
       "resources.<service>.memory",
       "resources.<service>.cpus",
       "wait.timeout",
+      "logs.max_size",
+      "logs.max_files",
       "functions.verify_jwt",
       "overrides.allow_host_access",
   };

@@ -358,6 +358,17 @@ void read_images(Reader& r, const YAML::Node& node, std::map<std::string, std::s
   }
 }
 
+void read_logs(Reader& r, const YAML::Node& node, LogsSpec& logs) {
+  if (!r.mapping(node, "logs")) return;
+  r.string(node["max_size"], "logs.max_size", logs.max_size);
+  // Docker's json-file driver takes a whole number with an optional unit.
+  static const std::regex k_size(R"(^[1-9][0-9]{0,5}[kmg]$)");
+  if (!std::regex_match(logs.max_size, k_size)) {
+    r.problem(node["max_size"] ? node["max_size"] : node, "logs.max_size must look like 10m (a number and k, m or g)");
+  }
+  r.integer(node["max_files"], "logs.max_files", 1, 100, logs.max_files);
+}
+
 void check_services(Reader& r, const YAML::Node& root, const InstanceSpec& spec) {
   auto need = [&](const char* service, const char* needed) {
     if (spec.enabled(service) && !spec.enabled(needed)) {
@@ -435,6 +446,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
 
   const YAML::Node wait = root["wait"];
   if (r.mapping(wait, "wait")) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);
+  read_logs(r, root["logs"], spec.logs);
   const YAML::Node functions = root["functions"];
   if (r.mapping(functions, "functions")) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);

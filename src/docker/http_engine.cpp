@@ -339,6 +339,10 @@ class HttpEngine : public Engine {
   ContainerInfo inspect_container(const std::string& id) override {
     return decode_container_info(get_json("/containers/" + id + "/json", "inspect container " + id));
   }
+  ContainerStats container_stats(const std::string& id) override {
+    return decode_container_stats(
+        get_json("/containers/" + id + "/stats?stream=false&one-shot=true", "read the stats of container " + id));
+  }
   std::vector<ContainerSummary> list_containers(const Filters& filters, bool all) override {
     std::string q = std::string("?all=") + (all ? "1" : "0") + filter_query(filters, "&");
     std::vector<ContainerSummary> out;

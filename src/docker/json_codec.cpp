@@ -133,6 +133,8 @@ json encode_container(const ContainerSpec& spec, bool multi_network, bool start_
   if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
   if (!spec.security_opt.empty()) host["SecurityOpt"] = spec.security_opt;
   if (spec.init) host["Init"] = true;
+  if (!spec.log.driver.empty() || !spec.log.options.empty())
+    host["LogConfig"] = {{"Type", spec.log.driver}, {"Config", spec.log.options}};
   if (!spec.networks.empty()) {
     host["NetworkMode"] = spec.networks.front().network;
     json endpoints = json::object();
@@ -160,6 +162,27 @@ std::optional<Healthcheck> decode_healthcheck(const json& j) {
   return h;
 }
 
+ContainerStats decode_container_stats(const json& j) {
+  ContainerStats s;
+  auto at = [&j](std::initializer_list<const char*> path) -> int64_t {
+    const json* node = &j;
+    for (const char* key : path) {
+      auto it = node->find(key);
+      if (it == node->end()) return 0;
+      node = &*it;
+    }
+    return node->is_number() ? node->get<int64_t>() : 0;
+  };
+  s.cpu_ns = static_cast<uint64_t>(at({"cpu_stats", "cpu_usage", "total_usage"}));
+  // `docker stats` subtracts the page cache the kernel may drop: inactive_file on cgroup v2,
+  // total_inactive_file on v1.
+  const int64_t usage = at({"memory_stats", "usage"});
+  int64_t cache = at({"memory_stats", "stats", "inactive_file"});
+  if (cache == 0) cache = at({"memory_stats", "stats", "total_inactive_file"});
+  s.memory_bytes = static_cast<uint64_t>(usage > cache ? usage - cache : usage);
+  return s;
+}
+
 ContainerInfo decode_container_info(const json& j) {
   ContainerInfo c;
   c.id = str(j, "Id");
@@ -167,6 +190,7 @@ ContainerInfo decode_container_info(const json& j) {
   if (!c.name.empty() && c.name.front() == '/') c.name.erase(0, 1);
   c.image_id = str(j, "Image");
   c.created = str(j, "Created");
+  c.restart_count = static_cast<int>(num(j, "RestartCount"));
   if (auto cfg = j.find("Config"); cfg != j.end() && cfg->is_object()) {
     c.image = str(*cfg, "Image");
     c.labels = labels_of(*cfg, "Labels");

@@ -19,6 +19,7 @@ std::string encode_filters(const Filters& filters);
 nlohmann::json encode_container(const ContainerSpec& spec, bool multi_network, bool start_interval);
 
 ContainerInfo decode_container_info(const nlohmann::json& j);
+ContainerStats decode_container_stats(const nlohmann::json& j);
 ContainerSummary decode_container_summary(const nlohmann::json& j);
 NetworkInfo decode_network(const nlohmann::json& j);
 VolumeInfo decode_volume(const nlohmann::json& j);

@@ -11,6 +11,8 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,8 +95,9 @@ void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileR
   if (!closed) throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
 }
 
-std::string first_file_in_tar(const std::string& archive) {
+std::vector<TarFile> files_in_tar(const std::string& archive) {
   constexpr std::size_t k_block = 512;
+  std::vector<TarFile> files;
   std::size_t at = 0;
   while (at + k_block <= archive.size()) {
     const char* h = archive.data() + at;
@@ -105,10 +108,20 @@ std::string first_file_in_tar(const std::string& archive) {
     const char type = h[156];
     const std::size_t data = at + k_block;
     if (data + size > archive.size()) throw Error("the tar from the Engine is cut short");
-    if (type == '0' || type == '\0') return archive.substr(data, size);
+    if (type == '0' || type == '\0') {
+      const std::string name(h, strnlen(h, 100));
+      const std::string prefix(h + 345, strnlen(h + 345, 155));
+      files.push_back({.path = prefix.empty() ? name : prefix + "/" + name, .content = archive.substr(data, size)});
+    }
     at = data + (size + k_block - 1) / k_block * k_block;  // pax headers, folders: skip
   }
-  throw Error("the tar from the Engine holds no file");
+  return files;
+}
+
+std::string first_file_in_tar(const std::string& archive) {
+  std::vector<TarFile> files = files_in_tar(archive);
+  if (files.empty()) throw Error("the tar from the Engine holds no file");
+  return std::move(files.front().content);
 }
 
 }  // namespace supactl::docker

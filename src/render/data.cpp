@@ -112,6 +112,11 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   storage.set("file", spec.enabled("storage") && spec.storage.backend == config::StorageBackend::file);
   d.set("storage", storage);
 
+  Data logs;
+  logs.set("max_size", spec.logs.max_size);
+  logs.set("max_files", std::to_string(spec.logs.max_files));
+  d.set("logs", logs);
+
   Data tls;
   tls.set("internal", spec.tls.mode == config::TlsMode::internal);
   tls.set("acme", spec.tls.mode == config::TlsMode::acme);

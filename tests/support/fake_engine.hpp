@@ -36,6 +36,11 @@ class FakeEngine : public docker::Engine {
   /// The last tar put_archive was given, by {container id, path}.
   std::map<std::pair<std::string, std::string>, std::string> put_archives;
 
+  /// What container_stats answers, by container name; missing = zeros.
+  std::map<std::string, docker::ContainerStats> stats;
+  /// What info() answers when set (else a fixed small document).
+  std::optional<nlohmann::json> info_answer;
+
   /// Adds a container as it would be after create and start.
   void put_container(const docker::ContainerInfo& info) {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -69,7 +74,7 @@ class FakeEngine : public docker::Engine {
   }
   nlohmann::json info() override {
     record("info");
-    return nlohmann::json::object();
+    return info_answer ? *info_answer : nlohmann::json::object();
   }
   std::string api_version() const override { return "1.41"; }
   void events(const docker::Filters&, int64_t, int64_t, const docker::EventSink&) override {}
@@ -234,6 +239,15 @@ class FakeEngine : public docker::Engine {
       throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
     if (auto hook = on_inspect.find(it->first); hook != on_inspect.end()) hook->second(it->second.state);
     return it->second;
+  }
+  docker::ContainerStats container_stats(const std::string& id) override {
+    record("container_stats " + id);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto it = m_containers.find(key(id));
+    if (it == m_containers.end())
+      throw docker::EngineError(docker::ErrorKind::not_found, 404, "No such container: " + id);
+    auto s = stats.find(it->first);
+    return s == stats.end() ? docker::ContainerStats{} : s->second;
   }
   std::vector<docker::ContainerSummary> list_containers(const docker::Filters& f, bool) override {
     record("list_containers");

@@ -109,4 +109,19 @@ struct BackupFile {
 /// timestamp in the name orders them).
 std::vector<BackupFile> list_backups(const std::filesystem::path& dir, const std::string& name);
 
+/// What the last `supactl backup` of an instance did (for `supactl metrics`), kept as
+/// `.last-backup.json` in the instance's backup folder whatever --out said.
+struct BackupOutcome {
+  int64_t time = 0;  ///< Unix time the backup started
+  bool ok = false;
+  int64_t size = 0;  ///< bytes of the archive written (0 when it failed)
+};
+
+/// Writes `outcome` into `dir` (created 0700 when missing). Never throws: a backup's result
+/// does not depend on its record.
+void record_outcome(const std::filesystem::path& dir, const BackupOutcome& outcome);
+
+/// The record record_outcome() left in `dir`, if one reads back.
+std::optional<BackupOutcome> last_outcome(const std::filesystem::path& dir);
+
 }  // namespace supactl::backup

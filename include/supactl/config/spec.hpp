@@ -88,6 +88,12 @@ struct Resources {
   std::string cpus;    ///< e.g. "1.5"
 };
 
+/// json-file log rotation of every service's container.
+struct LogsSpec {
+  std::string max_size = "10m";  ///< size of one log file before it rotates: a number and k, m or g
+  int max_files = 5;             ///< rotated files kept per container
+};
+
 struct WaitSpec {
   int timeout_s = 600;  ///< how long `up` waits for the whole stack to become healthy
 };
@@ -109,6 +115,7 @@ struct InstanceSpec {
   TlsSpec tls;
   std::map<std::string, Resources> resources;
   WaitSpec wait;
+  LogsSpec logs;
   bool functions_verify_jwt = false;
   /// `overrides.allow_host_access`: compose.override.yml may hand over the host (Docker
   /// socket, host paths, privileged, host namespaces, ...); refused unless true.

@@ -113,6 +113,8 @@ class Engine {
   virtual void remove_container(const std::string& id, bool force, bool remove_volumes) = 0;
   virtual void rename_container(const std::string& id, const std::string& new_name) = 0;
   virtual ContainerInfo inspect_container(const std::string& id) = 0;
+  /// One stats sample of a running container, without the Engine's second sample.
+  virtual ContainerStats container_stats(const std::string& id) = 0;
   virtual std::vector<ContainerSummary> list_containers(const Filters& filters, bool all) = 0;
   /// Blocks until the condition; returns the exit code.
   virtual int wait_container(const std::string& id, WaitCondition condition) = 0;

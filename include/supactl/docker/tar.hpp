@@ -36,4 +36,8 @@ void write_tar_file(const std::filesystem::path& out, const std::vector<TarFileR
 /// file path). Throws supactl::Error when there is none or the tar is cut short.
 std::string first_file_in_tar(const std::string& archive);
 
+/// Every regular file in the tar `archive`, with its path (ustar name and prefix) and content.
+/// Throws supactl::Error when the tar is cut short.
+std::vector<TarFile> files_in_tar(const std::string& archive);
+
 }  // namespace supactl::docker

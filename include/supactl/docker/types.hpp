@@ -144,6 +144,12 @@ struct RestartPolicy {
   int max_retries = 0;
 };
 
+/// HostConfig.LogConfig: the log driver and its options (json-file: max-size, max-file).
+struct LogConfig {
+  std::string driver;  ///< "" = the Engine's default driver
+  std::map<std::string, std::string> options;
+};
+
 /// A network the container joins, with its DNS aliases on that network.
 struct EndpointSpec {
   std::string network;
@@ -176,6 +182,7 @@ struct ContainerSpec {
   std::vector<std::string> security_opt;
   std::string stop_signal;
   std::optional<int> stop_timeout;  ///< seconds
+  LogConfig log;
   bool init = false;
   bool open_stdin = false;
   bool tty = false;
@@ -232,6 +239,13 @@ struct ContainerInfo {
   std::vector<PortBinding> ports;                            ///< published bindings
   std::map<std::string, std::vector<std::string>> networks;  ///< network name -> aliases
   std::vector<Mount> mounts;
+  int restart_count = 0;  ///< RestartCount: restarts by the Engine's restart policy
+};
+
+/// One sample of `GET /containers/{id}/stats?stream=false&one-shot=true`.
+struct ContainerStats {
+  uint64_t cpu_ns = 0;        ///< cpu_stats.cpu_usage.total_usage: CPU time since the container started
+  uint64_t memory_bytes = 0;  ///< memory_stats.usage less the inactive file cache (what `docker stats` shows)
 };
 
 /// One row of `GET /containers/json`.

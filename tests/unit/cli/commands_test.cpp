@@ -404,6 +404,21 @@ TEST_F(Commands, StatusExitCodesFollowHealth) {
   EXPECT_EQ(nlohmann::json::parse(restoring.out).at("state"), "restoring");
 }
 
+TEST_F(Commands, StatusWarnsWhenTheDockerDataRootIsBelowTenPercentFree) {
+  engine.info_answer = nlohmann::json{{"DockerRootDir", "/srv/docker"}, {"Name", "elsewhere"}};
+  ::setenv("SUPACTL_TEST_DATA_ROOT_SPACE", "9 100", 1);
+  Result low = run({"status", "shop"});
+  Result all = run({"status"});
+  ::setenv("SUPACTL_TEST_DATA_ROOT_SPACE", "10 100", 1);
+  Result enough = run({"status", "shop"});
+  ::unsetenv("SUPACTL_TEST_DATA_ROOT_SPACE");
+  Result remote = run({"status", "shop"});
+  EXPECT_NE(low.err.find("the Docker data root /srv/docker has 9% free"), std::string::npos) << low.err;
+  EXPECT_NE(all.err.find("has 9% free"), std::string::npos) << all.err;
+  EXPECT_EQ(enough.err.find("free"), std::string::npos) << enough.err;
+  EXPECT_EQ(remote.err.find("free"), std::string::npos) << "an Engine on another host is not measured here";
+}
+
 TEST_F(Commands, DownRemovesContainersKeepsVolumesAndExits0) {
   ASSERT_EQ(run({"up", "shop"}).code, 0);
   Result r = run({"down", "shop"});

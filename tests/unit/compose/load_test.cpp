@@ -27,6 +27,24 @@ services:
   EXPECT_FALSE(p.services.at("vector").spec.entrypoint.has_value());
 }
 
+TEST(ComposeLoad, LoggingDriverAndOptionsGoIntoTheContainerSpecAndItsHash) {
+  test::ComposeFiles files;
+  const std::string plain = "services:\n  db:\n    image: postgres\n";
+  Project p = files.load(plain + R"(    logging:
+      driver: json-file
+      options:
+        max-size: 10m
+        max-file: "5"
+)");
+  const docker::LogConfig& log = p.services.at("db").spec.log;
+  EXPECT_EQ(log.driver, "json-file");
+  EXPECT_EQ(log.options, (std::map<std::string, std::string>{{"max-file", "5"}, {"max-size", "10m"}}));
+  EXPECT_NE(config_hash(p.services.at("db")), config_hash(files.load(plain).services.at("db")))
+      << "changing the rotation recreates the container";
+  EXPECT_NE(files.load_error(plain + "    logging: json-file\n").find("`logging` must be a mapping"),
+            std::string::npos);
+}
+
 TEST(ComposeLoad, KongEntrypointWithEscapedDollarsSplitsLikeCompose) {
   test::ComposeFiles files;
   Project p = files.load(R"yaml(
@@ -411,6 +429,7 @@ services:
     build: .
     logging:
       driver: json-file
+      tag: "{{.Name}}"
     x-note: ignored silently
     deploy:
       placement: {}
@@ -419,7 +438,7 @@ secrets:
 )");
   EXPECT_EQ(p.warnings, (Words{"top-level key `secrets` is not supported and was ignored",
                                "service studio: key `build` is not supported and was ignored",
-                               "service studio: key `logging` is not supported and was ignored",
+                               "service studio: key `logging.tag` is not supported and was ignored",
                                "service studio: key `deploy.placement` is not supported and was ignored"}));
 }
 

@@ -64,6 +64,17 @@ TEST(Spec, MinimalFileGetsDefaults) {
   EXPECT_TRUE(s.enabled("minio-init"));
 }
 
+TEST(Spec, LogsRotateAtTenMegabytesTimesFiveUnlessSaid) {
+  EXPECT_EQ(parse_spec(k_minimal, "instance.yaml").logs.max_size, "10m");
+  EXPECT_EQ(parse_spec(k_minimal, "instance.yaml").logs.max_files, 5);
+  InstanceSpec s = parse_spec(std::string(k_minimal) + "logs:\n  max_size: 200k\n  max_files: 2\n", "instance.yaml");
+  EXPECT_EQ(s.logs.max_size, "200k");
+  EXPECT_EQ(s.logs.max_files, 2);
+  EXPECT_EQ(error_of(std::string(k_minimal) + "logs:\n  max_size: 10 MB\n  max_files: 0\n"),
+            "instance.yaml:6: logs.max_size must look like 10m (a number and k, m or g)\n"
+            "instance.yaml:7: logs.max_files must be a number between 1 and 100");
+}
+
 TEST(Spec, PortOutOfRangeNamesLineAndRule) {
   std::string text = "name: shop\nports:\n  http: 70000\n  https: 8443\n";
   EXPECT_EQ(error_of(text), "instance.yaml:3: ports.http must be a number between 1 and 65535");

@@ -119,9 +119,26 @@ TEST(JsonCodec, CreateBodyCarriesWhatTheEngineApiNames) {
             nlohmann::json::parse(R"json({"shop_edge":{"Aliases":["kong"]}})json"))
       << "before API 1.44 only the first network; the rest are connected after create";
 
+  EXPECT_FALSE(host.contains("LogConfig")) << "no logging key: the Engine's default driver";
+
+  spec.log = LogConfig{.driver = "json-file", .options = {{"max-size", "10m"}, {"max-file", "5"}}};
   const nlohmann::json new_api = encode_container(spec, /*multi_network=*/true, /*start_interval=*/true);
+  EXPECT_EQ(new_api.at("HostConfig").at("LogConfig"),
+            nlohmann::json::parse(R"json({"Type":"json-file","Config":{"max-file":"5","max-size":"10m"}})json"));
   EXPECT_EQ(new_api.at("Healthcheck").at("StartInterval"), 1000000000);
   EXPECT_EQ(new_api.at("NetworkingConfig").at("EndpointsConfig").size(), 2u);
+}
+
+TEST(JsonCodec, StatsSampleGivesCpuTimeAndMemoryLessThePageCache) {
+  const auto v2 = nlohmann::json::parse(R"json({"cpu_stats": {"cpu_usage": {"total_usage": 2500000000}},
+    "memory_stats": {"usage": 104857600, "stats": {"inactive_file": 4857600}}})json");
+  EXPECT_EQ(decode_container_stats(v2).cpu_ns, 2500000000u);
+  EXPECT_EQ(decode_container_stats(v2).memory_bytes, 100000000u);
+  const auto v1 =
+      nlohmann::json::parse(R"json({"memory_stats": {"usage": 1000, "stats": {"total_inactive_file": 400}}})json");
+  EXPECT_EQ(decode_container_stats(v1).memory_bytes, 600u);
+  EXPECT_EQ(decode_container_stats(nlohmann::json::object()).cpu_ns, 0u) << "a stopped container's empty sample";
+  EXPECT_EQ(decode_container_info(nlohmann::json::parse(R"json({"RestartCount": 7})json")).restart_count, 7);
 }
 
 TEST(JsonCodec, ApiVersionsCompareAsNumbers) {

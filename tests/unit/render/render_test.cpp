@@ -255,6 +255,21 @@ TEST(Render, ExcludedServicesDisappearFromComposeAndKong) {
   EXPECT_FALSE(fs::exists(r.dir / "functions"));
 }
 
+TEST(Render, EveryServiceRotatesItsJsonLogAsLogsSays) {
+  test::TempDir dir;
+  config::Instance inst = test::full_instance(dir.path());
+  inst.spec.logs = config::LogsSpec{.max_size = "20m", .max_files = 3};
+  RenderResult r = render_instance(inst, dir.path(), "");
+  YAML::Node services = YAML::LoadFile(r.compose_file.string())["services"];
+  ASSERT_GE(services.size(), inst.spec.enabled_services().size());
+  for (const auto& service : services) {
+    const YAML::Node logging = service.second["logging"];
+    EXPECT_EQ(logging["driver"].as<std::string>(""), "json-file") << service.first;
+    EXPECT_EQ(logging["options"]["max-size"].as<std::string>(""), "20m") << service.first;
+    EXPECT_EQ(logging["options"]["max-file"].as<std::string>(""), "3") << service.first;
+  }
+}
+
 TEST(Render, RegistryMirrorAndImageOverridesApply) {
   test::TempDir dir;
   config::Instance inst = test::full_instance(dir.path());

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `supactl metrics [NAME]` prints one snapshot of every instance (or one) in the Prometheus
+// text format, for node_exporter's textfile collector; `supactl metrics serve` serves the same
+// at /metrics for Prometheus to scrape, on loopback unless --token-file guards it.
+#include "cli/globals.hpp"
+
+#include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/metrics/metrics.hpp>
+#include <supactl/metrics/serve.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace supactl::cli {
+namespace {
+
+struct MetricsOptions {
+  std::string name;
+  std::string listen = "127.0.0.1:9477";
+  std::string token_file;
+};
+
+metrics::CollectOptions collect_options(const Globals& g, const MetricsOptions& o) {
+  const std::filesystem::path home = config::home_dir(g.home);
+  metrics::CollectOptions options{.home = home, .instances = {}};
+  if (!o.name.empty()) {
+    config::load_instance(home, o.name);  // an unknown name fails here, naming `supactl init`
+    options.instances = {o.name};
+  }
+  return options;
+}
+
+int run_print(const Globals& g, const MetricsOptions& o) {
+  const metrics::CollectOptions options = collect_options(g, o);
+  std::cout << metrics::exposition(metrics::collect(g.engine(), options)) << std::flush;
+  return 0;
+}
+
+int run_serve(const Globals& g, const MetricsOptions& o) {
+  // Bad input first, before the Engine is asked anything.
+  const metrics::ListenAddress listen = metrics::parse_listen(o.listen);
+  const std::string token = o.token_file.empty() ? std::string() : metrics::read_token_file(o.token_file);
+  const metrics::CollectOptions options = collect_options(g, o);
+  docker::Engine& engine = g.engine();
+  metrics::serve(metrics::ServeOptions{
+      .listen = listen,
+      .token = token,
+      .scrape = [&engine, &options] { return metrics::exposition(metrics::collect(engine, options)); },
+      .on_listening =
+          [&listen](int port) {
+            const bool v6 = listen.host.find(':') != std::string::npos;
+            std::cout << fmt::format("serving metrics on http://{}{}{}:{}/metrics\n", v6 ? "[" : "", listen.host,
+                                     v6 ? "]" : "", port)
+                      << std::flush;
+          },
+  });
+  return 0;
+}
+
+}  // namespace
+
+void setup_metrics(CLI::App& sub, Globals& g) {
+  auto o = std::make_shared<MetricsOptions>();
+  sub.add_option("name", o->name, "Instance name (default: every instance)");
+  sub.require_subcommand(0, 1);
+
+  CLI::App* serve = sub.add_subcommand("serve", "Serve /metrics over HTTP for Prometheus (until Ctrl-C)");
+  serve->add_option("name", o->name, "Instance name (default: every instance)");
+  serve->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:9477; port 0 = any free one)");
+  serve->add_option("--token-file", o->token_file,
+                    "File holding a token scrapers must send as `Authorization: Bearer <token>` (needed off loopback)");
+  set_action(*serve, g, [&g, o]() { return run_serve(g, *o); });
+
+  CLI::App* self = &sub;
+  sub.callback([&g, o, self] {
+    if (g.dry_parse || !self->get_subcommands().empty()) return;
+    g.exit_code = run_print(g, *o);
+  });
+}
+
+}  // namespace supactl::cli

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `supactl metrics` against the fake Engine: what is asked of the Engine (a bounded number of
+// requests), what is exported, that promtool's own checker accepts it, and the refusals of
+// `metrics serve`. The live scrape by a real Prometheus is in tests/integration.
+#include <supactl/backup/archive.hpp>
+#include <supactl/cli/app.hpp>
+#include <supactl/config/instance.hpp>
+#include <supactl/core/cancel.hpp>
+#include <supactl/core/fs.hpp>
+#include <supactl/docker/tar.hpp>
+#include <supactl/metrics/metrics.hpp>
+#include <supactl/metrics/serve.hpp>
+#include <supactl/stack/certs.hpp>
+
+#include "support/fake_engine.hpp"
+#include "support/free_port.hpp"
+#include "support/temp_dir.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace supactl {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && *ci != '\0' && std::string(ci) != "false";
+}
+
+/// `promtool check metrics` on `text`: its exit code, and its output in `output`.
+int promtool_check(const fs::path& dir, const std::string& text, std::string& output) {
+  const fs::path in = dir / "metrics.prom";
+  const fs::path log = dir / "promtool.out";
+  core::write_file_atomic(in, text);
+  const int status =
+      std::system(("promtool check metrics <'" + in.string() + "' >'" + log.string() + "' 2>&1").c_str());
+  output = core::read_file(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class Metrics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("SUPACTL_PORT_RANGE", "23000-23999", 1);
+    ::setenv("SUPACTL_TEST_DATA_ROOT_SPACE", "50 1000", 1);
+    core::reset_cancel();
+    ASSERT_EQ(run({"init", "shop", "--http-port", std::to_string(test::free_port()), "--https-port",
+                   std::to_string(test::free_port())})
+                  .code,
+              0);
+    engine.exit_on_start["shop-minio-init-1"] = 0;
+    // psql in the db container answers the metrics query; every other exec is a health probe.
+    engine.on_exec = [](const std::string&, const docker::ExecSpec& spec, const docker::OutputSink&) {
+      docker::ExecResult r{.exit_code = 0, .out = "", .err = ""};
+      if (!spec.cmd.empty() && spec.cmd.front() == "psql") {
+        r.out =
+            "size\t\t123456789\nconnections\tactive\t3\nconnections\tidle in transaction\t1\n"
+            "longest_transaction\t\t42.5\nwal_archive_failures\t\t2\nreplication_lag\tstandby \"b\"\t1.25\n";
+      }
+      return r;
+    };
+  }
+  void TearDown() override {
+    ::unsetenv("SUPACTL_PORT_RANGE");
+    ::unsetenv("SUPACTL_TEST_DATA_ROOT_SPACE");
+    core::reset_cancel();
+  }
+
+  Result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"supactl", "--home", home.path().string()});
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    Result r;
+    r.code = cli::run(static_cast<int>(argv.size()), argv.data(), [this]() -> docker::Engine& { return engine; });
+    r.out = testing::internal::GetCapturedStdout();
+    r.err = testing::internal::GetCapturedStderr();
+    return r;
+  }
+
+  test::TempDir home;
+  test::FakeEngine engine;
+};
+
+TEST_F(Metrics, EveryServiceDatabaseBackupAndTheDiskAreExportedWithBoundedEngineRequests) {
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  engine.stats["shop-db-1"] = docker::ContainerStats{.cpu_ns = 2'500'000'000, .memory_bytes = 1048576};
+  backup::record_outcome(home.path() / "backups" / "shop", {.time = 1764460800, .ok = true, .size = 4096});
+  const size_t containers = engine.list_containers({}, true).size();
+  const size_t before = engine.calls().size();
+
+  Result r = run({"metrics", "shop"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string& m = r.out;
+  EXPECT_NE(m.find("supactl_instance_healthy{instance=\"shop\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("supactl_service_up{instance=\"shop\",service=\"db\",container=\"shop-db-1\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("supactl_service_cpu_seconds_total{instance=\"shop\",service=\"db\",container=\"shop-db-1\"} 2.5\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("supactl_service_memory_bytes{instance=\"shop\",service=\"db\",container=\"shop-db-1\"} 1048576\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("supactl_service_restarts_total{instance=\"shop\",service=\"rest\",container=\"shop-rest-1\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("supactl_db_size_bytes{instance=\"shop\"} 123456789\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_db_connections{instance=\"shop\",state=\"idle in transaction\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_db_longest_transaction_seconds{instance=\"shop\"} 42.5\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_db_wal_archive_failures_total{instance=\"shop\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_db_replication_lag_seconds{instance=\"shop\",standby=\"standby \\\"b\\\"\"} 1.25\n"),
+            std::string::npos)
+      << "label values are escaped";
+  EXPECT_NE(m.find("supactl_backup_last_timestamp_seconds{instance=\"shop\"} 1764460800\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_backup_last_success{instance=\"shop\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("supactl_docker_data_root_free_bytes{path=\"\"} 50\n"), std::string::npos);
+
+  // One list, one inspect and one stats per (running) container, one exec, one info.
+  std::vector<std::string> calls = engine.calls();
+  calls.erase(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(before));
+  auto count = [&](const std::string& prefix) {
+    return std::count_if(calls.begin(), calls.end(), [&](const std::string& c) { return c.rfind(prefix, 0) == 0; });
+  };
+  EXPECT_EQ(count("list_containers"), 1);
+  EXPECT_EQ(count("inspect_container"), static_cast<std::ptrdiff_t>(containers));
+  EXPECT_EQ(count("container_stats"), static_cast<std::ptrdiff_t>(containers) - 1) << "minio-init has exited";
+  EXPECT_EQ(count("exec"), 1);
+  EXPECT_EQ(count("info"), 1);
+  EXPECT_EQ(count("get_archive"), 1) << "Caddy's certificates";
+  EXPECT_EQ(calls.size(), 2 * containers - 1 + 4);
+
+  // A secret never appears.
+  for (const auto& [key, value] : config::load_instance(home.path(), "shop").secrets) {
+    if (value.reveal().size() < 8) continue;  // unset (empty) ones, and short words like a user name
+    EXPECT_EQ(m.find(value.reveal()), std::string::npos) << key;
+  }
+}
+
+TEST_F(Metrics, PromtoolAcceptsTheOutputOfARunningAndAStoppedInstance) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    if (in_ci()) FAIL() << "promtool is not installed (scripts/setup installs prometheus)";
+    GTEST_SKIP() << "promtool is not installed; skipping (it is required in CI)";
+  }
+  ASSERT_EQ(run({"init", "blog", "--http-port", std::to_string(test::free_port()), "--https-port",
+                 std::to_string(test::free_port())})
+                .code,
+            0);
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  Result r = run({"metrics"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("supactl_instance_healthy{instance=\"blog\"} 0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("supactl_db_up{instance=\"blog\"} 0\n"), std::string::npos);
+  std::string output;
+  EXPECT_EQ(promtool_check(home.path(), r.out, output), 0) << output << "\n" << r.out;
+  EXPECT_EQ(output, "") << "no lint finding either";
+  // The checker is not a rubber stamp: a family without HELP fails it.
+  EXPECT_NE(promtool_check(home.path(), "supactl_x 1\n", output), 0);
+}
+
+TEST_F(Metrics, TheExpiryOfEachCertificateCaddyHoldsIsExported) {
+  // A certificate valid for 10 days from now, made by openssl.
+  const fs::path key = home.path() / "k.pem";
+  const fs::path crt = home.path() / "c.pem";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=api.example.com -days 10 -keyout '" +
+                         key.string() + "' -out '" + crt.string() + "' >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const std::string pem = core::read_file(crt);
+  const std::optional<int64_t> not_after = stack::certificate_not_after(pem);
+  ASSERT_TRUE(not_after.has_value());
+  const int64_t in_ten_days = static_cast<int64_t>(std::time(nullptr)) + 10 * 86400;
+  EXPECT_LE(*not_after, in_ten_days);
+  EXPECT_GT(*not_after, in_ten_days - 3600);
+  EXPECT_FALSE(stack::certificate_not_after("not a certificate").has_value());
+
+  ASSERT_EQ(run({"up", "shop"}).code, 0);
+  engine.archives[{"shop-caddy-1", stack::k_caddy_certificates}] = docker::make_tar(
+      {{.path = "certificates/acme-v02.api.letsencrypt.org-directory/api.example.com/api.example.com.crt",
+        .content = pem},
+       {.path = "certificates/acme-v02.api.letsencrypt.org-directory/api.example.com/api.example.com.key",
+        .content = "never read"}});
+  Result r = run({"metrics", "shop"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("supactl_certificate_expiry_timestamp_seconds{{instance=\"shop\",issuer=\"acme-v02."
+                                   "api.letsencrypt.org-directory\",name=\"api.example.com\"}} {}\n",
+                                   *not_after)),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("never read"), std::string::npos);
+}
+
+TEST_F(Metrics, AFailedLastBackupIsExportedAsSuchAndAnUnknownInstanceExits3) {
+  backup::record_outcome(home.path() / "backups" / "shop", {.time = 1764460800, .ok = false, .size = 0});
+  Result r = run({"metrics", "shop"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("supactl_backup_last_success{instance=\"shop\"} 0\n"), std::string::npos) << r.out;
+  Result unknown = run({"metrics", "nope"});
+  EXPECT_EQ(unknown.code, 3);
+  EXPECT_NE(unknown.err.find("supactl init nope"), std::string::npos) << unknown.err;
+}
+
+TEST_F(Metrics, ServeRefusesAnAddressOffLoopbackWithoutATokenBeforeAskingTheEngine) {
+  Result open = run({"metrics", "serve", "--listen", "0.0.0.0:9477"});
+  EXPECT_EQ(open.code, 2);
+  EXPECT_NE(open.err.find("--token-file"), std::string::npos) << open.err;
+  Result bad = run({"metrics", "serve", "--listen", "9477"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("127.0.0.1:9477"), std::string::npos) << bad.err;
+  const fs::path token = home.path() / "token";
+  core::write_file_atomic(token, "s3cret\n", 0644);
+  Result shared = run({"metrics", "serve", "--listen", "0.0.0.0:9477", "--token-file", token.string()});
+  EXPECT_EQ(shared.code, 2);
+  EXPECT_NE(shared.err.find("chmod 600"), std::string::npos) << shared.err;
+  EXPECT_TRUE(engine.calls().empty());
+}
+
+/// Runs `cmd` in the source folder; its exit code, and its output in `output`.
+int run_in_source(const std::string& cmd, std::string& output, const fs::path& scratch) {
+  const fs::path log = scratch / "cmd.out";
+  const int status = std::system(("cd '" SUPACTL_SOURCE_DIR "' && " + cmd + " >'" + log.string() + "' 2>&1").c_str());
+  output = core::read_file(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    if (in_ci()) FAIL() << "promtool is not installed (scripts/setup installs prometheus)";
+    GTEST_SKIP() << "promtool is not installed; skipping (it is required in CI)";
+  }
+  test::TempDir scratch;
+  std::string output;
+  EXPECT_EQ(run_in_source("promtool check rules docs/alerts.yml", output, scratch.path()), 0) << output;
+  EXPECT_EQ(run_in_source("promtool test rules docs/alerts_test.yml", output, scratch.path()), 0) << output;
+
+  // Every alert has a unit test, and every series an alert reads is one supactl exports.
+  const std::string rules = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts.yml");
+  const std::string tests = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts_test.yml");
+  metrics::Snapshot full;
+  full.instances = {{.instance = "shop", .healthy = true}};
+  full.containers = {{.instance = "shop",
+                      .service = "db",
+                      .container = "shop-db-1",
+                      .running = true,
+                      .healthy = true,
+                      .restarts = 0,
+                      .stats = docker::ContainerStats{}}};
+  metrics::DatabaseSample db;
+  db.instance = "shop";
+  db.up = true;
+  db.replication_lag_s = {{"replica1", 1.0}};
+  full.databases = {db};
+  full.backups = {{.instance = "shop", .exists = true, .time_s = 1, .size_bytes = 1, .ok = true}};
+  full.disk = stack::DiskSpace{.path = "/var/lib/docker", .free_bytes = 1, .total_bytes = 2};
+  full.certificates = {{.instance = "shop", .issuer = "local", .name = "localhost", .not_after_s = 1}};
+  const std::string exported = metrics::exposition(full);
+  const std::regex alert(R"(- alert: (\w+))");
+  int alerts = 0;
+  for (std::sregex_iterator it(rules.begin(), rules.end(), alert), end; it != end; ++it, ++alerts) {
+    EXPECT_NE(tests.find("alertname: " + (*it)[1].str() + "\n"), std::string::npos) << (*it)[1] << " has no test";
+  }
+  EXPECT_EQ(alerts, 7);
+  const std::regex series(R"(supactl_[a-z_]+)");
+  for (std::sregex_iterator it(rules.begin(), rules.end(), series), end; it != end; ++it) {
+    EXPECT_NE(exported.find("\n" + it->str() + "{"), std::string::npos) << it->str() << " is not exported";
+  }
+}
+
+TEST(MetricsListen, LoopbackAddressesAndTheForms) {
+  EXPECT_TRUE(metrics::is_loopback("127.0.0.1"));
+  EXPECT_TRUE(metrics::is_loopback("127.1.2.3"));
+  EXPECT_TRUE(metrics::is_loopback("::1"));
+  EXPECT_TRUE(metrics::is_loopback("localhost"));
+  EXPECT_FALSE(metrics::is_loopback("0.0.0.0"));
+  EXPECT_FALSE(metrics::is_loopback("::"));
+  EXPECT_FALSE(metrics::is_loopback("10.0.0.1"));
+  EXPECT_EQ(metrics::parse_listen("[::1]:9477").host, "::1");
+  EXPECT_EQ(metrics::parse_listen("127.0.0.1:0").port, 0);
+  EXPECT_THROW(metrics::parse_listen("127.0.0.1:70000"), Error);
+  EXPECT_THROW(metrics::parse_listen(":9477"), Error);
+}
+
+}  // namespace
+}  // namespace supactl
