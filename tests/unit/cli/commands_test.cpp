@@ -9,6 +9,7 @@
 #include <supactl/core/cancel.hpp>
 #include <supactl/core/fs.hpp>
 
+#include "support/cli_run.hpp"
 #include "support/fake_engine.hpp"
 #include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
@@ -34,11 +35,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = test::CliResult;
 
 /// Writes that change the Engine's state (reads such as list and inspect are not counted).
 constexpr const char* k_writes[] = {"create_", "start_",      "stop_", "remove_", "rename_",  "pull_",      "restart_",
@@ -83,18 +80,7 @@ class Commands : public ::testing::Test {
     core::reset_cancel();
   }
 
-  Result run(std::vector<std::string> args) {
-    args.insert(args.begin(), {"supactl", "--home", home.path().string()});
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    testing::internal::CaptureStdout();
-    testing::internal::CaptureStderr();
-    Result r;
-    r.code = cli::run(static_cast<int>(argv.size()), argv.data(), [this]() -> docker::Engine& { return engine; });
-    r.out = testing::internal::GetCapturedStdout();
-    r.err = testing::internal::GetCapturedStderr();
-    return r;
-  }
+  Result run(std::vector<std::string> args) { return test::run_cli(home.path(), engine, std::move(args)); }
 
   fs::path instance_dir() const { return home.path() / "instances" / "shop"; }
   config::Instance instance() const { return config::load_instance(home.path(), "shop"); }

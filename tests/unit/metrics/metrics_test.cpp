@@ -13,6 +13,7 @@
 #include <supactl/metrics/serve.hpp>
 #include <supactl/stack/certs.hpp>
 
+#include "support/cli_run.hpp"
 #include "support/fake_engine.hpp"
 #include "support/free_port.hpp"
 #include "support/temp_dir.hpp"
@@ -51,11 +52,7 @@ int promtool_check(const fs::path& dir, const std::string& text, std::string& ou
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = test::CliResult;
 
 class Metrics : public ::testing::Test {
  protected:
@@ -85,18 +82,7 @@ class Metrics : public ::testing::Test {
     core::reset_cancel();
   }
 
-  Result run(std::vector<std::string> args) {
-    args.insert(args.begin(), {"supactl", "--home", home.path().string()});
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    testing::internal::CaptureStdout();
-    testing::internal::CaptureStderr();
-    Result r;
-    r.code = cli::run(static_cast<int>(argv.size()), argv.data(), [this]() -> docker::Engine& { return engine; });
-    r.out = testing::internal::GetCapturedStdout();
-    r.err = testing::internal::GetCapturedStderr();
-    return r;
-  }
+  Result run(std::vector<std::string> args) { return test::run_cli(home.path(), engine, std::move(args)); }
 
   test::TempDir home;
   test::FakeEngine engine;
