@@ -31,13 +31,6 @@ void validate_function_variable(const std::string& name, const std::string& wher
   }
 }
 
-void validate_function_name(const std::string& name) {
-  static const std::regex k_name("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
-  if (!std::regex_match(name, k_name)) {
-    throw Error(fmt::format("`{}` is not a function name", name), ExitCode::usage, "use letters, digits, '-' and '_'");
-  }
-}
-
 std::optional<FunctionSettings> read_function_file(const fs::path& function_dir, std::vector<std::string>* files_read) {
   const fs::path file = function_dir / k_function_file;
   std::error_code ec;

@@ -54,7 +54,7 @@ FunctionsDeployResult deploy_functions(docker::Engine& engine, const config::Ins
 
 void set_function_secrets(const config::Instance& inst, const std::string& function,
                           const std::map<std::string, secrets::Secret>& values) {
-  config::validate_function_name(function);
+  stack::validate_function_name(function, "functions secrets set");
   for (const auto& [name, value] : values) config::validate_function_variable(name, "functions secrets set");
   config::FunctionSettingsMap settings = config::load_function_settings(inst.function_settings_file());
   for (const auto& [name, value] : values) settings[function].secrets[name] = value;
@@ -63,7 +63,7 @@ void set_function_secrets(const config::Instance& inst, const std::string& funct
 
 std::vector<std::string> remove_function_secrets(const config::Instance& inst, const std::string& function,
                                                  const std::vector<std::string>& names) {
-  config::validate_function_name(function);
+  stack::validate_function_name(function, "functions secrets rm");
   config::FunctionSettingsMap settings = config::load_function_settings(inst.function_settings_file());
   std::vector<std::string> removed;
   auto it = settings.find(function);
@@ -76,7 +76,7 @@ std::vector<std::string> remove_function_secrets(const config::Instance& inst, c
 }
 
 std::vector<std::string> function_secret_names(const config::Instance& inst, const std::string& function) {
-  config::validate_function_name(function);
+  stack::validate_function_name(function, "functions secrets ls");
   const config::FunctionSettingsMap settings = config::load_function_settings(inst.function_settings_file());
   std::vector<std::string> names;
   if (auto it = settings.find(function); it != settings.end()) {

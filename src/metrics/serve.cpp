@@ -9,6 +9,7 @@
 #include <supactl/core/cancel.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/secrets/secrets_file.hpp>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -58,10 +59,7 @@ std::string read_token_file(const std::string& path) {
     throw Error(fmt::format("cannot read the token file {}", path), ExitCode::usage,
                 "write the token into it first, e.g. `openssl rand -hex 32 > FILE && chmod 600 FILE`");
   }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw Error(fmt::format("the token file {} can be read by others", path), ExitCode::usage,
-                fmt::format("`chmod 600 {}`", path));
-  }
+  secrets::refuse_if_others_may_read(path);
   std::string token = core::read_file(path);
   token = token.substr(0, token.find('\n'));
   const size_t first = token.find_first_not_of(" \t\r");

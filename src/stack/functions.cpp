@@ -40,23 +40,27 @@ std::vector<docker::ContainerSummary> functions_containers(docker::Engine& engin
 
 }  // namespace
 
+void validate_function_name(const std::string& name, const std::string& command) {
+  static const std::regex k_name("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
+  if (!std::regex_match(name, k_name)) {
+    throw Error(fmt::format("{}: `{}` is not a function name", command, name), ExitCode::usage,
+                "use letters, digits, '-' and '_'");
+  }
+}
+
 /// The functions of DIR (sub-folders with an index.ts/js/tsx/mjs) and their files.
 std::map<std::string, std::vector<docker::TarFile>> collect_functions(const fs::path& dir) {
   if (!fs::is_directory(dir)) {
     throw Error(fmt::format("functions deploy: {} is not a folder", dir.string()), ExitCode::usage,
                 "give the folder that holds one sub-folder per function, e.g. supabase/functions");
   }
-  static const std::regex k_name("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
   std::map<std::string, std::vector<docker::TarFile>> out;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (!entry.is_directory()) continue;
     const std::string fn = entry.path().filename().string();
     if (fn.front() == '.') continue;
     const bool shared = fn == "_shared";  // imported by the functions, deployed with them
-    if (!shared && !std::regex_match(fn, k_name)) {
-      throw Error(fmt::format("functions deploy: `{}` is not a function name", fn), ExitCode::usage,
-                  "use letters, digits, '-' and '_'");
-    }
+    if (!shared) validate_function_name(fn, "functions deploy");
     if (fn == "main" || fn == "hello") {
       throw Error(fmt::format("functions deploy: `{}` is supactl's own function (mounted read-only)", fn),
                   ExitCode::usage, "rename your function");

@@ -49,9 +49,6 @@ inline constexpr const char* k_function_file = "function.yaml";
 /// are the runtime's own, as in the Supabase CLI).
 void validate_function_variable(const std::string& name, const std::string& where);
 
-/// Throws supactl::Error(usage) unless `name` is a function name (letters, digits, '-', '_').
-void validate_function_name(const std::string& name);
-
 /// Reads `function_dir`/function.yaml. Returns nullopt when there is none. `files_read` gets the
 /// paths (relative to `function_dir`) of the settings files, which are not deployed. Throws
 /// supactl::Error(usage) naming file and key on a bad value, an unknown key, or a secrets file

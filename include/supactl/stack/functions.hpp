@@ -17,6 +17,10 @@ namespace supactl::stack {
 
 inline constexpr const char* k_functions_dir = "/home/deno/functions";
 
+/// Throws supactl::Error(usage), naming `command`, unless `name` can name a function: a letter
+/// or digit, then letters, digits, '-' and '_' (at most 64).
+void validate_function_name(const std::string& name, const std::string& command);
+
 /// The functions of `dir` (sub-folders with an index.ts/js/tsx/mjs, plus `_shared`) and their
 /// files, relative to `dir`. Throws supactl::Error(usage) naming the fix for a missing
 /// folder, a bad name, supactl's own `main`/`hello`, a folder without an index, or no function.
