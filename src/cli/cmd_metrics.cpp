@@ -21,6 +21,7 @@ struct MetricsOptions {
   std::string name;
   std::string listen = "127.0.0.1:9477";
   std::string token_file;
+  int interval_s = 15;
 };
 
 metrics::CollectOptions collect_options(const Globals& g, const MetricsOptions& o) {
@@ -42,13 +43,22 @@ int run_print(const Globals& g, const MetricsOptions& o) {
 int run_serve(const Globals& g, const MetricsOptions& o) {
   // Bad input first, before the Engine is asked anything.
   const metrics::ListenAddress listen = metrics::parse_listen(o.listen);
+  if (o.interval_s < 1 || o.interval_s > 3600) {
+    throw Error(fmt::format("--interval {} is out of range", o.interval_s), ExitCode::usage,
+                "give the seconds between collections, from 1 to 3600 (default 15)");
+  }
   const std::string token = o.token_file.empty() ? std::string() : metrics::read_token_file(o.token_file);
+  metrics::refuse_open_without_token(listen, token);
   const metrics::CollectOptions options = collect_options(g, o);
   docker::Engine& engine = g.engine();
+  // Scrapes are answered from the newest snapshot; the first scrape waits for the first one.
+  metrics::Refresher refresher([&engine, &options] { return metrics::exposition(metrics::collect(engine, options)); },
+                               std::chrono::seconds(o.interval_s));
+  const auto first_wait = options.deadline + std::chrono::seconds(10);
   metrics::serve(metrics::ServeOptions{
       .listen = listen,
       .token = token,
-      .scrape = [&engine, &options] { return metrics::exposition(metrics::collect(engine, options)); },
+      .scrape = [&refresher, first_wait] { return refresher.current(first_wait); },
       .on_listening =
           [&listen](int port) {
             const bool v6 = listen.host.find(':') != std::string::npos;
@@ -70,6 +80,8 @@ void setup_metrics(CLI::App& sub, Globals& g) {
   CLI::App* serve = sub.add_subcommand("serve", "Serve /metrics over HTTP for Prometheus (until Ctrl-C)");
   serve->add_option("name", o->name, "Instance name (default: every instance)");
   serve->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:9477; port 0 = any free one)");
+  serve->add_option("--interval", o->interval_s,
+                    "Seconds between collections; scrapes are answered from the newest one (default 15)");
   serve->add_option("--token-file", o->token_file,
                     "File holding a token scrapers must send as `Authorization: Bearer <token>` (needed off loopback)");
   set_action(*serve, g, [&g, o]() { return run_serve(g, *o); });

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The /metrics endpoint, with cpp-httplib (Debian's libcpp-httplib-dev). Each scrape collects
-// afresh (no cache to go stale), one at a time so parallel scrapers cannot multiply the load
-// on the Engine. Off loopback the endpoint is refused unless a bearer token guards it, since
-// the series name every instance and service of the host.
+// The /metrics endpoint, with cpp-httplib (Debian's libcpp-httplib-dev). A background thread
+// collects a snapshot every --interval and scrapes are answered from the newest one: a scrape
+// takes microseconds whatever the number of instances, and the Engine sees one collection per
+// interval however many scrapers there are. A snapshot too old to trust (the Engine stopped
+// answering) fails the scrape rather than passing old figures off as new. Off loopback the
+// endpoint is refused unless a bearer token guards it, since the series name every instance
+// and service of the host.
 #include <supactl/metrics/serve.hpp>
 
 #include <supactl/core/cancel.hpp>
@@ -17,6 +20,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -33,6 +37,83 @@ bool same_secret(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+Refresher::Refresher(std::function<std::string()> collect, std::chrono::milliseconds interval,
+                     std::chrono::milliseconds stale_after)
+    : collect_(std::move(collect)),
+      interval_(std::max(interval, std::chrono::milliseconds(1))),
+      stale_after_(stale_after.count() > 0
+                       ? stale_after
+                       : std::max<std::chrono::milliseconds>(3 * interval_, std::chrono::minutes(1))) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Refresher::~Refresher() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void Refresher::loop() {
+  using Clock = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    const Clock::time_point started = Clock::now();
+    lock.unlock();
+    std::string text;
+    std::string error;
+    try {
+      text = collect_();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    lock.lock();
+    ++collections_;
+    if (error.empty()) {
+      text_ = std::move(text);
+      taken_ = started;
+    } else {
+      ++failures_;
+      last_error_ = error;
+      spdlog::warn("metrics: collection failed: {}", error);
+    }
+    changed_.notify_all();
+    changed_.wait_until(lock, started + interval_, [this] { return stopping_; });
+  }
+}
+
+uint64_t Refresher::collections() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return collections_;
+}
+
+std::string Refresher::current(std::chrono::milliseconds first_wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, first_wait, [this] { return taken_.has_value() || collections_ > 0; });
+  const auto now = std::chrono::steady_clock::now();
+  if (!taken_) {
+    throw Error(last_error_.empty() ? std::string("the first snapshot is still being collected")
+                                    : fmt::format("no snapshot yet: {}", last_error_),
+                ExitCode::failure);
+  }
+  const double age = std::chrono::duration<double>(now - *taken_).count();
+  if (now - *taken_ > stale_after_) {
+    throw Error(fmt::format("the newest snapshot is {:.0f} s old: {}", age, last_error_), ExitCode::failure);
+  }
+  return text_ + fmt::format(
+                     "# HELP supactl_snapshot_age_seconds Seconds since the snapshot served here was taken "
+                     "(metrics serve collects one every --interval).\n"
+                     "# TYPE supactl_snapshot_age_seconds gauge\n"
+                     "supactl_snapshot_age_seconds {:.3f}\n"
+                     "# HELP supactl_collect_failures_total Collections by metrics serve that failed (the "
+                     "previous snapshot was kept).\n"
+                     "# TYPE supactl_collect_failures_total counter\n"
+                     "supactl_collect_failures_total {}\n",
+                     age, failures_);
+}
 
 ListenAddress parse_listen(const std::string& text) {
   auto bad = [&text] {
@@ -72,13 +153,16 @@ std::string read_token_file(const std::string& path) {
   return token;
 }
 
-void serve(const ServeOptions& options) {
-  if (!is_loopback(options.listen.host) && options.token.empty()) {
-    throw Error(fmt::format("metrics would be served on {} without a token", options.listen.host), ExitCode::usage,
+void refuse_open_without_token(const ListenAddress& listen, const std::string& token) {
+  if (!is_loopback(listen.host) && token.empty()) {
+    throw Error(fmt::format("metrics would be served on {} without a token", listen.host), ExitCode::usage,
                 "add --token-file FILE (scrapers then send `Authorization: Bearer <token>`), or listen on 127.0.0.1");
   }
+}
+
+void serve(const ServeOptions& options) {
+  refuse_open_without_token(options.listen, options.token);
   httplib::Server server;
-  std::mutex one_scrape;
   server.Get("/metrics", [&](const httplib::Request& request, httplib::Response& response) {
     if (!options.token.empty()) {
       const std::string header = request.get_header_value("Authorization");
@@ -90,11 +174,10 @@ void serve(const ServeOptions& options) {
         return;
       }
     }
-    std::lock_guard<std::mutex> lock(one_scrape);
     try {
       response.set_content(options.scrape(), "text/plain; version=0.0.4; charset=utf-8");
     } catch (const std::exception& e) {
-      response.status = 500;
+      response.status = 503;
       response.set_content(fmt::format("supactl could not collect metrics: {}\n", e.what()), "text/plain");
     }
   });

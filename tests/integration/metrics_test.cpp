@@ -3,8 +3,9 @@
 // inspect answers and the real Postgres query become series that `promtool check metrics`
 // accepts (and the containers were created with json-file log rotation); a real Prometheus (Debian's `prometheus`,
 // started here on loopback with its own config and data folder) scrapes `supactl metrics serve`, and its query API
-// returns the instance's series; with --token-file a request without the token gets 401. Needs `tests/images/kit up`
-// and prometheus; skips without them, except in CI where it fails.
+// returns the instance's series (served from the snapshot the background collection took); with --token-file a request
+// without the token gets 401. Needs `tests/images/kit up` and prometheus; skips without them, except in CI where it
+// fails.
 #include <gtest/gtest.h>
 
 #include <supactl/core/fs.hpp>
@@ -152,6 +153,9 @@ TEST_F(MetricsTest, PromtoolAcceptsTheSeriesOfARunningInstanceAndPrometheusScrap
   std::string body;
   EXPECT_EQ(test::run_shell("curl -sf -H 'Authorization: Bearer t0k3n' " + url, &body), 0) << body;
   EXPECT_NE(body.find("supactl_db_up{instance=\"" + name + "\"} 1\n"), std::string::npos) << body;
+  // Answered from the snapshot the background collection took, which says its age.
+  EXPECT_NE(body.find("\nsupactl_snapshot_age_seconds "), std::string::npos) << body;
+  EXPECT_NE(body.find("\nsupactl_collect_failures_total 0\n"), std::string::npos) << body;
 }
 
 }  // namespace

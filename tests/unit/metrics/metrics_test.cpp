@@ -24,11 +24,15 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace supactl {
@@ -158,6 +162,11 @@ TEST_F(Metrics, PromtoolAcceptsTheOutputOfARunningAndAStoppedInstance) {
   EXPECT_EQ(output, "") << "no lint finding either";
   // The checker is not a rubber stamp: a family without HELP fails it.
   EXPECT_NE(promtool_check(home.path(), "supactl_x 1\n", output), 0);
+  // What `metrics serve` answers (the snapshot plus its age and the failed collections) too.
+  metrics::Refresher refresher([&r] { return r.out; }, std::chrono::hours(1));
+  const std::string served = refresher.current(std::chrono::seconds(10));
+  EXPECT_EQ(promtool_check(home.path(), served, output), 0) << output << "\n" << served;
+  EXPECT_EQ(output, "");
 }
 
 TEST_F(Metrics, TheExpiryOfEachCertificateCaddyHoldsIsExported) {
@@ -206,6 +215,9 @@ TEST_F(Metrics, ServeRefusesAnAddressOffLoopbackWithoutATokenBeforeAskingTheEngi
   Result open = run({"metrics", "serve", "--listen", "0.0.0.0:9477"});
   EXPECT_EQ(open.code, 2);
   EXPECT_NE(open.err.find("--token-file"), std::string::npos) << open.err;
+  Result never = run({"metrics", "serve", "--interval", "0"});
+  EXPECT_EQ(never.code, 2);
+  EXPECT_NE(never.err.find("from 1 to 3600"), std::string::npos) << never.err;
   Result bad = run({"metrics", "serve", "--listen", "9477"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("127.0.0.1:9477"), std::string::npos) << bad.err;
@@ -266,6 +278,74 @@ TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
   for (std::sregex_iterator it(rules.begin(), rules.end(), series), end; it != end; ++it) {
     EXPECT_NE(exported.find("\n" + it->str() + "{"), std::string::npos) << it->str() << " is not exported";
   }
+}
+
+/// Polls `done` every 5 ms for up to 10 s (a bound for a loaded machine, not a timing claim).
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 2000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+TEST(MetricsRefresher, ScrapesAreAnsweredFromOneCollectionHoweverManyThereAre) {
+  std::atomic<int> collected{0};
+  metrics::Refresher refresher([&] { return fmt::format("supactl_x {}\n", ++collected); }, std::chrono::hours(1));
+  for (int i = 0; i < 100; ++i) {
+    const std::string text = refresher.current(std::chrono::seconds(10));
+    ASSERT_EQ(text.rfind("supactl_x 1\n", 0), 0u) << text;
+    EXPECT_NE(text.find("\nsupactl_snapshot_age_seconds "), std::string::npos) << text;
+    EXPECT_NE(text.find("\nsupactl_collect_failures_total 0\n"), std::string::npos) << text;
+  }
+  EXPECT_EQ(collected.load(), 1);
+  EXPECT_EQ(refresher.collections(), 1u);
+}
+
+TEST(MetricsRefresher, ANewSnapshotIsTakenEachIntervalAndAFailedOneKeepsThePrevious) {
+  std::atomic<int> collected{0};
+  metrics::Refresher refresher(
+      [&]() -> std::string {
+        const int n = ++collected;
+        if (n >= 3) throw Error("the Engine did not answer");
+        return fmt::format("supactl_x {}\n", n);
+      },
+      std::chrono::milliseconds(10));
+  ASSERT_TRUE(eventually([&] { return refresher.collections() >= 4; }));
+  const std::string text = refresher.current(std::chrono::seconds(10));
+  EXPECT_EQ(text.rfind("supactl_x 2\n", 0), 0u) << text;
+  EXPECT_EQ(text.find("supactl_collect_failures_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("supactl_collect_failures_total "), std::string::npos) << text;
+}
+
+TEST(MetricsRefresher, NoSnapshotOrATooOldOneFailsTheScrapeWithTheLastError) {
+  metrics::Refresher never([]() -> std::string { throw Error("cannot reach the Engine"); }, std::chrono::hours(1));
+  try {
+    never.current(std::chrono::seconds(10));
+    ADD_FAILURE() << "a scrape without any snapshot must fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot reach the Engine"), std::string::npos) << e.what();
+  }
+  std::atomic<int> collected{0};
+  metrics::Refresher stale(
+      [&]() -> std::string {
+        if (++collected > 1) throw Error("the Engine hangs");
+        return "supactl_x 1\n";
+      },
+      std::chrono::milliseconds(5), std::chrono::milliseconds(50));
+  EXPECT_EQ(stale.stale_after(), std::chrono::milliseconds(50));
+  ASSERT_TRUE(eventually([&] {
+    try {
+      stale.current(std::chrono::seconds(10));
+      return false;
+    } catch (const Error& e) {
+      return std::string(e.what()).find("the Engine hangs") != std::string::npos;
+    }
+  }));
+  EXPECT_EQ(metrics::Refresher([] { return std::string(); }, std::chrono::seconds(15)).stale_after(),
+            std::chrono::minutes(1));
+  EXPECT_EQ(metrics::Refresher([] { return std::string(); }, std::chrono::seconds(60)).stale_after(),
+            std::chrono::minutes(3));
 }
 
 TEST(MetricsListen, LoopbackAddressesAndTheForms) {
