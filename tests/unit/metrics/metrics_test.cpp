@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 
@@ -31,6 +32,7 @@
 #include <filesystem>
 #include <functional>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -237,19 +239,9 @@ int run_in_source(const std::string& cmd, std::string& output, const fs::path& s
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    if (in_ci()) FAIL() << "promtool is not installed (scripts/setup installs prometheus)";
-    GTEST_SKIP() << "promtool is not installed; skipping (it is required in CI)";
-  }
-  test::TempDir scratch;
-  std::string output;
-  EXPECT_EQ(run_in_source("promtool check rules docs/alerts.yml", output, scratch.path()), 0) << output;
-  EXPECT_EQ(run_in_source("promtool test rules docs/alerts_test.yml", output, scratch.path()), 0) << output;
-
-  // Every alert has a unit test, and every series an alert reads is one supactl exports.
-  const std::string rules = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts.yml");
-  const std::string tests = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts_test.yml");
+/// The text of a snapshot that has every family (a standby, a backup, a certificate, the data
+/// root) as `metrics serve` answers it (its own two series added).
+std::string every_series() {
   metrics::Snapshot full;
   full.instances = {{.instance = "shop", .healthy = true}};
   full.containers = {{.instance = "shop",
@@ -263,11 +255,34 @@ TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
   db.instance = "shop";
   db.up = true;
   db.replication_lag_s = {{"replica1", 1.0}};
+  db.connections = {{"active", 1}};
   full.databases = {db};
   full.backups = {{.instance = "shop", .exists = true, .time_s = 1, .size_bytes = 1, .ok = true}};
   full.disk = stack::DiskSpace{.path = "/var/lib/docker", .free_bytes = 1, .total_bytes = 2};
   full.certificates = {{.instance = "shop", .issuer = "local", .name = "localhost", .not_after_s = 1}};
-  const std::string exported = metrics::exposition(full);
+  metrics::Refresher served([&full] { return metrics::exposition(full); }, std::chrono::hours(1));
+  return served.current(std::chrono::seconds(10));
+}
+
+/// Whether `text` (Prometheus text format) has a sample of `series`.
+bool has_series(const std::string& text, const std::string& series) {
+  return text.find("\n" + series + "{") != std::string::npos || text.find("\n" + series + " ") != std::string::npos;
+}
+
+TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    if (in_ci()) FAIL() << "promtool is not installed (scripts/setup installs prometheus)";
+    GTEST_SKIP() << "promtool is not installed; skipping (it is required in CI)";
+  }
+  test::TempDir scratch;
+  std::string output;
+  EXPECT_EQ(run_in_source("promtool check rules docs/alerts.yml", output, scratch.path()), 0) << output;
+  EXPECT_EQ(run_in_source("promtool test rules docs/alerts_test.yml", output, scratch.path()), 0) << output;
+
+  // Every alert has a unit test, and every series an alert reads is one supactl exports.
+  const std::string rules = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts.yml");
+  const std::string tests = core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "alerts_test.yml");
+  const std::string exported = every_series();
   const std::regex alert(R"(- alert: (\w+))");
   int alerts = 0;
   for (std::sregex_iterator it(rules.begin(), rules.end(), alert), end; it != end; ++it, ++alerts) {
@@ -276,7 +291,7 @@ TEST(AlertRules, PassPromtoolsChecksAndUnitTestsAndUseOnlyExportedSeries) {
   EXPECT_EQ(alerts, 7);
   const std::regex series(R"(supactl_[a-z_]+)");
   for (std::sregex_iterator it(rules.begin(), rules.end(), series), end; it != end; ++it) {
-    EXPECT_NE(exported.find("\n" + it->str() + "{"), std::string::npos) << it->str() << " is not exported";
+    EXPECT_TRUE(has_series(exported, it->str())) << it->str() << " is not exported";
   }
 }
 
@@ -346,6 +361,70 @@ TEST(MetricsRefresher, NoSnapshotOrATooOldOneFailsTheScrapeWithTheLastError) {
             std::chrono::minutes(1));
   EXPECT_EQ(metrics::Refresher([] { return std::string(); }, std::chrono::seconds(60)).stale_after(),
             std::chrono::minutes(3));
+}
+
+TEST(GrafanaDashboard, ParsesAndEveryQueryIsPromqlOverExportedSeries) {
+  const nlohmann::json dashboard =
+      nlohmann::json::parse(core::read_file(fs::path(SUPACTL_SOURCE_DIR) / "docs" / "grafana-dashboard.json"));
+  const std::string exported = every_series();
+  const std::regex series(R"(supactl_[a-z_]+)");
+  std::set<std::string> used;
+  // Every query becomes a recording rule, so promtool's own PromQL parser checks it; Grafana's
+  // variables are given values first, as Grafana does.
+  std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
+  auto add_query = [&](const std::string& expr, const std::string& where) {
+    std::string promql = std::regex_replace(expr, std::regex(R"(\$__rate_interval)"), "5m");
+    promql = std::regex_replace(promql, std::regex(R"(\$instance)"), ".*");
+    EXPECT_EQ(promql.find('$'), std::string::npos) << where << ": a variable the test does not know: " << expr;
+    rules += "      - record: dashboard:query_" + std::to_string(used.size()) + "_" + std::to_string(rules.size()) +
+             "\n        expr: " + nlohmann::json(promql).dump() + "\n";
+    int found = 0;
+    for (std::sregex_iterator it(expr.begin(), expr.end(), series), end; it != end; ++it, ++found) {
+      EXPECT_TRUE(has_series(exported, it->str())) << where << ": " << it->str() << " is not exported";
+      used.insert(it->str());
+    }
+    EXPECT_GT(found, 0) << where << " reads no supactl series: " << expr;
+  };
+  ASSERT_TRUE(dashboard.at("panels").is_array());
+  std::set<int> ids;
+  for (const nlohmann::json& panel : dashboard.at("panels")) {
+    const std::string title = panel.at("title").get<std::string>();
+    EXPECT_TRUE(ids.insert(panel.at("id").get<int>()).second) << title << ": its id is taken";
+    ASSERT_FALSE(panel.at("targets").empty()) << title;
+    for (const nlohmann::json& target : panel.at("targets")) add_query(target.at("expr").get<std::string>(), title);
+  }
+  for (const nlohmann::json& variable : dashboard.at("templating").at("list")) {
+    if (variable.at("type") != "query") continue;
+    const std::string query = variable.at("query").at("query").get<std::string>();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(query, m, std::regex(R"(label_values\((supactl_[a-z_]+), (\w+)\))"))) << query;
+    EXPECT_NE(exported.find("\n" + m[1].str() + "{" + m[2].str() + "=\""), std::string::npos) << query;
+  }
+  // The dashboard shows every family of the snapshot but the scrape's own cost.
+  for (const char* family :
+       {"supactl_instance_healthy", "supactl_service_healthy", "supactl_service_restarts_total",
+        "supactl_service_cpu_seconds_total", "supactl_service_memory_bytes", "supactl_db_size_bytes",
+        "supactl_db_connections", "supactl_db_longest_transaction_seconds", "supactl_db_replication_lag_seconds",
+        "supactl_db_wal_archive_failures_total", "supactl_backup_last_timestamp_seconds", "supactl_backup_last_success",
+        "supactl_certificate_expiry_timestamp_seconds", "supactl_docker_data_root_free_bytes"}) {
+    EXPECT_EQ(used.count(family), 1u) << family << " has no panel";
+  }
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    if (in_ci()) FAIL() << "promtool is not installed (scripts/setup installs prometheus)";
+    GTEST_SKIP() << "promtool is not installed; the PromQL check is skipped (it is required in CI)";
+  }
+  test::TempDir scratch;
+  core::write_file_atomic(scratch.path() / "dashboard-rules.yml", rules);
+  std::string output;
+  EXPECT_EQ(run_in_source("promtool check rules '" + (scratch.path() / "dashboard-rules.yml").string() + "'", output,
+                          scratch.path()),
+            0)
+      << output << rules;
+  // The check is not a rubber stamp: a query that does not parse fails it.
+  core::write_file_atomic(scratch.path() / "bad.yml",
+                          "groups:\n  - name: x\n    rules:\n      - record: x:y\n        expr: rate(supactl_x[5m]\n");
+  EXPECT_NE(
+      run_in_source("promtool check rules '" + (scratch.path() / "bad.yml").string() + "'", output, scratch.path()), 0);
 }
 
 TEST(MetricsListen, LoopbackAddressesAndTheForms) {
