@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 namespace supactl::cli {
@@ -49,7 +51,11 @@ int run_serve(const Globals& g, const MetricsOptions& o) {
   }
   const std::string token = o.token_file.empty() ? std::string() : metrics::read_token_file(o.token_file);
   metrics::refuse_open_without_token(listen, token);
-  const metrics::CollectOptions options = collect_options(g, o);
+  metrics::CollectOptions options = collect_options(g, o);
+  // No scrape waits for a collection here, so a collection may take up to its interval (3 to
+  // 30 s) before it leaves requests out: a loaded host still gets whole snapshots.
+  options.deadline = std::clamp<std::chrono::milliseconds>(std::chrono::seconds(o.interval_s), std::chrono::seconds(3),
+                                                           std::chrono::seconds(30));
   docker::Engine& engine = g.engine();
   // Scrapes are answered from the newest snapshot; the first scrape waits for the first one.
   metrics::Refresher refresher([&engine, &options] { return metrics::exposition(metrics::collect(engine, options)); },
