@@ -152,6 +152,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
   // internal brings that back on request). With a domain: HTTPS as before.
   spec.tls.mode = options.domain.empty() ? TlsMode::off : TlsMode::internal;
   spec.registry = options.registry;
+  spec.public_url = options.public_url;
   for (const std::string& s : options.enable) spec.services[s] = true;
   for (const std::string& s : options.exclude) spec.services[s] = false;
   spec.ports = Ports{.http = 8000, .https = 8443, .db = 0};  // placeholders for the check below
@@ -162,12 +163,15 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
     throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()), ExitCode::conflict,
                 fmt::format("choose another name, or use `supactl render {}` / `supactl up {}`", name, name));
   }
-  // The options must make a valid spec (e.g. --exclude meta while studio stays on).
+  // The options must make a valid spec (e.g. --exclude meta while studio stays on, a
+  // --public-url with a path).
   try {
     parse_spec(format_spec(spec), "options");
   } catch (const Error& e) {
     std::string message = std::regex_replace(std::string(e.what()), std::regex("(^|\n)options:[0-9]+: "), "$1");
-    throw Error(message, ExitCode::usage, "adjust --exclude / --enable");
+    throw Error(message, ExitCode::usage,
+                "change the option the message names (--domain, --public-url, --registry, --exclude, --enable); "
+                "nothing was created");
   }
 
   // 2. The instances folder, locked so concurrent `init`s never hand out the same ports.

@@ -77,8 +77,9 @@ void save_spec(const std::filesystem::path& path, const InstanceSpec& spec);
 
 /// What `init` needs besides the name.
 struct CreateOptions {
-  std::string domain;    ///< empty = localhost
-  std::string registry;  ///< empty = none
+  std::string domain;      ///< empty = localhost
+  std::string registry;    ///< empty = none
+  std::string public_url;  ///< empty = derived from the domain and ports (instance.yaml `public_url`)
   ports::PortRequest ports;
   std::vector<std::string> exclude;  ///< optional services to switch off
   std::vector<std::string> enable;   ///< optional services to switch on
