@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `public_url` for an instance behind the user's own proxy: init --public-url, config set,
-// and what init/up/status print. Run as a person types them, in this process, against the
-// in-memory fake Engine.
+// Two settings for instances that share a host's front: `public_url` (init --public-url,
+// config set, what init/up/status print) and one domain per instance (init, config set and
+// up refuse a domain another instance has, naming it; `localhost` is everyone's). Run as a
+// person types them, in this process, against the in-memory fake Engine.
 #include <supactl/config/instance.hpp>
 #include <supactl/core/fs.hpp>
 
@@ -119,6 +120,85 @@ TEST_F(FrontDoor, ConfigSetPublicUrlIsKeptAndFollowedByUpAndStatusAndABadOneChan
   // Back to the derived URL: the empty value.
   ASSERT_EQ(run({"config", "set", "shop", "public_url", ""}).code, 0);
   EXPECT_EQ(instance("shop").spec.public_url, "");
+}
+
+// --- one domain, one instance ---------------------------------------------------------------------
+
+TEST_F(FrontDoor, InitRefusesADomainAnotherInstanceHasNamingItWithExit2) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
+  const test::CliResult r = init("blog", {"--domain", "api.example.com"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("supactl: error: domain api.example.com is already used by instance shop\n"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("choose another --domain, or remove shop with `supactl rm shop`"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(home.path() / "instances" / "blog"));
+  EXPECT_EQ(init("blog", {"--domain", "blog.example.com"}).code, 0) << "another domain is fine";
+}
+
+TEST_F(FrontDoor, InstancesWithoutADomainNeverConflict) {
+  ASSERT_EQ(init("shop").code, 0);
+  ASSERT_EQ(init("blog").code, 0);
+  ASSERT_EQ(init("wiki", {"--domain", "localhost"}).code, 0);
+  EXPECT_EQ(instance("blog").spec.domain, "localhost");
+  engine.exit_on_start["blog-minio-init-1"] = 0;
+  const test::CliResult up = run({"up", "blog"});
+  EXPECT_EQ(up.code, 0) << up.err;
+}
+
+TEST_F(FrontDoor, DomainsCompareWithoutCaseAndLocalhostIsNobodys) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
+  ASSERT_EQ(init("blog").code, 0);
+  EXPECT_EQ(config::domain_owner(home.path(), "API.Example.COM", "blog"), "shop");
+  EXPECT_EQ(config::domain_owner(home.path(), "api.example.com", "shop"), "")
+      << "an instance does not conflict with itself";
+  EXPECT_EQ(config::domain_owner(home.path(), "localhost", "shop"), "");
+  EXPECT_EQ(config::domain_owner(home.path(), "LocalHost", "shop"), "");
+  EXPECT_EQ(config::domain_owner(home.path(), "", "shop"), "");
+  EXPECT_EQ(config::domain_owner(home.path(), "other.example.com", "blog"), "");
+}
+
+TEST_F(FrontDoor, AnInstanceWhoseSpecDoesNotLoadIsSkipped) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
+  core::write_file_atomic(spec_file("shop"), "domain: [unclosed\n");
+  EXPECT_EQ(config::domain_owner(home.path(), "api.example.com", "blog"), "");
+  const test::CliResult r = init("blog", {"--domain", "api.example.com"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST_F(FrontDoor, ConfigSetRefusesADomainAnotherInstanceHasAndWritesNothing) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
+  ASSERT_EQ(init("blog").code, 0);
+  const std::string before = core::read_file(spec_file("blog"));
+  const test::CliResult r = run({"config", "set", "blog", "domain", "api.example.com"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("domain api.example.com is already used by instance shop"), std::string::npos) << r.err;
+  EXPECT_EQ(core::read_file(spec_file("blog")), before);
+}
+
+TEST_F(FrontDoor, UpRefusesADomainAnotherInstanceHasBeforeAnyEngineCall) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
+  ASSERT_EQ(init("blog", {"--domain", "blog.example.com"}).code, 0);
+  // Edited by hand (or made before domains were checked): both now claim one domain.
+  std::string text = core::read_file(spec_file("blog"));
+  const std::string from = "domain: \"blog.example.com\"";
+  ASSERT_NE(text.find(from), std::string::npos) << text;
+  text.replace(text.find(from), from.size(), "domain: \"api.example.com\"");
+  core::write_file_atomic(spec_file("blog"), text);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"up", "blog"}, std::vector<std::string>{"up", "blog", "--dry-run"},
+        std::vector<std::string>{"scale", "blog", "rest=2"}}) {
+    const test::CliResult r = run(args);
+    EXPECT_EQ(r.code, 2) << args.back();
+    EXPECT_NE(r.err.find("supactl: error: domain api.example.com is already used by instance shop\n"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("`supactl config set blog domain HOST`"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("`supactl rm shop`"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(engine.calls().empty()) << "refused before the Engine was asked anything";
+  EXPECT_FALSE(fs::exists(home.path() / "instances/blog/rendered"));
+  EXPECT_EQ(instance("blog").spec.scale.count("rest"), 0U) << "scale changed nothing either";
 }
 
 }  // namespace
