@@ -184,6 +184,8 @@ TEST_F(FrontDoor, UpRefusesADomainAnotherInstanceHasBeforeAnyEngineCall) {
   ASSERT_NE(text.find(from), std::string::npos) << text;
   text.replace(text.find(from), from.size(), "domain: \"api.example.com\"");
   core::write_file_atomic(spec_file("blog"), text);
+  // Were the check missing, `up` would converge at once (not wait for minio-init) and exit 0.
+  engine.exit_on_start["blog-minio-init-1"] = 0;
 
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"up", "blog"}, std::vector<std::string>{"up", "blog", "--dry-run"},
