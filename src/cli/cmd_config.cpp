@@ -69,6 +69,7 @@ int run_set(const Globals& g, const ConfigOptions& o) {
   const config::InstanceSpec before = config::parse_spec(text, "instance.yaml");
   const config::InstanceSpec after = config::set_spec_value(text, o.key, o.values);
   check_port_not_reserved(home, inst.name, o.key, after);
+  if (o.key == "domain") config::refuse_taken_domain(home, inst.name, after.domain, "choose another domain");
   config::SpecValue old_value{.text = "(not set)", .json = "null"};
   try {
     old_value = config::get_spec_value(before, o.key);

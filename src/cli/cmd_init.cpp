@@ -22,6 +22,7 @@ struct InitOptions {
   std::string name;
   std::string domain;
   std::string registry;
+  std::string public_url;
   int http_port = 0;
   int https_port = 0;
   int db_port = 0;
@@ -41,6 +42,7 @@ int run_init(const Globals& g, const InitOptions& o) {
   config::CreateOptions create;
   create.domain = o.domain;
   create.registry = o.registry;
+  create.public_url = o.public_url;
   if (o.http_port != 0) create.ports.http = o.http_port;
   if (o.https_port != 0) create.ports.https = o.https_port;
   if (o.db_port != 0) create.ports.db = o.db_port;
@@ -94,6 +96,8 @@ void setup_init(CLI::App& sub, Globals& g) {
   sub.add_option("name", o->name, "Instance name (lower-case letters, digits, '-')")->required();
   sub.add_option("--domain", o->domain, "Public host name (default localhost)");
   sub.add_option("--registry", o->registry, "Pull images through this registry mirror (HOST[:PORT])");
+  sub.add_option("--public-url", o->public_url,
+                 "The URL clients use when your own proxy is in front, e.g. https://api.example.com");
   sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")->check(CLI::Range(1, 65535));
   sub.add_option("--https-port", o->https_port, "Host port for HTTPS (default: a free one)")
       ->check(CLI::Range(1, 65535));

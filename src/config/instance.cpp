@@ -20,10 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <regex>
+#include <utility>
 
 namespace supactl::config {
 
@@ -116,22 +119,65 @@ std::vector<std::string> list_instances(const fs::path& home) {
   return names;
 }
 
-ports::ReservedPorts reserved_ports(const fs::path& home, const std::string& except) {
-  ports::ReservedPorts out;
+namespace {
+
+/// The spec of every instance of `home` but `except`, by name; one whose instance.yaml does
+/// not load is left out, and `skipped(name, why)` is told.
+std::vector<std::pair<std::string, InstanceSpec>> other_specs(
+    const fs::path& home, const std::string& except,
+    const std::function<void(const std::string&, const std::string&)>& skipped) {
+  std::vector<std::pair<std::string, InstanceSpec>> out;
   for (const std::string& name : list_instances(home)) {
     if (name == except) continue;
     try {
-      InstanceSpec spec =
-          parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"), name + "/instance.yaml");
-      for (int port : {spec.ports.http, spec.ports.https, spec.ports.db, spec.ports.pooler_session,
-                       spec.ports.pooler_transaction}) {
-        if (port != 0) out.emplace(port, name);
-      }
+      out.emplace_back(
+          name, parse_spec(core::read_file(instance_dir(home, name) / "instance.yaml"), name + "/instance.yaml"));
     } catch (const Error& e) {
-      spdlog::warn("skipping the ports of instance {}: {}", name, e.what());
+      skipped(name, e.what());
     }
   }
   return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+ports::ReservedPorts reserved_ports(const fs::path& home, const std::string& except) {
+  ports::ReservedPorts out;
+  auto warn = [](const std::string& name, const std::string& why) {
+    spdlog::warn("skipping the ports of instance {}: {}", name, why);
+  };
+  for (const auto& [name, spec] : other_specs(home, except, warn)) {
+    for (int port :
+         {spec.ports.http, spec.ports.https, spec.ports.db, spec.ports.pooler_session, spec.ports.pooler_transaction}) {
+      if (port != 0) out.emplace(port, name);
+    }
+  }
+  return out;
+}
+
+std::string domain_owner(const fs::path& home, const std::string& domain, const std::string& except) {
+  const std::string wanted = lower(domain);
+  if (wanted.empty() || wanted == "localhost") return {};
+  auto note = [](const std::string& name, const std::string& why) {
+    spdlog::debug("domain check: skipping instance {}: {}", name, why);
+  };
+  for (const auto& [name, spec] : other_specs(home, except, note)) {
+    if (lower(spec.domain) == wanted) return name;
+  }
+  return {};
+}
+
+void refuse_taken_domain(const fs::path& home, const std::string& name, const std::string& domain,
+                         const std::string& fix) {
+  const std::string owner = domain_owner(home, domain, name);
+  if (owner.empty()) return;
+  throw Error(fmt::format("domain {} is already used by instance {}", domain, owner), ExitCode::usage,
+              fmt::format("{}, or remove {} with `supactl rm {}`", fix, owner, owner));
 }
 
 void save_spec(const fs::path& path, const InstanceSpec& spec) {
@@ -152,6 +198,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
   // internal brings that back on request). With a domain: HTTPS as before.
   spec.tls.mode = options.domain.empty() ? TlsMode::off : TlsMode::internal;
   spec.registry = options.registry;
+  spec.public_url = options.public_url;
   for (const std::string& s : options.enable) spec.services[s] = true;
   for (const std::string& s : options.exclude) spec.services[s] = false;
   spec.ports = Ports{.http = 8000, .https = 8443, .db = 0};  // placeholders for the check below
@@ -162,12 +209,15 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
     throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()), ExitCode::conflict,
                 fmt::format("choose another name, or use `supactl render {}` / `supactl up {}`", name, name));
   }
-  // The options must make a valid spec (e.g. --exclude meta while studio stays on).
+  // The options must make a valid spec (e.g. --exclude meta while studio stays on, a
+  // --public-url with a path).
   try {
     parse_spec(format_spec(spec), "options");
   } catch (const Error& e) {
     std::string message = std::regex_replace(std::string(e.what()), std::regex("(^|\n)options:[0-9]+: "), "$1");
-    throw Error(message, ExitCode::usage, "adjust --exclude / --enable");
+    throw Error(message, ExitCode::usage,
+                "change the option the message names (--domain, --public-url, --registry, --exclude, --enable); "
+                "nothing was created");
   }
 
   // 2. The instances folder, locked so concurrent `init`s never hand out the same ports.
@@ -181,6 +231,8 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
       throw Error(fmt::format("instance `{}` already exists in {}", name, home.string()), ExitCode::conflict,
                   "choose another name");
     }
+    // Under the lock, so two `init`s cannot both take one domain.
+    if (!options.domain_may_be_taken) refuse_taken_domain(home, name, spec.domain, "choose another --domain");
 
     // 3. Ports, secrets, then the files, written aside and moved into place in one rename.
     ports::PortRequest request = options.ports;

@@ -32,6 +32,9 @@ std::string format_spec(const InstanceSpec& spec) {
   line(fmt::format("name: {}", q(spec.name)));
   line(fmt::format("release: {}", q(spec.release)));
   line(fmt::format("domain: {}", q(spec.domain)));
+  line("# The URL clients use when a proxy of your own (nginx, Traefik, a load balancer) sits in front,");
+  line("# e.g. https://api.example.com; \"\" = the one derived from domain and ports.");
+  line(fmt::format("public_url: {}", q(spec.public_url)));
   line("# Image mirror (HOST[:PORT]); images are then pulled as REGISTRY/repo:tag.");
   line(fmt::format("registry: {}", q(spec.registry)));
   line("# Per-service image overrides, e.g. `studio: supabase/studio:2026.09.07-sha-7996410`.");

@@ -20,6 +20,7 @@ const std::vector<std::string>& spec_key_paths() {
       "name",
       "release",
       "domain",
+      "public_url",
       "registry",
       "images.<service>",
       "ports.http",

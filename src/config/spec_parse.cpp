@@ -151,6 +151,43 @@ bool valid_hostname(const std::string& host) {
   return !host.empty() && host.size() <= 253 && std::regex_match(host, k_host);
 }
 
+/// Why `url` cannot be `public_url` ("" when it can): it must be `http(s)://HOST[:PORT]` and
+/// nothing more, since the services append their own paths (`/auth/v1`, `/storage/v1`) to it.
+/// A trailing slash is refused rather than stripped, so the file says what the services get.
+std::string public_url_problem(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return "public_url must start with http:// or https://, e.g. https://api.example.com";
+  }
+  const std::size_t host_begin = scheme_end + 3;
+  const std::size_t host_end = std::min(url.find_first_of("/?#", host_begin), url.size());
+  const std::string authority = url.substr(host_begin, host_end - host_begin);
+  const std::string root = scheme + "://" + authority;
+  static const std::regex k_authority(
+      R"(^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)"  // a host name,
+      R"(|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?$)");                                              // or [IPv6]; :port
+  std::smatch m;
+  const bool authority_ok = std::regex_match(authority, m, k_authority) &&
+                            (!m[6].matched || (std::stoi(m[6].str()) >= 1 && std::stoi(m[6].str()) <= 65535));
+  if (!authority_ok) {
+    return fmt::format(
+        "public_url needs a host name after {0}:// (and optionally :PORT 1-65535), e.g. {0}://api.example.com", scheme);
+  }
+  const std::string rest = url.substr(host_end);
+  if (rest == "/") return fmt::format("public_url must not end with `/`: write `{}`", root);
+  if (rest.find_first_of("?#") != std::string::npos) {
+    return fmt::format("public_url must not have a query or fragment: write `{}`", root);
+  }
+  if (!rest.empty()) {
+    return fmt::format(
+        "public_url must not have a path (the API routes and Studio sit at /): write `{}` and give the "
+        "instance a host name of its own",
+        root);
+  }
+  return {};
+}
+
 void read_ports(Reader& r, const YAML::Node& root, Ports& ports) {
   const YAML::Node node = root["ports"];
   if (!r.mapping(node, "ports")) {
@@ -422,6 +459,11 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   r.string(root["domain"], "domain", spec.domain);
   if (!valid_hostname(spec.domain)) {
     r.problem(root["domain"], fmt::format("domain `{}` must be a lower-case host name", shown(spec.domain)));
+  }
+  r.string(root["public_url"], "public_url", spec.public_url);
+  if (const std::string why = spec.public_url.empty() ? std::string() : public_url_problem(spec.public_url);
+      !why.empty()) {
+    r.problem(root["public_url"], why);
   }
   r.string(root["registry"], "registry", spec.registry);
   static const std::regex k_registry(R"(^[a-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._/-]+)?$)");

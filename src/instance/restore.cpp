@@ -27,6 +27,9 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   config::CreateOptions create;
   create.domain = spec.domain;
   create.registry = spec.registry;
+  // A restore drill (a copy next to the original) keeps the archived domain; `up` of the copy
+  // then names the original, and `supactl config set NAME domain ...` moves it.
+  create.domain_may_be_taken = true;
   for (const auto& [svc, on] : spec.services) (on ? create.enable : create.exclude).push_back(svc);
   ports::HostPortProbe probe;
   const std::int64_t now = std::time(nullptr);

@@ -21,8 +21,11 @@ namespace supactl::instance {
 
 namespace {
 
-void check_convergeable(const config::Instance& inst) {
+void check_convergeable(const std::filesystem::path& home, const config::Instance& inst) {
   config::check_override(inst);
+  config::refuse_taken_domain(
+      home, inst.name, inst.spec.domain,
+      fmt::format("give {} a domain of its own (`supactl config set {} domain HOST`)", inst.name, inst.name));
   if (const std::string from = config::restoring_from(inst); !from.empty()) {
     throw Error(
         fmt::format("instance {} is being restored from {}, and that restore has not finished", inst.name, from),
@@ -63,7 +66,7 @@ Session::Session(const std::filesystem::path& home, const std::string& name, Eng
       m_engine(std::move(engine)),
       m_registry(options.registry) {
   if (!m_registry.empty()) m_inst.spec.registry = m_registry;
-  if (options.converging) check_convergeable(m_inst);
+  if (options.converging) check_convergeable(m_home, m_inst);
   if (options.lock) m_lock.emplace(config::lock_instance(m_inst.dir, m_inst.name, options.lock_timeout_s));
 }
 

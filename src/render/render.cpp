@@ -165,7 +165,10 @@ bool loopback_only(const config::InstanceSpec& spec) {
 
 Endpoints instance_endpoints(const config::InstanceSpec& spec) {
   Endpoints e;
-  if (spec.tls.mode == config::TlsMode::off) {
+  if (!spec.public_url.empty()) {
+    // Behind the user's own proxy: clients come in through its address, not Caddy's.
+    e.api_url = spec.public_url;
+  } else if (spec.tls.mode == config::TlsMode::off) {
     e.api_url = spec.ports.http == 80 ? fmt::format("http://{}", spec.domain)
                                       : fmt::format("http://{}:{}", spec.domain, spec.ports.http);
   } else {

@@ -72,24 +72,40 @@ std::vector<std::string> list_instances(const std::filesystem::path& home);
 /// instance.yaml; an unreadable one is skipped with a warning).
 ports::ReservedPorts reserved_ports(const std::filesystem::path& home, const std::string& except);
 
+/// The instance of `home` other than `except` whose `domain` is `domain` (compared without
+/// regard to case), or "" when there is none. `localhost` and "" never belong to one instance:
+/// every instance made without --domain has them. An instance whose instance.yaml does not load
+/// is skipped.
+std::string domain_owner(const std::filesystem::path& home, const std::string& domain, const std::string& except);
+
+/// Throws supactl::Error(usage) when another instance of `home` than `name` claims `domain`
+/// (domain_owner): "domain D is already used by instance OWNER", with the hint `fix` (what the
+/// caller's user can change) or `supactl rm OWNER`.
+void refuse_taken_domain(const std::filesystem::path& home, const std::string& name, const std::string& domain,
+                         const std::string& fix);
+
 /// Writes `spec` to `path` atomically (0644).
 void save_spec(const std::filesystem::path& path, const InstanceSpec& spec);
 
 /// What `init` needs besides the name.
 struct CreateOptions {
-  std::string domain;    ///< empty = localhost
-  std::string registry;  ///< empty = none
+  std::string domain;      ///< empty = localhost
+  std::string registry;    ///< empty = none
+  std::string public_url;  ///< empty = derived from the domain and ports (instance.yaml `public_url`)
   ports::PortRequest ports;
   std::vector<std::string> exclude;  ///< optional services to switch off
   std::vector<std::string> enable;   ///< optional services to switch on
+  /// Skip the check that no other instance has `domain` (refuse_taken_domain): for `restore`
+  /// into a new name, whose copy of an instance keeps the archived domain.
+  bool domain_may_be_taken = false;
 };
 
 /// Creates instance `name` in `home`: allocates host ports (under a lock on the instances
 /// folder, against the other instances and the host), generates secrets at `now`, and writes
 /// instance.yaml and secrets.env into a temporary folder that is renamed into place, so a
-/// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option), conflict
-/// (instance exists, port taken), failure (home not writable). An existing instance is never
-/// touched.
+/// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option, a domain
+/// another instance has, unless `options.domain_may_be_taken`), conflict (instance exists, port
+/// taken), failure (home not writable). An existing instance is never touched.
 Instance create_instance(const std::filesystem::path& home, const std::string& name, const CreateOptions& options,
                          const ports::PortRange& range, const ports::PortProbe& probe, std::int64_t now);
 

@@ -102,6 +102,11 @@ struct InstanceSpec {
   std::string name;
   std::string release = k_default_release;
   std::string domain = "localhost";
+  /// `public_url`: the address clients use when the instance sits behind the user's own proxy
+  /// (nginx, Traefik, a cloud load balancer), `http(s)://HOST[:PORT]` with no path and no
+  /// trailing slash; every public URL the services use follows it. Empty = derived from
+  /// `domain`, `tls.mode` and the ports.
+  std::string public_url;
   std::string registry;                       ///< image mirror, e.g. 127.0.0.1:5000; empty = none
   std::map<std::string, std::string> images;  ///< service → image, overriding the release's
   Ports ports;

@@ -30,8 +30,8 @@ using EngineSource = std::function<docker::Engine&()>;
 struct SessionOptions {
   bool lock = true;        ///< take the instance lock (false for read-only work: dry runs)
   int lock_timeout_s = 0;  ///< seconds to wait for another supactl holding it
-  /// The session will converge: refuse an unsafe compose.override.yml and an instance whose
-  /// restore has not finished, before anything changes.
+  /// The session will converge: refuse an unsafe compose.override.yml, an instance whose
+  /// restore has not finished and a domain another instance has, before anything changes.
   bool converging = false;
   std::string registry;  ///< non-empty: pull through this mirror for this run only
 };

@@ -24,7 +24,9 @@ struct RenderResult {
 
 /// Public addresses of an instance, for `init`, `up` and `status` to print. Secret-free.
 struct Endpoints {
-  std::string api_url;     ///< e.g. https://localhost:8443 (the gateway; /rest/v1, /auth/v1, ...)
+  /// e.g. https://localhost:8443 (the gateway; /rest/v1, /auth/v1, ...); instance.yaml's
+  /// `public_url` when set. Every public URL the rendered services use derives from it.
+  std::string api_url;
   std::string studio_url;  ///< the dashboard behind basic auth (api_url + "/")
   std::string db_url;      ///< postgresql://postgres@127.0.0.1:PORT/postgres, or empty
 };
@@ -63,7 +65,8 @@ void write_function_settings(const config::FunctionSettingsMap& settings, const 
 std::string render_template(const config::Instance& instance, const std::string& relative_path,
                             const std::string& templates_override);
 
-/// The instance's public addresses (see Endpoints).
+/// The instance's public addresses (see Endpoints): `public_url` when the spec sets one, else
+/// derived from `domain`, `tls.mode` and the ports.
 Endpoints instance_endpoints(const config::InstanceSpec& spec);
 
 /// Whether the instance is for this host only (no domain: `localhost` or a name under

@@ -95,6 +95,27 @@ TEST(Instance, CreatingOverAnExistingInstanceChangesNothing) {
   EXPECT_EQ(snapshot(home.path()), before);
 }
 
+TEST(Instance, ATakenDomainIsRefusedUnlessARestoreKeepsIt) {
+  test::TempDir home;
+  NoPortTaken probe;
+  CreateOptions options;
+  options.domain = "api.example.com";
+  create_instance(home.path(), "shop", options, ports::PortRange{}, probe, k_now);
+  const auto before = snapshot(home.path());
+  try {
+    create_instance(home.path(), "blog", options, ports::PortRange{}, probe, k_now);
+    FAIL() << "expected the domain to be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_STREQ(e.what(), "domain api.example.com is already used by instance shop");
+  }
+  EXPECT_EQ(snapshot(home.path()), before) << "nothing was created";
+  // `restore` into a new name: a copy of shop next to it, which keeps the archived domain.
+  options.domain_may_be_taken = true;
+  EXPECT_EQ(create_instance(home.path(), "shop-drill", options, ports::PortRange{}, probe, k_now).spec.domain,
+            "api.example.com");
+}
+
 TEST(Instance, FailedCreationLeavesNoTrace) {
   test::TempDir parent;
   fs::path home = parent.path() / "new-home";

@@ -171,6 +171,54 @@ TEST(Spec, ScaleAcceptsStatelessServicesAndRefusesStatefulOnesWithTheReason) {
   }
 }
 
+TEST(Spec, PublicUrlAcceptsSchemeHostAndPortOnly) {
+  EXPECT_EQ(parse_spec(k_minimal, "instance.yaml").public_url, "") << "unset = derived from domain and ports";
+  for (const char* ok : {"https://api.example.com", "http://api.example.com", "https://api.example.com:8443",
+                         "http://10.0.0.5:8080", "https://[2001:db8::1]", "https://Supa.Example.COM"}) {
+    InstanceSpec s = parse_spec(std::string(k_minimal) + "public_url: \"" + ok + "\"\n", "instance.yaml");
+    EXPECT_EQ(s.public_url, ok);
+  }
+  EXPECT_EQ(parse_spec(std::string(k_minimal) + "public_url: \"\"\n", "instance.yaml").public_url, "");
+}
+
+TEST(Spec, PublicUrlRefusalsAreOneLineNamingTheKeyAndTheFix) {
+  auto error = [](const std::string& url) {
+    return error_of(std::string(k_minimal) + "public_url: \"" + url + "\"\n");
+  };
+  EXPECT_EQ(error("api.example.com"),
+            "instance.yaml:5: public_url must start with http:// or https://, e.g. https://api.example.com");
+  EXPECT_EQ(error("ftp://api.example.com"),
+            "instance.yaml:5: public_url must start with http:// or https://, e.g. https://api.example.com");
+  EXPECT_EQ(error("https://api.example.com/"),
+            "instance.yaml:5: public_url must not end with `/`: write `https://api.example.com`");
+  EXPECT_EQ(error("https://api.example.com?x=1"),
+            "instance.yaml:5: public_url must not have a query or fragment: write `https://api.example.com`");
+  EXPECT_EQ(error("https://api.example.com:8443/#top"),
+            "instance.yaml:5: public_url must not have a query or fragment: write `https://api.example.com:8443`");
+  EXPECT_EQ(error("https://api.example.com/supabase")
+                .rfind("instance.yaml:5: public_url must not have a path (the API routes and Studio sit at /): write "
+                       "`https://api.example.com`",
+                       0),
+            0u);
+  const std::string no_host = "public_url needs a host name after https:// (and optionally :PORT 1-65535)";
+  for (const char* bad : {"https://", "https://:8443", "https://user@api.example.com", "https://api.example.com:0",
+                          "https://api.example.com:70000", "https://api example.com", "https://api.example.com:x",
+                          "https://\\\"quoted\\\""}) {
+    const std::string message = error(bad);
+    EXPECT_NE(message.find(no_host), std::string::npos) << bad << ": " << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+TEST(Spec, PublicUrlSurvivesFormatThenParse) {
+  InstanceSpec s = parse_spec(k_minimal, "instance.yaml");
+  s.public_url = "https://api.example.com:8443";
+  const std::string text = format_spec(s);
+  EXPECT_NE(text.find("\npublic_url: \"https://api.example.com:8443\"\n"), std::string::npos) << text;
+  EXPECT_EQ(parse_spec(text, "instance.yaml").public_url, "https://api.example.com:8443");
+  EXPECT_EQ(format_spec(parse_spec(text, "instance.yaml")), text);
+}
+
 TEST(Home, FlagThenEnvironmentThenXdgThenHome) {
   const char* old_home = std::getenv("HOME");
   std::string saved_home = old_home == nullptr ? "" : old_home;

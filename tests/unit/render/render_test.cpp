@@ -343,5 +343,53 @@ TEST(Render, EndpointsFollowTlsModeAndPorts) {
   EXPECT_EQ(e.studio_url, "");
 }
 
+TEST(Render, EndpointsFollowPublicUrlWhenSet) {
+  config::InstanceSpec spec;
+  spec.ports = config::Ports{.http = 8000, .https = 8443, .db = 0};
+  spec.public_url = "https://api.example.com";
+  Endpoints e = instance_endpoints(spec);
+  EXPECT_EQ(e.api_url, "https://api.example.com");
+  EXPECT_EQ(e.studio_url, "https://api.example.com/");
+  spec.tls.mode = config::TlsMode::off;
+  spec.domain = "shop.example.com";
+  EXPECT_EQ(instance_endpoints(spec).api_url, "https://api.example.com") << "neither tls.mode nor domain matter then";
+}
+
+/// The value of `service`'s environment variable `name` in rendered compose text ("" when unset).
+std::string compose_env(const std::string& compose, const std::string& service, const std::string& name) {
+  const YAML::Node env = YAML::Load(compose)["services"][service]["environment"];
+  return env && env[name] ? env[name].as<std::string>() : std::string();
+}
+
+TEST(Render, EveryPublicUrlInComposeFollowsPublicUrl) {
+  test::TempDir dir;
+  config::Instance inst = test::full_instance(dir.path());
+  const std::string derived = instance_endpoints(inst.spec).api_url;
+  ASSERT_EQ(derived, "https://api.example.com");
+  inst.spec.public_url = "https://supa.example.org:9443";
+  inst.spec.auth.providers["google"] =
+      config::OAuthProvider{.enabled = true, .client_id = "g", .redirect_uri = "https://own.example.net/cb"};
+  const std::string compose = render_template(inst, "compose.yml.mustache", "");
+  const std::string url = "https://supa.example.org:9443";
+  EXPECT_EQ(compose_env(compose, "auth", "API_EXTERNAL_URL"), url + "/auth/v1");
+  EXPECT_EQ(compose_env(compose, "auth", "GOTRUE_JWT_ISSUER"), url + "/auth/v1");
+  EXPECT_EQ(compose_env(compose, "auth", "GOTRUE_EXTERNAL_GITHUB_REDIRECT_URI"), url + "/auth/v1/callback");
+  EXPECT_EQ(compose_env(compose, "auth", "GOTRUE_EXTERNAL_GOOGLE_REDIRECT_URI"), "https://own.example.net/cb")
+      << "a redirect_uri of the user's own stays as written";
+  EXPECT_EQ(compose_env(compose, "storage", "STORAGE_PUBLIC_URL"), url);
+  EXPECT_EQ(compose_env(compose, "studio", "SUPABASE_PUBLIC_URL"), url);
+  EXPECT_EQ(compose_env(compose, "functions", "SUPABASE_PUBLIC_URL"), url);
+  EXPECT_EQ(compose_env(compose, "auth", "GOTRUE_SITE_URL"), "https://app.example.com") << "the app's URL is its own";
+  EXPECT_EQ(compose.find("api.example.com"), std::string::npos) << "no URL derived from the domain is left";
+}
+
+TEST(Render, WithoutPublicUrlTheDerivedUrlsStay) {
+  test::TempDir dir;
+  const std::string compose = render_template(test::default_instance(dir.path()), "compose.yml.mustache", "");
+  EXPECT_EQ(compose_env(compose, "auth", "API_EXTERNAL_URL"), "http://localhost:8000/auth/v1");
+  EXPECT_EQ(compose_env(compose, "storage", "STORAGE_PUBLIC_URL"), "http://localhost:8000");
+  EXPECT_EQ(compose_env(compose, "studio", "SUPABASE_PUBLIC_URL"), "http://localhost:8000");
+}
+
 }  // namespace
 }  // namespace supactl::render
