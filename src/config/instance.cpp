@@ -176,7 +176,7 @@ void refuse_taken_domain(const fs::path& home, const std::string& name, const st
                          const std::string& fix) {
   const std::string owner = domain_owner(home, domain, name);
   if (owner.empty()) return;
-  throw Error(fmt::format("domain {} is already used by instance {}", domain, owner), ExitCode::usage,
+  throw Error(fmt::format("domain {} is already used by instance {}", domain, owner), ExitCode::conflict,
               fmt::format("{}, or remove {} with `supactl rm {}`", fix, owner, owner));
 }
 
@@ -232,7 +232,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
                   "choose another name");
     }
     // Under the lock, so two `init`s cannot both take one domain.
-    if (!options.domain_may_be_taken) refuse_taken_domain(home, name, spec.domain, "choose another --domain");
+    refuse_taken_domain(home, name, spec.domain, "choose another --domain");
 
     // 3. Ports, secrets, then the files, written aside and moved into place in one rename.
     ports::PortRequest request = options.ports;

@@ -24,12 +24,20 @@ void mark_restoring(const config::Instance& inst, const std::string& archive) {
 config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
                                     config::InstanceSpec spec, const backup::Extracted& ex, const std::string& archive,
                                     std::string* secrets_from) {
+  // A copy next to the original (a restore drill, a clone) must not take the original's domain:
+  // two instances on one domain would both be refused by `up`. The copy gets `localhost`.
+  if (const std::string owner = config::domain_owner(home, spec.domain, name); !owner.empty()) {
+    spdlog::warn(
+        "domain {} belongs to instance {}, so {} gets localhost (and none of {}'s public_url or ACME certificates); "
+        "give it a domain of its own with `supactl config set {} domain HOST`",
+        spec.domain, owner, name, owner, name);
+    spec.domain = "localhost";
+    spec.public_url.clear();
+    if (spec.tls.mode == config::TlsMode::acme) spec.tls.mode = config::TlsMode::internal;
+  }
   config::CreateOptions create;
-  create.domain = spec.domain;
+  create.domain = spec.domain == "localhost" ? std::string() : spec.domain;
   create.registry = spec.registry;
-  // A restore drill (a copy next to the original) keeps the archived domain; `up` of the copy
-  // then names the original, and `supactl config set NAME domain ...` moves it.
-  create.domain_may_be_taken = true;
   for (const auto& [svc, on] : spec.services) (on ? create.enable : create.exclude).push_back(svc);
   ports::HostPortProbe probe;
   const std::int64_t now = std::time(nullptr);

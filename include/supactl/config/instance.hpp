@@ -78,7 +78,7 @@ ports::ReservedPorts reserved_ports(const std::filesystem::path& home, const std
 /// is skipped.
 std::string domain_owner(const std::filesystem::path& home, const std::string& domain, const std::string& except);
 
-/// Throws supactl::Error(usage) when another instance of `home` than `name` claims `domain`
+/// Throws supactl::Error(conflict) when another instance of `home` than `name` claims `domain`
 /// (domain_owner): "domain D is already used by instance OWNER", with the hint `fix` (what the
 /// caller's user can change) or `supactl rm OWNER`.
 void refuse_taken_domain(const std::filesystem::path& home, const std::string& name, const std::string& domain,
@@ -95,17 +95,14 @@ struct CreateOptions {
   ports::PortRequest ports;
   std::vector<std::string> exclude;  ///< optional services to switch off
   std::vector<std::string> enable;   ///< optional services to switch on
-  /// Skip the check that no other instance has `domain` (refuse_taken_domain): for `restore`
-  /// into a new name, whose copy of an instance keeps the archived domain.
-  bool domain_may_be_taken = false;
 };
 
 /// Creates instance `name` in `home`: allocates host ports (under a lock on the instances
 /// folder, against the other instances and the host), generates secrets at `now`, and writes
 /// instance.yaml and secrets.env into a temporary folder that is renamed into place, so a
-/// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option, a domain
-/// another instance has, unless `options.domain_may_be_taken`), conflict (instance exists, port
-/// taken), failure (home not writable). An existing instance is never touched.
+/// failure leaves nothing behind. Throws supactl::Error: usage (bad name or option), conflict
+/// (instance exists, port taken, a domain another instance has), failure (home not writable). An existing instance is
+/// never touched.
 Instance create_instance(const std::filesystem::path& home, const std::string& name, const CreateOptions& options,
                          const ports::PortRange& range, const ports::PortProbe& probe, std::int64_t now);
 

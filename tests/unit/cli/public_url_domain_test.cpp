@@ -4,8 +4,11 @@
 // config set, what init/up/status print) and one domain per instance (init, config set and
 // up refuse a domain another instance has, naming it; `localhost` is everyone's). Run as a
 // person types them, in this process, against the in-memory fake Engine.
+#include <supactl/backup/backup.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/fs.hpp>
+
+#include <supactl/instance/restore.hpp>
 
 #include "support/cli_run.hpp"
 #include "support/fake_engine.hpp"
@@ -124,10 +127,10 @@ TEST_F(FrontDoor, ConfigSetPublicUrlIsKeptAndFollowedByUpAndStatusAndABadOneChan
 
 // --- one domain, one instance ---------------------------------------------------------------------
 
-TEST_F(FrontDoor, InitRefusesADomainAnotherInstanceHasNamingItWithExit2) {
+TEST_F(FrontDoor, InitRefusesADomainAnotherInstanceHasNamingItWithExit4) {
   ASSERT_EQ(init("shop", {"--domain", "api.example.com"}).code, 0);
   const test::CliResult r = init("blog", {"--domain", "api.example.com"});
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.code, 4);
   EXPECT_NE(r.err.find("supactl: error: domain api.example.com is already used by instance shop\n"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("choose another --domain, or remove shop with `supactl rm shop`"), std::string::npos) << r.err;
@@ -170,7 +173,7 @@ TEST_F(FrontDoor, ConfigSetRefusesADomainAnotherInstanceHasAndWritesNothing) {
   ASSERT_EQ(init("blog").code, 0);
   const std::string before = core::read_file(spec_file("blog"));
   const test::CliResult r = run({"config", "set", "blog", "domain", "api.example.com"});
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.code, 4);
   EXPECT_NE(r.err.find("domain api.example.com is already used by instance shop"), std::string::npos) << r.err;
   EXPECT_EQ(core::read_file(spec_file("blog")), before);
 }
@@ -191,7 +194,7 @@ TEST_F(FrontDoor, UpRefusesADomainAnotherInstanceHasBeforeAnyEngineCall) {
        {std::vector<std::string>{"up", "blog"}, std::vector<std::string>{"up", "blog", "--dry-run"},
         std::vector<std::string>{"scale", "blog", "rest=2"}}) {
     const test::CliResult r = run(args);
-    EXPECT_EQ(r.code, 2) << args.back();
+    EXPECT_EQ(r.code, 4) << args.back();
     EXPECT_NE(r.err.find("supactl: error: domain api.example.com is already used by instance shop\n"),
               std::string::npos)
         << r.err;
@@ -201,6 +204,29 @@ TEST_F(FrontDoor, UpRefusesADomainAnotherInstanceHasBeforeAnyEngineCall) {
   EXPECT_TRUE(engine.calls().empty()) << "refused before the Engine was asked anything";
   EXPECT_FALSE(fs::exists(home.path() / "instances/blog/rendered"));
   EXPECT_EQ(instance("blog").spec.scale.count("rest"), 0U) << "scale changed nothing either";
+}
+
+TEST_F(FrontDoor, ARestoredCopyOfALiveInstanceGetsLocalhostSoBothStillComeUp) {
+  ASSERT_EQ(init("shop", {"--domain", "api.example.com", "--public-url", "https://api.example.com"}).code, 0);
+  config::InstanceSpec archived = instance("shop").spec;
+  archived.tls.mode = config::TlsMode::acme;
+  archived.tls.email = "ops@example.com";
+  test::TempDir nothing;
+  const backup::Extracted ex{.manifest = {}, .dir = nothing.path()};
+  std::string secrets_from;
+  const config::Instance drill =
+      instance::create_from_backup(home.path(), "drill", archived, ex, "shop.tar.gz", &secrets_from);
+  EXPECT_EQ(drill.spec.domain, "localhost");
+  EXPECT_EQ(drill.spec.public_url, "") << "shop's proxy is not in front of the copy";
+  EXPECT_EQ(drill.spec.tls.mode, config::TlsMode::internal) << "no ACME for localhost";
+  EXPECT_EQ(config::domain_owner(home.path(), "api.example.com", ""), "shop") << "shop keeps its domain alone";
+  // A domain nobody has stays with the restored instance.
+  archived.domain = "old.example.com";
+  archived.public_url.clear();
+  const config::Instance moved =
+      instance::create_from_backup(home.path(), "moved", archived, ex, "shop.tar.gz", &secrets_from);
+  EXPECT_EQ(moved.spec.domain, "old.example.com");
+  EXPECT_EQ(moved.spec.tls.mode, config::TlsMode::acme);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST(Instance, CreatingOverAnExistingInstanceChangesNothing) {
   EXPECT_EQ(snapshot(home.path()), before);
 }
 
-TEST(Instance, ATakenDomainIsRefusedUnlessARestoreKeepsIt) {
+TEST(Instance, ATakenDomainIsRefusedAndNothingIsCreated) {
   test::TempDir home;
   NoPortTaken probe;
   CreateOptions options;
@@ -106,14 +106,10 @@ TEST(Instance, ATakenDomainIsRefusedUnlessARestoreKeepsIt) {
     create_instance(home.path(), "blog", options, ports::PortRange{}, probe, k_now);
     FAIL() << "expected the domain to be refused";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_EQ(e.code(), ExitCode::conflict);
     EXPECT_STREQ(e.what(), "domain api.example.com is already used by instance shop");
   }
   EXPECT_EQ(snapshot(home.path()), before) << "nothing was created";
-  // `restore` into a new name: a copy of shop next to it, which keeps the archived domain.
-  options.domain_may_be_taken = true;
-  EXPECT_EQ(create_instance(home.path(), "shop-drill", options, ports::PortRange{}, probe, k_now).spec.domain,
-            "api.example.com");
 }
 
 TEST(Instance, FailedCreationLeavesNoTrace) {
