@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace supactl::stack {
 namespace {
@@ -38,17 +40,25 @@ std::vector<std::string> taken_host_ports(docker::Engine& engine, const compose:
   for (const auto& [name, s] : project.services) {
     for (const docker::PortBinding& b : s.spec.ports) {
       if (b.host_port == 0 || ours.count(b.host_port) != 0) continue;
-      if (probe.is_free(b.host_port)) continue;
       std::string owner;
       bool own = false;  // one of the project's containers took it after we observed (a start
                          // a killed run had sent): not a clash
-      docker::Filters f;
-      f.add("publish", std::to_string(b.host_port));
-      for (const docker::ContainerSummary& c : engine.list_containers(f, false)) {
-        own = own || docker::label_of(c.labels, compose::k_label_project) == project.name;
-        owner = fmt::format("container {}", c.name);
+      bool free = false;
+      // The Engine binds a published port (docker-proxy) before the container it starts counts
+      // as running, and frees it a moment after one stops: a port held by no container is looked
+      // at again for up to 2 s before it counts as another process's.
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if ((free = probe.is_free(b.host_port))) break;
+        docker::Filters f;
+        f.add("publish", std::to_string(b.host_port));
+        for (const docker::ContainerSummary& c : engine.list_containers(f, false)) {
+          own = own || docker::label_of(c.labels, compose::k_label_project) == project.name;
+          owner = fmt::format("container {}", c.name);
+        }
+        if (!owner.empty()) break;
       }
-      if (own) continue;
+      if (free || own) continue;
       if (owner.empty()) owner = probe.owner(b.host_port);
       taken.push_back(fmt::format("{} ({})", b.host_port, owner));
     }
