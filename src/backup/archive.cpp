@@ -171,6 +171,24 @@ std::string gzip_stream_error(const fs::path& path) {
   return {};
 }
 
+/// libarchive's write callback into an Encryptor. A C callback must not throw: the error is
+/// kept and libarchive is told the write failed.
+struct EncryptingSink {
+  Encryptor* encryptor;
+  std::string error;
+
+  static la_ssize_t write(struct archive* /*a*/, void* self, const void* buffer, size_t length) {
+    auto* sink = static_cast<EncryptingSink*>(self);
+    try {
+      sink->encryptor->write(std::string_view(static_cast<const char*>(buffer), length));
+      return static_cast<la_ssize_t>(length);
+    } catch (const std::exception& e) {
+      sink->error = e.what();
+      return -1;
+    }
+  }
+};
+
 }  // namespace
 
 fs::path ArchiveBuilder::staged(const std::string& path) const { return m_staging / "m" / path; }
@@ -210,7 +228,7 @@ void ArchiveBuilder::add_file(const std::string& path, const fs::path& source) {
   });
 }
 
-void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t mode) const {
+void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t mode, const BackupKey* key) const {
   nlohmann::json members = nlohmann::json::array();
   for (const Member& m : m_members) members.push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
   manifest["members"] = members;
@@ -235,9 +253,16 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
   std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(a.get());
   archive_write_add_filter_gzip(a.get());
-  if (archive_write_open_fd(a.get(), file.fd()) != ARCHIVE_OK) {
-    throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
-  }
+  // Encrypted: libarchive hands its output to the Encryptor, which writes sealed chunks.
+  std::optional<Encryptor> encryptor;
+  if (key != nullptr) encryptor.emplace(*key, [&file](std::string_view sealed) { file.write(sealed); });
+  EncryptingSink sink{encryptor ? &*encryptor : nullptr, {}};
+  // No zero padding after the gzip stream (which open_fd leaves out for a regular file too):
+  // the reader checks the gzip trailer at the very end.
+  if (encryptor) archive_write_set_bytes_in_last_block(a.get(), 1);
+  const int opened = encryptor ? archive_write_open(a.get(), &sink, nullptr, &EncryptingSink::write, nullptr)
+                               : archive_write_open_fd(a.get(), file.fd());
+  if (opened != ARCHIVE_OK) throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
   const time_t now = std::time(nullptr);
   auto header = [&](const std::string& path, int64_t size) {
     std::unique_ptr<struct archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), archive_entry_free);
@@ -270,8 +295,10 @@ void ArchiveBuilder::write(const fs::path& out, nlohmann::json manifest, mode_t 
     }
   }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
+    if (!sink.error.empty()) throw Error(fmt::format("writing {}: {}", out.string(), sink.error));
     throw Error(fmt::format("writing {}: {}", out.string(), archive_error_string(a.get())));
   }
+  if (encryptor) encryptor->finish();
   file.close();
   fs::rename(partial, out, ec);
   if (ec) throw Error(fmt::format("cannot rename {} to {}: {}", partial.string(), out.string(), ec.message()));
@@ -408,7 +435,10 @@ std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& nam
   const std::string prefix = name + "-";
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || f.size() < 7 || f.substr(f.size() - 7) != ".tar.gz")
+    auto ends_with = [&f](std::string_view tail) {
+      return f.size() >= tail.size() && f.compare(f.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || !(ends_with(".tar.gz") || ends_with(".tar.gz.enc")))
       continue;
     out.push_back({.path = e.path(), .size = static_cast<int64_t>(e.file_size(ec))});
   }

@@ -53,10 +53,10 @@ StorageLocation storage_location(const config::InstanceSpec& spec) {
 fs::path backup_dir(const fs::path& home, const std::string& name) { return home / "backups" / name; }
 
 nlohmann::json Manifest::to_json() const {
-  nlohmann::json j = {{"format", format},         {"supactl_version", supactl_version},
-                      {"instance", instance},     {"release", release},
-                      {"created_at", created_at}, {"include_secrets", include_secrets},
-                      {"row_counts", row_counts}, {"roles_member", roles_member}};
+  nlohmann::json j = {
+      {"format", format},         {"supactl_version", supactl_version}, {"instance", instance},
+      {"release", release},       {"created_at", created_at},           {"include_secrets", include_secrets},
+      {"row_counts", row_counts}, {"row_checksums", row_checksums},     {"roles_member", roles_member}};
   j["databases"] = nlohmann::json::array();
   for (const Database& d : databases) j["databases"].push_back({{"name", d.name}, {"member", d.member}});
   if (storage) {
@@ -80,6 +80,7 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
     m.created_at = j.value("created_at", "");
     m.include_secrets = j.value("include_secrets", false);
     m.row_counts = j.value("row_counts", std::map<std::string, int64_t>{});
+    m.row_checksums = j.value("row_checksums", std::map<std::string, std::string>{});
     m.roles_member = j.value("roles_member", "db/roles.sql");
     for (const nlohmann::json& d : j.at("databases")) {
       m.databases.push_back({d.at("name").get<std::string>(), d.at("member").get<std::string>()});
@@ -108,6 +109,27 @@ bool Manifest::has_member(const std::string& path) const {
 
 bool Extracted::has(const std::string& path) const { return manifest.has_member(path); }
 
+Extracted open_backup(const fs::path& file, const fs::path& scratch, const std::optional<BackupKey>& key) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    throw Error(fmt::format("no backup file {}", file.string()), ExitCode::not_found,
+                "`supactl backup ls NAME` lists an instance's backups");
+  }
+  if (!is_encrypted(file)) {
+    return Extracted{.manifest = Manifest::from_json(verify_archive(file, scratch)), .dir = scratch};
+  }
+  if (!key) {
+    throw Error(fmt::format("backup {} is encrypted; nothing was changed", file.string()), ExitCode::usage,
+                fmt::format("pass the key file it was made with: --key-file PATH (or set {})", k_key_file_env));
+  }
+  // Decrypted in full (every chunk authenticated) before the archive inside is read at all.
+  const fs::path plain = scratch / "decrypted.tar.gz";
+  decrypt_file(file, plain, *key);
+  Extracted ex{.manifest = Manifest::from_json(verify_archive(plain, scratch)), .dir = scratch};
+  fs::remove(plain, ec);
+  return ex;
+}
+
 BackupResult create_backup(docker::Engine& engine, const config::Instance& inst, const BackupOptions& options,
                            std::time_t now) {
   const stack::PgTarget db = db_target(engine, inst.name);
@@ -130,10 +152,12 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
   manifest.created_at = utc_rfc3339(now);
   manifest.include_secrets = options.include_secrets;
 
-  // 1. Row counts, just before the dump (a busy instance may change in between).
+  // 1. Row counts and content checksums, just before the dump (a busy instance may change in
+  // between).
   {
     core::PhaseTimer t("row counts");
     manifest.row_counts = stack::row_counts(engine, db, counted_schemas());
+    manifest.row_checksums = stack::row_checksums(engine, db, counted_schemas());
   }
   // 2. Roles without passwords, then every database in pg_dump's custom format.
   {
@@ -182,7 +206,7 @@ BackupResult create_backup(docker::Engine& engine, const config::Instance& inst,
   }
 
   // 6. The archive: manifest.json first, then the members; 0600 whatever it holds.
-  builder.write(options.out, manifest.to_json(), 0600);
+  builder.write(options.out, manifest.to_json(), 0600, options.key ? &*options.key : nullptr);
   BackupResult result;
   result.path = options.out;
   result.size = static_cast<int64_t>(fs::file_size(options.out, ec));
@@ -263,6 +287,20 @@ Comparison compare_with_manifest(docker::Engine& engine, const std::string& proj
       c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, table missing now", table, want));
     } else if (it->second != want) {
       c.row_diffs.push_back(fmt::format("{}: {} rows in the backup, {} now", table, want, it->second));
+    }
+  }
+  if (!backup.manifest.row_checksums.empty()) {
+    const std::map<std::string, std::string> sums = stack::row_checksums(engine, db, counted_schemas());
+    for (const auto& [table, want] : backup.manifest.row_checksums) {
+      ++c.checksums;
+      auto it = sums.find(table);
+      // A missing table is a row difference already.
+      if (it != sums.end() && it->second != want) {
+        c.checksum_diffs.push_back(
+            fmt::format("{}: content differs from the backup (checksum {} now, {} in the "
+                        "backup)",
+                        table, it->second, want));
+      }
     }
   }
   if (backup.manifest.storage) {

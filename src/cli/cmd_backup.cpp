@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `supactl backup NAME [--out FILE] [--include-secrets]`, `supactl backup ls NAME` and
-// `supactl backup prune NAME --keep N`. Taking the backup is backup::create_backup; this file
-// picks the default location ($SUPACTL_HOME/backups/NAME/NAME-<UTC stamp>.tar.gz), holds the
-// instance lock so no `up`/`down` runs meanwhile, and prints the result.
+// `supactl backup NAME [--out FILE] [--include-secrets] [--encrypt --key-file PATH]`,
+// `supactl backup ls NAME`, `supactl backup prune NAME --keep N` and `supactl backup keygen PATH`. Taking the backup is
+// backup::create_backup; this file picks the default location ($SUPACTL_HOME/backups/NAME/NAME-<UTC stamp>.tar.gz),
+// holds the instance lock so no `up`/`down` runs meanwhile, and prints the result.
 #include "cli/globals.hpp"
 
 #include <supactl/backup/backup.hpp>
@@ -23,6 +23,9 @@ struct BackupOptions {
   std::string name;
   std::string out;
   bool include_secrets = false;
+  bool encrypt = false;
+  std::string key_file;
+  std::string keygen_path;
   int lock_timeout = 0;
   int keep = -1;
 };
@@ -41,18 +44,36 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   // 1. The instance, locked against a concurrent up/down.
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
+
+  // 2. The key, when encrypting: --key-file (which implies --encrypt), else the file named by
+  // SUPACTL_BACKUP_KEY_FILE. Never a key on the command line.
+  std::optional<backup::BackupKey> key;
+  if (o.encrypt || !o.key_file.empty()) {
+    const std::optional<std::filesystem::path> key_file = backup::key_file_from(o.key_file);
+    if (!key_file) {
+      throw Error("--encrypt needs a key file", ExitCode::usage,
+                  fmt::format("pass --key-file PATH or set {} (make a key with `supactl backup keygen PATH`)",
+                              backup::k_key_file_env));
+    }
+    key = backup::BackupKey::from_file(*key_file);
+  }
   const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
 
-  // 2. Where to: --out, else the instance's backup folder.
+  // 3. Where to: --out, else the instance's backup folder.
   const std::time_t now = std::time(nullptr);
-  std::filesystem::path out = o.out.empty() ? backup::backup_dir(home, inst.name) /
-                                                  fmt::format("{}-{}.tar.gz", inst.name, backup::utc_stamp(now))
-                                            : std::filesystem::absolute(o.out);
+  std::filesystem::path out =
+      o.out.empty() ? backup::backup_dir(home, inst.name) /
+                          fmt::format("{}-{}.tar.gz{}", inst.name, backup::utc_stamp(now), key ? ".enc" : "")
+                    : std::filesystem::absolute(o.out);
   if (std::filesystem::exists(out)) {
     throw Error(fmt::format("{} exists already", out.string()), ExitCode::conflict, "choose another --out FILE");
   }
+  if (key) {
+    backup::refuse_key_inside(*key, home / "backups");
+    backup::refuse_key_inside(*key, out.parent_path());
+  }
 
-  // 3. Dump, copy, write.
+  // 4. Dump, copy, write.
   docker::Engine& engine = g.engine();
   // The outcome is recorded either way, for `supactl metrics` (supactl_backup_last_success).
   const std::filesystem::path record_dir = backup::backup_dir(home, inst.name);
@@ -60,7 +81,8 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   try {
     r = backup::create_backup(
         engine, inst,
-        backup::BackupOptions{.out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION},
+        backup::BackupOptions{
+            .out = out, .include_secrets = o.include_secrets, .supactl_version = SUPACTL_VERSION, .key = key},
         now);
   } catch (const Error&) {
     backup::record_outcome(record_dir, {.time = now, .ok = false, .size = 0});
@@ -78,13 +100,21 @@ int run_backup(const Globals& g, const BackupOptions& o) {
                 {"tables", m.row_counts.size()},
                 {"storage_files", files},
                 {"include_secrets", o.include_secrets},
+                {"encrypted", key.has_value()},
+                {"key_id", key ? key->id() : ""},
                 {"members", m.to_json()["members"]}});
   } else {
     std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
     std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m.databases.size(),
                              m.row_counts.size(), files,
                              o.include_secrets ? "included (file is 0600)" : "not included");
-    std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
+    if (key) {
+      std::cout << fmt::format("  encrypted with AES-256-GCM, key id {} ({})\n", key->id(), key->path().string());
+      std::cout << fmt::format("  restore with: supactl restore NAME {} --key-file {}\n", r.path.string(),
+                               key->path().string());
+    } else {
+      std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
+    }
   }
   return 0;
 }
@@ -95,7 +125,13 @@ int run_ls(const Globals& g, const BackupOptions& o) {
   std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
   if (g.json()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const backup::BackupFile& f : files) list.push_back({{"path", f.path.string()}, {"size", f.size}});
+    for (const backup::BackupFile& f : files) {
+      const std::optional<std::string> key_id = backup::encrypted_key_id(f.path);
+      list.push_back({{"path", f.path.string()},
+                      {"size", f.size},
+                      {"encrypted", key_id.has_value()},
+                      {"key_id", key_id.value_or("")}});
+    }
     print_json({{"instance", o.name}, {"dir", dir.string()}, {"backups", list}});
     return 0;
   }
@@ -103,9 +139,11 @@ int run_ls(const Globals& g, const BackupOptions& o) {
     std::cout << fmt::format("no backups of {} in {}\n", o.name, dir.string());
     return 0;
   }
-  std::cout << fmt::format("{:<48} {:>10}\n", "BACKUP", "SIZE");
+  std::cout << fmt::format("{:<52} {:>10}  {}\n", "BACKUP", "SIZE", "ENCRYPTED");
   for (const backup::BackupFile& f : files) {
-    std::cout << fmt::format("{:<48} {:>10}\n", f.path.filename().string(), human_size(f.size));
+    const std::optional<std::string> key_id = backup::encrypted_key_id(f.path);
+    std::cout << fmt::format("{:<52} {:>10}  {}\n", f.path.filename().string(), human_size(f.size),
+                             key_id ? "key " + *key_id : "no");
   }
   std::cout << fmt::format("({} in {})\n", files.size(), dir.string());
   return 0;
@@ -133,6 +171,17 @@ int run_prune(const Globals& g, const BackupOptions& o) {
   return 0;
 }
 
+int run_keygen(const Globals& g, const BackupOptions& o) {
+  const backup::BackupKey key = backup::write_new_key(o.keygen_path);
+  if (g.json()) {
+    print_json({{"path", key.path().string()}, {"key_id", key.id()}});
+  } else {
+    std::cout << fmt::format("wrote a new backup key to {} (0600), key id {}\n", key.path().string(), key.id());
+    std::cout << "  keep a copy away from this host and its backups: without it, its backups cannot be restored\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void setup_backup(CLI::App& sub, Globals& g) {
@@ -141,8 +190,16 @@ void setup_backup(CLI::App& sub, Globals& g) {
   sub.add_option("--out", o->out, "Archive to write (default $SUPACTL_HOME/backups/NAME/NAME-<UTC time>.tar.gz)");
   sub.add_flag("--include-secrets", o->include_secrets,
                "Also store secrets.env and rendered/.env (the file is 0600 anyway)");
+  sub.add_flag(
+      "--encrypt", o->encrypt,
+      fmt::format("Encrypt the archive (AES-256-GCM) with the key in --key-file or ${}", backup::k_key_file_env));
+  sub.add_option("--key-file", o->key_file, "File holding the 256-bit key (implies --encrypt; see `backup keygen`)");
   add_lock_timeout(sub, o->lock_timeout);
   sub.require_subcommand(0, 1);
+
+  CLI::App* keygen = sub.add_subcommand("keygen", "Write a new random backup key to a file (0600, never over one)");
+  keygen->add_option("path", o->keygen_path, "Key file to create")->required();
+  set_action(*keygen, g, [&g, o]() { return run_keygen(g, *o); });
 
   CLI::App* ls = sub.add_subcommand("ls", "List an instance's backups, oldest first");
   ls->add_option("name", o->name, "Instance name")->required();

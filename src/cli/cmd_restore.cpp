@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `supactl restore NAME FILE [--yes]`. Phases: verify every member of the archive against its
-// manifest (into a private folder; a corrupt or truncated archive stops here and nothing has
+// `supactl restore NAME FILE [--yes]` and `supactl restore --drill NAME [FILE]`. Phases: verify every member of the
+// archive against its manifest (into a private folder; a corrupt or truncated archive stops here and nothing has
 // changed) → create the instance from the archived spec (secrets from the archive when it
 // holds them, else new ones, as `init` makes them) or, with --yes, take over an existing one
 // (its secrets are kept) → up → empty the storage folder and stop every service but db →
@@ -14,6 +14,7 @@
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/instance/drill.hpp>
 #include <supactl/instance/restore.hpp>
 
 #include <fmt/format.h>
@@ -29,17 +30,112 @@ struct RestoreOptions {
   std::string name;
   std::string file;
   bool yes = false;
+  bool drill = false;
+  bool keep = false;
+  std::string key_file;
   int lock_timeout = 0;
 };
 
-int run_restore(const Globals& g, const RestoreOptions& o) {
+/// The key for backup `file`: read when --key-file is given or the file is encrypted (a plain
+/// backup restores whatever $SUPACTL_BACKUP_KEY_FILE says).
+std::optional<backup::BackupKey> key_for(const RestoreOptions& o, const std::filesystem::path& file) {
+  if (o.key_file.empty() && !backup::is_encrypted(file)) return std::nullopt;
+  const std::optional<std::filesystem::path> key_file = backup::key_file_from(o.key_file);
+  if (!key_file) return std::nullopt;
+  return backup::BackupKey::from_file(*key_file);
+}
+
+int run_drill(const Globals& g, const RestoreOptions& o) {
   config::validate_name(o.name);
+  if (o.yes) {
+    throw Error("--drill restores into a throwaway instance; --yes does not apply", ExitCode::usage,
+                fmt::format("run `supactl restore --drill {}`", o.name));
+  }
+  const std::filesystem::path home = config::home_dir(g.home);
+  // The newest backup of NAME unless FILE says which.
+  std::filesystem::path file = o.file;
+  if (file.empty()) {
+    const std::filesystem::path dir = backup::backup_dir(home, o.name);
+    const std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+    if (files.empty()) {
+      throw Error(fmt::format("no backups of {} in {}", o.name, dir.string()), ExitCode::not_found,
+                  fmt::format("take one with `supactl backup {}`, or name the archive: `supactl restore --drill {} "
+                              "FILE`",
+                              o.name, o.name));
+    }
+    file = files.back().path;
+  }
+  instance::DrillOptions options{.archive = file,
+                                 .key = key_for(o, file),
+                                 .keep = o.keep,
+                                 .converge = instance::ConvergeOptions{.templates_dir = g.templates_dir}};
+  std::unique_ptr<plan::Progress> progress = g.json() ? std::make_unique<plan::NullProgress>() : make_progress(g);
+  const instance::DrillReport r = instance::run_drill(home, o.name, g.engine_source, options, *progress);
+  const backup::Comparison& c = r.comparison;
+  if (g.json()) {
+    print_json({{"instance", r.instance},
+                {"backup", r.archive},
+                {"created_at", r.created_at},
+                {"drill_instance", r.drill_instance},
+                {"tables", c.tables},
+                {"row_diffs", c.row_diffs},
+                {"checksums", c.checksums},
+                {"checksum_diffs", c.checksum_diffs},
+                {"files_expected", c.files_expected},
+                {"files_restored", c.files_now},
+                {"seconds", r.seconds},
+                {"removed", r.removed},
+                {"error", r.error},
+                {"ok", r.ok()}});
+  } else {
+    std::cout << fmt::format("drill of {}: {} (taken {})\n", r.instance, r.archive,
+                             r.created_at.empty() ? "?" : r.created_at);
+    std::cout << fmt::format(
+        "  restored into {} in {:.1f} s; {}\n", r.drill_instance, r.seconds,
+        r.removed ? "removed again" : fmt::format("kept (remove it with `supactl rm {} --yes`)", r.drill_instance));
+    if (!r.error.empty()) std::cout << fmt::format("  restore    FAILED: {}\n", r.error);
+    std::cout << fmt::format(
+        "  tables     {} row counts, {}\n", c.tables,
+        c.row_diffs.empty() ? std::string("all match") : fmt::format("{} differ", c.row_diffs.size()));
+    std::cout << fmt::format(
+        "  checksums  {} tables, {}\n", c.checksums,
+        c.checksum_diffs.empty() ? std::string("all match") : fmt::format("{} differ", c.checksum_diffs.size()));
+    if (c.files_expected >= 0) {
+      std::cout << fmt::format("  storage    {} files ({} in the backup)\n", c.files_now, c.files_expected);
+    }
+    for (const std::string& d : c.row_diffs) std::cout << fmt::format("  differs: {}\n", d);
+    for (const std::string& d : c.checksum_diffs) std::cout << fmt::format("  differs: {}\n", d);
+    std::cout << fmt::format("  result     {}\n",
+                             r.ok() ? "OK: the backup restores and matches its manifest" : "FAILED");
+  }
+  if (!r.ok()) {
+    g.json_printed = g.json();
+    throw Error(fmt::format("the drill of {} failed: {}", r.instance,
+                            !r.error.empty() ? r.error : "the restored copy does not match the backup's manifest"),
+                ExitCode::failure,
+                "counts and checksums are taken just before the dump, so writes during the backup can differ; "
+                "take a backup of a quiet instance and drill it again, and keep the older backups meanwhile");
+  }
+  return 0;
+}
+
+int run_restore(const Globals& g, const RestoreOptions& o) {
+  if (o.drill) return run_drill(g, o);
+  config::validate_name(o.name);
+  if (o.file.empty()) {
+    throw Error("restore needs the backup file", ExitCode::usage,
+                fmt::format("run `supactl restore {} FILE` (`supactl backup ls NAME` lists them), or `supactl restore "
+                            "--drill {}` to test the newest",
+                            o.name, o.name));
+  }
+  if (o.keep) throw Error("--keep goes with --drill", ExitCode::usage, "drop --keep");
   const std::filesystem::path home = config::home_dir(g.home);
 
-  // 1. Verify every member before anything else (extracted into a private folder).
+  // 1. Decrypt (when encrypted) and verify every member before anything else (into a private
+  // folder).
+  const std::optional<backup::BackupKey> key = key_for(o, o.file);
   backup::TempDir scratch(home, ".restore-");
-  backup::Extracted ex{.manifest = backup::Manifest::from_json(backup::verify_archive(o.file, scratch.path())),
-                       .dir = scratch.path()};
+  const backup::Extracted ex = backup::open_backup(o.file, scratch.path(), key);
   if (!ex.has("instance/instance.yaml")) {
     throw Error(fmt::format("backup {} holds no instance.yaml; nothing was changed", o.file), ExitCode::usage);
   }
@@ -91,6 +187,8 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
                 {"databases", ex.manifest.databases.size()},
                 {"tables", cmp.tables},
                 {"row_diffs", cmp.row_diffs},
+                {"checksums", cmp.checksums},
+                {"checksum_diffs", cmp.checksum_diffs},
                 {"files_expected", cmp.files_expected},
                 {"files_restored", cmp.files_now},
                 {"ignored_errors", load.ignored_errors},
@@ -108,13 +206,21 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
       std::cout << fmt::format("  storage    {} files ({} in the backup)\n", cmp.files_now, cmp.files_expected);
     }
     std::cout << fmt::format("  secrets    {}\n", secrets_from);
+    if (cmp.checksums > 0) {
+      std::cout << fmt::format(
+          "  checksums  {} tables, {}\n", cmp.checksums,
+          cmp.checksum_diffs.empty() ? std::string("all match") : fmt::format("{} differ", cmp.checksum_diffs.size()));
+    }
     for (const std::string& d : cmp.row_diffs) std::cout << fmt::format("  differs: {}\n", d);
+    for (const std::string& d : cmp.checksum_diffs) std::cout << fmt::format("  differs: {}\n", d);
   }
   for (const std::string& m : load.messages) spdlog::warn("restore: {}", m);
   if (!cmp.ok()) {
     g.json_printed = g.json();
     throw Error(fmt::format("the restored {} does not match the backup's manifest{}", inst.name,
-                            cmp.files_expected != cmp.files_now ? " (storage file count)" : " (row counts)"),
+                            cmp.files_expected != cmp.files_now ? " (storage file count)"
+                            : cmp.row_diffs.empty()             ? " (table contents)"
+                                                                : " (row counts)"),
                 ExitCode::failure,
                 fmt::format("counts are taken just before the dump, so a busy instance can differ slightly; check the "
                             "tables listed above, then `supactl restore {} {} --yes` again (the instance stays marked "
@@ -128,9 +234,17 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
 
 void setup_restore(CLI::App& sub, Globals& g) {
   auto o = std::make_shared<RestoreOptions>();
-  sub.add_option("name", o->name, "Instance to create (or, with --yes, to restore over)")->required();
-  sub.add_option("file", o->file, "Backup archive (.tar.gz from `supactl backup`)")->required();
+  sub.add_option("name", o->name, "Instance to create (or, with --yes, to restore over; with --drill, to drill)")
+      ->required();
+  sub.add_option("file", o->file,
+                 "Backup archive (.tar.gz or .tar.gz.enc from `supactl backup`; with --drill, default the newest)");
+  sub.add_flag("--drill", o->drill,
+               "Restore NAME's newest backup (or FILE) into a throwaway instance, compare it with the manifest, remove "
+               "it; exit 1 on any difference");
+  sub.add_flag("--keep", o->keep, "With --drill: keep the throwaway instance for a look");
   sub.add_flag("-y,--yes", o->yes, "Restore over an existing instance, replacing its database and storage files");
+  sub.add_option("--key-file", o->key_file,
+                 fmt::format("Key file of an encrypted backup (default ${})", backup::k_key_file_env));
   add_lock_timeout(sub, o->lock_timeout);
   set_action(sub, g, [&g, o]() { return run_restore(g, *o); });
 }

@@ -12,12 +12,6 @@
 
 namespace supactl::config {
 
-namespace {
-
-constexpr std::size_t k_max_name_length = 40;
-
-}  // namespace
-
 std::filesystem::path home_dir(const std::string& flag) {
   if (!flag.empty()) return std::filesystem::path(flag);
   std::string env = core::env_or("SUPACTL_HOME");
@@ -65,7 +59,7 @@ void validate_new_name(const std::string& name) {
   static const char* const k_reserved[] = {
       "init",    "ls",     "render",  "up",      "down",    "status",     "logs",    "scale", "upgrade", "functions",
       "secrets", "doctor", "backup",  "backups", "restore", "psql",       "exec",    "db",    "ca",      "instances",
-      "help",    "edge",   "metrics", "config",  "rm",      "completion", "inspect", "gen"};
+      "help",    "edge",   "metrics", "config",  "rm",      "completion", "inspect", "gen",   "keygen"};
   for (const char* reserved : k_reserved) {
     if (name == reserved) {
       throw Error(fmt::format("instance name `{}` is reserved (a supactl command or a folder of its home)", name),

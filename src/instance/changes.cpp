@@ -83,7 +83,9 @@ std::filesystem::path backup_before_upgrade(Session& session, const std::string&
   try {
     backup::create_backup(
         session.engine(), inst,
-        backup::BackupOptions{.out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION}, now);
+        backup::BackupOptions{
+            .out = out, .include_secrets = false, .supactl_version = SUPACTL_VERSION, .key = std::nullopt},
+        now);
   } catch (const Error& e) {
     throw Error(fmt::format("upgrade: the backup before upgrading failed: {}", e.what()), e.code(),
                 fmt::format("start the instance first (`supactl up {}`), or pass --no-backup", inst.name));

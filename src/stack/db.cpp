@@ -215,27 +215,48 @@ std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& 
   return dbs;
 }
 
-std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget& target,
-                                          const std::vector<std::string>& schemas) {
+namespace {
+
+/// `per_table` (a SELECT with one column `c`, `%I.%I` for the table, `t` its alias) for every
+/// ordinary and partitioned table in `schemas`: "schema.table" -> the value. One statement:
+/// query_to_xml runs the per-table query without a function of our own.
+std::map<std::string, std::string> per_table_value(docker::Engine& engine, const PgTarget& target,
+                                                   const std::vector<std::string>& schemas,
+                                                   const std::string& per_table) {
   std::string list;
   for (const std::string& s : schemas) list += (list.empty() ? "" : ",") + quote_literal(s);
-  // One statement: query_to_xml counts each table without a function of our own.
   const std::string sql = fmt::format(
       "select n.nspname || '.' || c.relname, "
-      "(xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), "
-      "false, true, '')))[1]::text "
+      "(xpath('/row/c/text()', query_to_xml(format({}, n.nspname, c.relname), false, true, '')))[1]::text "
       "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
       "where c.relkind in ('r', 'p') and n.nspname in ({}) order by 1",
-      list);
-  std::map<std::string, int64_t> counts;
+      quote_literal(per_table), list);
+  std::map<std::string, std::string> values;
   std::istringstream in(query(engine, target, sql));
   std::string line;
   while (std::getline(in, line)) {
     const size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
-    counts[line.substr(0, tab)] = std::stoll(line.substr(tab + 1));
+    values[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  return values;
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget& target,
+                                          const std::vector<std::string>& schemas) {
+  std::map<std::string, int64_t> counts;
+  for (const auto& [table, value] : per_table_value(engine, target, schemas, "select count(*) as c from %I.%I t")) {
+    counts[table] = std::stoll(value);
   }
   return counts;
+}
+
+std::map<std::string, std::string> row_checksums(docker::Engine& engine, const PgTarget& target,
+                                                 const std::vector<std::string>& schemas) {
+  return per_table_value(engine, target, schemas,
+                         "select coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) as c from %I.%I t");
 }
 
 void dump_roles(docker::Engine& engine, const PgTarget& target, const std::function<void(std::string_view)>& out) {

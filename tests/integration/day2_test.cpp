@@ -308,6 +308,129 @@ TEST_F(Day2Test, CorruptOrTruncatedArchiveIsRefusedBeforeAnythingChanges) {
   }
 }
 
+// Backups and drills on an instance without the services they do not need (shorter rounds).
+class BackupSafetyTest : public Day2Test {
+ protected:
+  std::string init_flags() const override { return " --exclude studio,realtime,functions,meta,imgproxy"; }
+};
+
+// Issue 15, item 4: an encrypted backup opens only with its key; one flipped byte is refused
+// before anything changes; the key never sits with the backups.
+TEST_F(BackupSafetyTest, EncryptedBackupOpensOnlyWithItsKeyAndAFlippedByteChangesNothing) {
+  sql("create table public.todos (id serial primary key, title text)");
+  sql("insert into public.todos (title) select 'secret todo ' || g from generate_series(1, 300) g");
+  const std::string rows = todos_checksum();
+  test::TempDir keys;
+  std::string out;
+  const std::string key = (keys.path() / "backup.key").string();
+  ASSERT_EQ(run("backup keygen " + key, &out), 0) << out;
+  EXPECT_EQ(run("backup keygen " + key + " 2>&1", &out), 4) << "a key was overwritten: " << out;
+  const std::string other_key = (keys.path() / "other.key").string();
+  ASSERT_EQ(run("backup keygen " + other_key, &out), 0) << out;
+
+  // No key, a key beside the backups: refused, no archive written.
+  EXPECT_EQ(run("backup " + name + " --encrypt 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("--key-file"), std::string::npos) << out;
+  std::filesystem::create_directories(backups());
+  ASSERT_EQ(run("backup keygen " + (backups() / "k").string(), &out), 0) << out;
+  EXPECT_EQ(run("backup " + name + " --key-file " + (backups() / "k").string() + " 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("where the backups it opens are kept"), std::string::npos) << out;
+  std::filesystem::remove(backups() / "k");
+  ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
+  EXPECT_TRUE(nlohmann::json::parse(out.substr(out.find('{')))["backups"].empty()) << out;
+
+  ASSERT_EQ(run("backup " + name + " --encrypt --key-file " + key + " --output json", &out), 0) << out;
+  const nlohmann::json made = nlohmann::json::parse(out.substr(out.find('{')));
+  const std::string archive = made["path"];
+  EXPECT_TRUE(made["encrypted"].get<bool>()) << out;
+  EXPECT_EQ(archive.substr(archive.size() - 11), ".tar.gz.enc") << archive;
+  ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
+  EXPECT_TRUE(nlohmann::json::parse(out.substr(out.find('{')))["backups"][0]["encrypted"].get<bool>()) << out;
+
+  sql("insert into public.todos (title) values ('after the backup')");
+  const std::string rows_after = todos_checksum();
+  const std::string spec = slurp(home.path() / "instances" / name / "instance.yaml");
+  test::TempDir scratch;
+  const std::filesystem::path flipped = scratch.path() / "flipped.tar.gz.enc";
+  {
+    std::string bytes = slurp(archive);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+    std::ofstream(flipped, std::ios::binary) << bytes;
+  }
+  // Without a key, with another key, tampered: exit 2, nothing changed, no instance made.
+  EXPECT_EQ(run("restore " + name + "x " + archive + " 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("is encrypted"), std::string::npos) << out;
+  EXPECT_EQ(run("restore " + name + " " + archive + " --yes --key-file " + other_key + " 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("another key"), std::string::npos) << out;
+  for (const std::string& target : {name + " --yes", name + "x"}) {
+    EXPECT_EQ(run("restore " + target + " " + flipped.string() + " --key-file " + key + " 2>&1", &out), 2) << out;
+    EXPECT_NE(out.find("tampered with"), std::string::npos) << out;
+    EXPECT_NE(out.find("nothing was changed"), std::string::npos) << out;
+  }
+  EXPECT_EQ(slurp(home.path() / "instances" / name / "instance.yaml"), spec);
+  EXPECT_EQ(todos_checksum(), rows_after);
+  EXPECT_FALSE(std::filesystem::exists(home.path() / "instances" / (name + "x")));
+  for (const auto& e : std::filesystem::directory_iterator(home.path())) {
+    EXPECT_EQ(e.path().filename().string().rfind(".restore-", 0), std::string::npos) << e.path();
+  }
+
+  // The right key, named by the environment: the backup's rows are back.
+  ASSERT_EQ(test::run_shell("SUPACTL_BACKUP_KEY_FILE=" + key + " " +
+                                command("restore " + name + " " + archive + " --yes --output json"),
+                            &out),
+            0)
+      << out;
+  EXPECT_EQ(todos_checksum(), rows);
+}
+
+// Issue 15, item 7: a drill restores the newest backup into a throwaway instance, compares it
+// with the manifest and removes it; an altered row count in the manifest fails the drill.
+TEST_F(BackupSafetyTest, ARestoreDrillPassesOnAGoodBackupAndFailsOnAnAlteredRowCount) {
+  sql("create table public.todos (id serial primary key, title text)");
+  sql("insert into public.todos (title) select 'todo ' || g from generate_series(1, 250) g");
+  std::string out;
+  EXPECT_EQ(run("restore --drill " + name + " 2>&1", &out), 3) << "a drill without backups: " << out;
+  ASSERT_EQ(run("backup " + name + " --output json", &out), 0) << out;
+  const std::string archive = nlohmann::json::parse(out.substr(out.find('{')))["path"];
+  const std::string rows = todos_checksum();
+  const std::string drill = name + "-drill";
+  auto drill_leftovers = [&] {
+    std::string objects;
+    test::run_shell("docker ps -aq --filter label=com.docker.compose.project=" + drill +
+                        "; docker volume ls -q --filter label=com.docker.compose.project=" + drill,
+                    &objects);
+    return objects + (std::filesystem::exists(home.path() / "instances" / drill) ? "folder" : "");
+  };
+
+  ASSERT_EQ(run("restore --drill " + name + " --output json", &out), 0) << out;
+  nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(j["ok"].get<bool>()) << out;
+  EXPECT_EQ(j["backup"], archive) << out;
+  EXPECT_EQ(j["drill_instance"], drill) << out;
+  EXPECT_GE(j["tables"].get<int>(), 1) << out;
+  EXPECT_EQ(j["checksums"], j["tables"]) << out;
+  EXPECT_TRUE(j["removed"].get<bool>()) << out;
+  EXPECT_EQ(drill_leftovers(), "");
+  EXPECT_EQ(todos_checksum(), rows) << "the drill touched the live instance";
+
+  test::TempDir scratch;
+  const std::string altered = (scratch.path() / "altered.tar.gz").string();
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 " + std::string(SUPACTL_SOURCE_DIR) +
+                                "/tests/support/alter_manifest.py " + archive + " " + altered + " public.todos 1",
+                            &out),
+            0)
+      << out;
+  EXPECT_EQ(run("restore --drill " + name + " " + altered + " --output json", &out), 1) << out;
+  // The report, then the one-line error on stderr.
+  j = nlohmann::json::parse(out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1));
+  EXPECT_FALSE(j["ok"].get<bool>()) << out;
+  ASSERT_EQ(j["row_diffs"].size(), 1U) << out;
+  EXPECT_EQ(j["row_diffs"][0], "public.todos: 251 rows in the backup, 250 now") << out;
+  EXPECT_TRUE(j["removed"].get<bool>()) << out;
+  EXPECT_EQ(drill_leftovers(), "");
+  EXPECT_EQ(todos_checksum(), rows);
+}
+
 // Issue 19: commands killed between their steps, on an instance that leaves out the services
 // these steps do not need (so each round is short). A restore is all or nothing as seen from
 // outside: killed at any step, the instance says it is restoring, and running the same

@@ -7,6 +7,7 @@
 // member against the manifest while extracting into a private folder, so a corrupt or
 // truncated archive is refused before its contents are used anywhere.
 
+#include <supactl/backup/crypt.hpp>
 #include <supactl/core/lock.hpp>
 #include <supactl/core/sha256.hpp>
 
@@ -78,7 +79,10 @@ class ArchiveBuilder {
 
   /// Writes the archive to `out` (a temporary file beside it with `mode`, then rename):
   /// manifest.json (`manifest` plus the member list under "members"), then every member.
-  void write(const std::filesystem::path& out, nlohmann::json manifest, mode_t mode) const;
+  /// With `key`, the gzip stream goes through an Encryptor on its way to the file (see
+  /// backup/crypt.hpp), so no unencrypted archive is ever written.
+  void write(const std::filesystem::path& out, nlohmann::json manifest, mode_t mode,
+             const BackupKey* key = nullptr) const;
 
  private:
   std::filesystem::path m_staging;
@@ -105,7 +109,8 @@ struct BackupFile {
   int64_t size = 0;
 };
 
-/// The backups of instance `name` in `dir` (files `name-*.tar.gz`), oldest first (the
+/// The backups of instance `name` in `dir` (files `name-*.tar.gz` and, encrypted,
+/// `name-*.tar.gz.enc`), oldest first (the
 /// timestamp in the name orders them).
 std::vector<BackupFile> list_backups(const std::filesystem::path& dir, const std::string& name);
 

@@ -59,6 +59,9 @@ struct Manifest {
   std::string created_at;  ///< RFC 3339, UTC
   bool include_secrets = false;
   std::map<std::string, int64_t> row_counts;  ///< "schema.table" → rows, just before the dump
+  /// "schema.table" → stack::row_checksums, taken with the counts (empty in backups made
+  /// before manifests had them: then only the counts are compared)
+  std::map<std::string, std::string> row_checksums;
   std::string roles_member = "db/roles.sql";
   std::vector<Database> databases;
   std::optional<Storage> storage;
@@ -75,6 +78,7 @@ struct BackupOptions {
   std::filesystem::path out;  ///< the archive to write (parent created 0700)
   bool include_secrets = false;
   std::string supactl_version;
+  std::optional<BackupKey> key;  ///< encrypt the archive with it (see backup/crypt.hpp)
 };
 
 struct BackupResult {
@@ -98,6 +102,14 @@ struct Extracted {
   bool has(const std::string& path) const;
 };
 
+/// Checks backup `file` and extracts its members into `scratch` (a private folder): an
+/// encrypted one is first decrypted there with `key`, every chunk authenticated, then the
+/// archive is verified member by member. Throws supactl::Error (usage) when it is encrypted and
+/// no key is given, when the key is another one, or when anything fails its check; nothing
+/// outside `scratch` has been touched then.
+Extracted open_backup(const std::filesystem::path& file, const std::filesystem::path& scratch,
+                      const std::optional<BackupKey>& key);
+
 /// Loads the backup's roles and databases into the running db container of `project`
 /// (the other services must be stopped). Staged input files are removed afterwards.
 stack::LoadReport restore_databases(docker::Engine& engine, const std::string& project, const Extracted& backup);
@@ -109,11 +121,13 @@ void restore_storage(docker::Engine& engine, const std::string& project, const E
 
 /// A comparison of the restored instance with the manifest.
 struct Comparison {
-  int tables = 0;                      ///< tables compared
-  std::vector<std::string> row_diffs;  ///< "public.todos: 3 in the backup, 2 now"
-  int64_t files_expected = -1;         ///< -1 when the backup has no storage
+  int tables = 0;                           ///< tables whose row counts were compared
+  std::vector<std::string> row_diffs;       ///< "public.todos: 3 in the backup, 2 now"
+  int checksums = 0;                        ///< tables whose content checksums were compared
+  std::vector<std::string> checksum_diffs;  ///< "public.todos: content differs from the backup"
+  int64_t files_expected = -1;              ///< -1 when the backup has no storage
   int64_t files_now = -1;
-  bool ok() const { return row_diffs.empty() && files_expected == files_now; }
+  bool ok() const { return row_diffs.empty() && checksum_diffs.empty() && files_expected == files_now; }
 };
 Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,
                                  const std::filesystem::path& scratch);

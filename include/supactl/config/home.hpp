@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -13,6 +14,9 @@ std::filesystem::path home_dir(const std::string& flag);
 
 /// `home`/instances/`name`.
 std::filesystem::path instance_dir(const std::filesystem::path& home, const std::string& name);
+
+/// The longest instance name.
+inline constexpr std::size_t k_max_name_length = 40;
 
 /// Checks that `name` is a DNS label supactl accepts as instance (and compose project) name:
 /// 1-40 characters, lower-case letters, digits and `-`, not starting or ending with `-`.

@@ -66,6 +66,13 @@ std::vector<std::string> list_databases(docker::Engine& engine, const PgTarget& 
 std::map<std::string, int64_t> row_counts(docker::Engine& engine, const PgTarget& target,
                                           const std::vector<std::string>& schemas);
 
+/// A checksum of each table's content ("schema.table" -> a decimal string) in `schemas` of
+/// target.database: the sum over its rows of hashtextextended(row::text, 0), so it does not
+/// depend on the rows' physical order (which a reload changes) and needs no memory per row.
+/// An empty table's is "0".
+std::map<std::string, std::string> row_checksums(docker::Engine& engine, const PgTarget& target,
+                                                 const std::vector<std::string>& schemas);
+
 /// `pg_dumpall --roles-only --no-role-passwords`, streamed to `out` (role passwords stay
 /// those of the instance the dump is restored into, which match its secrets).
 void dump_roles(docker::Engine& engine, const PgTarget& target, const std::function<void(std::string_view)>& out);

@@ -99,6 +99,8 @@ class BackupTest : public ::testing::Test {
       sink(docker::StreamKind::stdout_, "ALTER ROLE app NOLOGIN;\n");
     } else if (tool == "psql" && all.find("from pg_database") != std::string::npos) {
       r.out = "postgres\nshop app\n";
+    } else if (tool == "psql" && all.find("hashtextextended") != std::string::npos) {
+      r.out = sums;
     } else if (tool == "psql" && all.find("query_to_xml") != std::string::npos) {
       r.out = rows;
     }
@@ -107,8 +109,10 @@ class BackupTest : public ::testing::Test {
 
   fs::path backup(bool include_secrets) {
     const fs::path out = home.path() / "backups" / "shop" / "shop-19700102T000000Z.tar.gz";
-    create_backup(engine, inst, BackupOptions{.out = out, .include_secrets = include_secrets, .supactl_version = "t"},
-                  86400);
+    create_backup(
+        engine, inst,
+        BackupOptions{.out = out, .include_secrets = include_secrets, .supactl_version = "t", .key = std::nullopt},
+        86400);
     return out;
   }
 
@@ -129,6 +133,7 @@ class BackupTest : public ::testing::Test {
   std::mutex m;
   std::vector<std::vector<std::string>> execs;
   std::string rows = "auth.users\t1\npublic.todos\t3\n";
+  std::string sums = "auth.users\t-77\npublic.todos\t12345\n";
 };
 
 TEST_F(BackupTest, EveryChunkOfEveryDumpLandsInItsMemberAndSecretsStayOut) {
@@ -153,6 +158,7 @@ TEST_F(BackupTest, EveryChunkOfEveryDumpLandsInItsMemberAndSecretsStayOut) {
   EXPECT_EQ(manifest["storage"],
             nlohmann::json::parse(R"({"service":"minio","path":"/data","member":"storage/minio.tar","files":2})"));
   EXPECT_EQ(manifest["row_counts"], nlohmann::json::parse(R"({"auth.users":1,"public.todos":3})"));
+  EXPECT_EQ(manifest["row_checksums"], nlohmann::json::parse(R"({"auth.users":"-77","public.todos":"12345"})"));
   EXPECT_EQ(manifest["created_at"], "1970-01-02T00:00:00Z");
   EXPECT_EQ(manifest["include_secrets"], false);
   // The archive holds no secret anywhere.
@@ -227,11 +233,34 @@ TEST_F(BackupTest, TheComparisonNamesATableWithFewerOrMoreRowsThanTheBackup) {
                                                        "public.todos: 3 rows in the backup, table missing now"}));
 }
 
+TEST_F(BackupTest, TheComparisonNamesATableWhoseContentChangedWithTheSameRowCount) {
+  TempDir dir(home.path(), ".r-");
+  Extracted backup{.manifest = Manifest::from_json(verify_archive(this->backup(false), dir.path())), .dir = dir.path()};
+  TempDir scratch(home.path(), ".s-");
+  EXPECT_EQ(compare_with_manifest(engine, "shop", backup, scratch.path()).checksums, 2);
+
+  sums = "auth.users\t-77\npublic.todos\t12346\n";  // a row changed, none added
+  const Comparison changed = compare_with_manifest(engine, "shop", backup, scratch.path());
+  EXPECT_FALSE(changed.ok());
+  EXPECT_TRUE(changed.row_diffs.empty());
+  ASSERT_EQ(changed.checksum_diffs.size(), 1U);
+  EXPECT_EQ(changed.checksum_diffs[0].rfind("public.todos: content differs", 0), 0U) << changed.checksum_diffs[0];
+
+  // A backup from before checksums: counts only, and no checksum query.
+  backup.manifest.row_checksums.clear();
+  const Comparison old = compare_with_manifest(engine, "shop", backup, scratch.path());
+  EXPECT_TRUE(old.ok());
+  EXPECT_EQ(old.checksums, 0);
+}
+
 TEST_F(BackupTest, ABackupNeedsTheDbContainerRunning) {
   test::FakeEngine empty;
   try {
-    create_backup(empty, inst,
-                  BackupOptions{.out = home.path() / "b.tar.gz", .include_secrets = false, .supactl_version = "t"}, 0);
+    create_backup(
+        empty, inst,
+        BackupOptions{
+            .out = home.path() / "b.tar.gz", .include_secrets = false, .supactl_version = "t", .key = std::nullopt},
+        0);
     ADD_FAILURE() << "backed up an instance without a db container";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::not_found) << e.what();
