@@ -7,6 +7,7 @@
 #include "cli/globals.hpp"
 
 #include <supactl/backup/backup.hpp>
+#include <supactl/backup/schedule.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/lock.hpp>
@@ -27,7 +28,7 @@ struct BackupOptions {
   std::string key_file;
   std::string keygen_path;
   int lock_timeout = 0;
-  int keep = -1;
+  std::string keep;
 };
 
 std::string human_size(int64_t n) {
@@ -152,14 +153,14 @@ int run_ls(const Globals& g, const BackupOptions& o) {
 int run_prune(const Globals& g, const BackupOptions& o) {
   config::validate_name(o.name);
   const std::filesystem::path dir = backup::backup_dir(config::home_dir(g.home), o.name);
+  const backup::Keep keep = backup::parse_keep(o.keep);
   std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
   std::vector<std::string> removed;
-  const size_t keep = static_cast<size_t>(o.keep);
-  for (size_t i = 0; i + keep < files.size(); ++i) {
+  for (const backup::BackupFile& f : backup::backups_to_prune(files, o.name, keep, std::time(nullptr))) {
     std::error_code ec;
-    std::filesystem::remove(files[i].path, ec);
-    if (ec) throw Error(fmt::format("cannot remove {}: {}", files[i].path.string(), ec.message()));
-    removed.push_back(files[i].path.string());
+    std::filesystem::remove(f.path, ec);
+    if (ec) throw Error(fmt::format("cannot remove {}: {}", f.path.string(), ec.message()));
+    removed.push_back(f.path.string());
   }
   if (g.json()) {
     print_json({{"instance", o.name}, {"removed", removed}, {"kept", files.size() - removed.size()}});
@@ -184,6 +185,10 @@ int run_keygen(const Globals& g, const BackupOptions& o) {
 
 }  // namespace
 
+/// `backup schedule`, `backup schedule ls|rm` (cmd_backup_schedule.cpp). `backup prune --keep`
+/// also takes an age (14d) there: backup::parse_keep and backups_to_prune.
+void setup_backup_schedule(CLI::App& backup, Globals& g);
+
 void setup_backup(CLI::App& sub, Globals& g) {
   auto o = std::make_shared<BackupOptions>();
   sub.add_option("name", o->name, "Instance name");
@@ -205,12 +210,17 @@ void setup_backup(CLI::App& sub, Globals& g) {
   ls->add_option("name", o->name, "Instance name")->required();
   set_action(*ls, g, [&g, o]() { return run_ls(g, *o); });
 
-  CLI::App* prune = sub.add_subcommand("prune", "Delete an instance's oldest backups, keeping the newest N");
+  CLI::App* prune = sub.add_subcommand(
+      "prune", "Delete an instance's oldest backups, keeping the newest N or those younger than an age");
   prune->add_option("name", o->name, "Instance name")->required();
-  prune->add_option("--keep", o->keep, "How many of the newest backups to keep")
-      ->required()
-      ->check(CLI::Range(0, 100000));
+  prune
+      ->add_option("--keep", o->keep,
+                   "How many of the newest backups to keep (0-100000), or an age (36h, 14d, 8w): older ones go, "
+                   "never the newest")
+      ->required();
   set_action(*prune, g, [&g, o]() { return run_prune(g, *o); });
+
+  setup_backup_schedule(sub, g);
 
   CLI::App* self = &sub;
   sub.callback([&g, o, self] {
