@@ -110,11 +110,7 @@ bool Manifest::has_member(const std::string& path) const {
 bool Extracted::has(const std::string& path) const { return manifest.has_member(path); }
 
 Extracted open_backup(const fs::path& file, const fs::path& scratch, const std::optional<BackupKey>& key) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) {
-    throw Error(fmt::format("no backup file {}", file.string()), ExitCode::not_found,
-                "`supactl backup ls NAME` lists an instance's backups");
-  }
+  // A missing file is not encrypted: verify_archive reports it (not_found).
   if (!is_encrypted(file)) {
     return Extracted{.manifest = Manifest::from_json(verify_archive(file, scratch)), .dir = scratch};
   }
@@ -126,6 +122,7 @@ Extracted open_backup(const fs::path& file, const fs::path& scratch, const std::
   const fs::path plain = scratch / "decrypted.tar.gz";
   decrypt_file(file, plain, *key);
   Extracted ex{.manifest = Manifest::from_json(verify_archive(plain, scratch)), .dir = scratch};
+  std::error_code ec;
   fs::remove(plain, ec);
   return ex;
 }

@@ -99,6 +99,19 @@ std::array<unsigned char, 12> nonce(uint64_t index) {
   return n;
 }
 
+/// Reads `n` bytes into `p`, fewer only at the end of the file; -1 on a read error.
+ssize_t read_full(int fd, unsigned char* p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::read(fd, p + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(got);
+}
+
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 CipherCtx new_ctx() {
@@ -198,14 +211,10 @@ std::optional<std::string> encrypted_key_id(const fs::path& file) {
   const core::UniqueFd fd = core::open_fd(file.c_str(), O_RDONLY);
   if (!fd) return std::nullopt;
   std::array<unsigned char, k_header_size> h{};
-  size_t got = 0;
-  while (got < h.size()) {
-    const ssize_t n = ::read(fd.get(), h.data() + got, h.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
+  if (read_full(fd.get(), h.data(), h.size()) != static_cast<ssize_t>(h.size()) ||
+      std::memcmp(h.data(), k_magic.data(), k_magic.size()) != 0) {
+    return std::nullopt;
   }
-  if (got != h.size() || std::memcmp(h.data(), k_magic.data(), k_magic.size()) != 0) return std::nullopt;
   return hex(h.data() + 12 + k_salt_size, k_id_size);
 }
 
@@ -294,14 +303,9 @@ void decrypt_file(const fs::path& in, const fs::path& out, const BackupKey& key)
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw Error(fmt::format("cannot read backup {}", in.string()));
   auto read_exact = [&](unsigned char* p, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-      const ssize_t r = ::read(fd.get(), p + got, n - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw Error(fmt::format("reading backup {}: {}", in.string(), std::strerror(errno)));
-      if (r == 0) throw tampered("it ends early");
-      got += static_cast<size_t>(r);
-    }
+    const ssize_t got = read_full(fd.get(), p, n);
+    if (got < 0) throw Error(fmt::format("reading backup {}: {}", in.string(), std::strerror(errno)));
+    if (got != static_cast<ssize_t>(n)) throw tampered("it ends early");
   };
 
   std::array<unsigned char, k_header_size> header{};
