@@ -6,6 +6,7 @@
 // (0600, in a 0700 folder beside the destination) while it is hashed; nothing lands in a
 // shared temp folder.
 #include <supactl/backup/backup.hpp>
+#include <supactl/backup/schedule.hpp>
 
 #include <supactl/compose/model.hpp>
 #include <supactl/config/function_settings.hpp>
@@ -310,6 +311,33 @@ Comparison compare_with_manifest(docker::Engine& engine, const std::string& proj
     c.files_now = count_tar_files(counter.staged("now.tar"));
   }
   return c;
+}
+
+// --- the off-site store ----------------------------------------------------------------------
+
+Remote remote_at(const S3Location& location, const std::string& credentials_flag, const std::string& configured) {
+  return Remote{.location = location,
+                .client = S3Client(S3Settings::from_file(s3_credentials_path(credentials_flag, configured)))};
+}
+
+std::optional<Remote> remote_of(const config::InstanceSpec& spec, const std::string& credentials_flag) {
+  if (spec.backup.target.empty()) return std::nullopt;
+  return remote_at(S3Location::parse(spec.backup.target), credentials_flag, spec.backup.credentials);
+}
+
+std::vector<BackupFile> list_remote_backups(Remote& remote, const std::string& name) {
+  const std::string prefix = remote.location.key(name + "-");
+  std::vector<BackupFile> out;
+  for (const S3Object& o : remote.client.list(remote.location.bucket, prefix)) {
+    const std::string file = o.key.substr(o.key.rfind('/') == std::string::npos ? 0 : o.key.rfind('/') + 1);
+    if (remote.location.key(file) != o.key || !backup_time(file, name)) continue;
+    const bool archive =
+        file.size() > 7 && (file.compare(file.size() - 7, 7, ".tar.gz") == 0 ||
+                            (file.size() > 11 && file.compare(file.size() - 11, 11, ".tar.gz.enc") == 0));
+    if (archive) out.push_back({.path = file, .size = o.size});
+  }
+  std::sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) { return a.path < b.path; });
+  return out;
 }
 
 }  // namespace supactl::backup

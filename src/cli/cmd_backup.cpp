@@ -29,6 +29,7 @@ struct BackupOptions {
   std::string keygen_path;
   int lock_timeout = 0;
   std::string keep;
+  std::string s3_credentials;
 };
 
 std::string human_size(int64_t n) {
@@ -58,6 +59,8 @@ int run_backup(const Globals& g, const BackupOptions& o) {
     }
     key = backup::BackupKey::from_file(*key_file);
   }
+  // The off-site store, when instance.yaml names one: its credentials are checked before the dump.
+  std::optional<backup::Remote> remote = backup::remote_of(inst.spec, o.s3_credentials);
   const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
 
   // 3. Where to: --out, else the instance's backup folder.
@@ -89,6 +92,20 @@ int run_backup(const Globals& g, const BackupOptions& o) {
     backup::record_outcome(record_dir, {.time = now, .ok = false, .size = 0});
     throw;
   }
+  // 5. Off-site: upload, streamed from the file just written. A failed upload keeps the local
+  // archive and counts as a failed backup (the copy that survives the host is missing).
+  std::string remote_url;
+  if (remote) {
+    const std::string object = remote->location.key(r.path.filename().string());
+    remote_url = remote->location.url_of(object);
+    try {
+      remote->client.upload(remote->location.bucket, object, r.path);
+    } catch (const Error& e) {
+      backup::record_outcome(record_dir, {.time = now, .ok = false, .size = r.size});
+      throw Error(fmt::format("{} (the local backup {} is kept)", e.what(), r.path.string()), e.code(),
+                  "fix the store or its credentials and run `supactl backup " + inst.name + "` again");
+    }
+  }
   backup::record_outcome(record_dir, {.time = now, .ok = true, .size = r.size});
 
   const backup::Manifest& m = r.manifest;
@@ -103,9 +120,11 @@ int run_backup(const Globals& g, const BackupOptions& o) {
                 {"include_secrets", o.include_secrets},
                 {"encrypted", key.has_value()},
                 {"key_id", key ? key->id() : ""},
+                {"remote", remote_url},
                 {"members", m.to_json()["members"]}});
   } else {
     std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
+    if (remote) std::cout << fmt::format("  uploaded to {}\n", remote_url);
     std::cout << fmt::format("  {} databases, {} tables counted, {} storage files; secrets {}\n", m.databases.size(),
                              m.row_counts.size(), files,
                              o.include_secrets ? "included (file is 0600)" : "not included");
@@ -120,10 +139,21 @@ int run_backup(const Globals& g, const BackupOptions& o) {
   return 0;
 }
 
+/// The instance's off-site store, when it exists and names one (`backup ls` and `prune` also
+/// work for an instance that is gone: then local backups only).
+std::optional<backup::Remote> remote_if_any(const std::filesystem::path& home, const BackupOptions& o) {
+  if (!std::filesystem::exists(config::instance_dir(home, o.name) / "instance.yaml")) return std::nullopt;
+  return backup::remote_of(config::load_instance(home, o.name).spec, o.s3_credentials);
+}
+
 int run_ls(const Globals& g, const BackupOptions& o) {
   config::validate_name(o.name);
-  const std::filesystem::path dir = backup::backup_dir(config::home_dir(g.home), o.name);
+  const std::filesystem::path home = config::home_dir(g.home);
+  const std::filesystem::path dir = backup::backup_dir(home, o.name);
   std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+  std::optional<backup::Remote> remote = remote_if_any(home, o);
+  std::vector<backup::BackupFile> remote_files;
+  if (remote) remote_files = backup::list_remote_backups(*remote, o.name);
   if (g.json()) {
     nlohmann::json list = nlohmann::json::array();
     for (const backup::BackupFile& f : files) {
@@ -133,8 +163,28 @@ int run_ls(const Globals& g, const BackupOptions& o) {
                       {"encrypted", key_id.has_value()},
                       {"key_id", key_id.value_or("")}});
     }
-    print_json({{"instance", o.name}, {"dir", dir.string()}, {"backups", list}});
+    nlohmann::json remote_list = nlohmann::json::array();
+    for (const backup::BackupFile& f : remote_files) {
+      const std::string key = remote->location.key(f.path.string());
+      remote_list.push_back({{"url", remote->location.url_of(key)},
+                             {"key", key},
+                             {"size", f.size},
+                             {"encrypted", f.path.extension() == ".enc"}});
+    }
+    print_json({{"instance", o.name},
+                {"dir", dir.string()},
+                {"backups", list},
+                {"target", remote ? remote->location.url() : ""},
+                {"remote", remote_list}});
     return 0;
+  }
+  if (remote) {
+    std::cout << fmt::format("{:<52} {:>10}  {}\n", "REMOTE (" + remote->location.url() + ")", "SIZE", "ENCRYPTED");
+    for (const backup::BackupFile& f : remote_files) {
+      std::cout << fmt::format("{:<52} {:>10}  {}\n", f.path.string(), human_size(f.size),
+                               f.path.extension() == ".enc" ? "yes" : "no");
+    }
+    std::cout << fmt::format("({} in {})\n\n", remote_files.size(), remote->location.url());
   }
   if (files.empty()) {
     std::cout << fmt::format("no backups of {} in {}\n", o.name, dir.string());
@@ -162,12 +212,33 @@ int run_prune(const Globals& g, const BackupOptions& o) {
     if (ec) throw Error(fmt::format("cannot remove {}: {}", f.path.string(), ec.message()));
     removed.push_back(f.path.string());
   }
+  // The same rule in the off-site store: it is judged on its own list, so its newest copy stays
+  // even when the local one is newer.
+  std::vector<std::string> remote_removed;
+  size_t remote_kept = 0;
+  if (std::optional<backup::Remote> remote = remote_if_any(config::home_dir(g.home), o)) {
+    const std::vector<backup::BackupFile> remote_files = backup::list_remote_backups(*remote, o.name);
+    for (const backup::BackupFile& f : backup::backups_to_prune(remote_files, o.name, keep, std::time(nullptr))) {
+      const std::string key = remote->location.key(f.path.string());
+      remote->client.remove(remote->location.bucket, key);
+      remote_removed.push_back(remote->location.url_of(key));
+    }
+    remote_kept = remote_files.size() - remote_removed.size();
+  }
   if (g.json()) {
-    print_json({{"instance", o.name}, {"removed", removed}, {"kept", files.size() - removed.size()}});
+    print_json({{"instance", o.name},
+                {"removed", removed},
+                {"kept", files.size() - removed.size()},
+                {"remote_removed", remote_removed},
+                {"remote_kept", remote_kept}});
   } else {
     for (const std::string& r : removed) std::cout << fmt::format("removed {}\n", r);
+    for (const std::string& r : remote_removed) std::cout << fmt::format("removed {}\n", r);
     std::cout << fmt::format("{} backups of {} kept, {} removed\n", files.size() - removed.size(), o.name,
                              removed.size());
+    if (!remote_removed.empty() || remote_kept > 0) {
+      std::cout << fmt::format("{} off-site backups kept, {} removed\n", remote_kept, remote_removed.size());
+    }
   }
   return 0;
 }
@@ -199,6 +270,9 @@ void setup_backup(CLI::App& sub, Globals& g) {
       "--encrypt", o->encrypt,
       fmt::format("Encrypt the archive (AES-256-GCM) with the key in --key-file or ${}", backup::k_key_file_env));
   sub.add_option("--key-file", o->key_file, "File holding the 256-bit key (implies --encrypt; see `backup keygen`)");
+  const std::string s3_help = fmt::format(
+      "S3 credentials file for backup.target (default ${}, then backup.credentials)", backup::k_s3_credentials_env);
+  sub.add_option("--s3-credentials", o->s3_credentials, s3_help);
   add_lock_timeout(sub, o->lock_timeout);
   sub.require_subcommand(0, 1);
 
@@ -208,6 +282,7 @@ void setup_backup(CLI::App& sub, Globals& g) {
 
   CLI::App* ls = sub.add_subcommand("ls", "List an instance's backups, oldest first");
   ls->add_option("name", o->name, "Instance name")->required();
+  ls->add_option("--s3-credentials", o->s3_credentials, s3_help);
   set_action(*ls, g, [&g, o]() { return run_ls(g, *o); });
 
   CLI::App* prune = sub.add_subcommand(
@@ -218,6 +293,7 @@ void setup_backup(CLI::App& sub, Globals& g) {
                    "How many of the newest backups to keep (0-100000), or an age (36h, 14d, 8w): older ones go, "
                    "never the newest")
       ->required();
+  prune->add_option("--s3-credentials", o->s3_credentials, s3_help);
   set_action(*prune, g, [&g, o]() { return run_prune(g, *o); });
 
   setup_backup_schedule(sub, g);

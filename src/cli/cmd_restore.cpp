@@ -33,8 +33,35 @@ struct RestoreOptions {
   bool drill = false;
   bool keep = false;
   std::string key_file;
+  std::string s3_credentials;
   int lock_timeout = 0;
 };
+
+/// FILE as a local file. An s3:// URL, or the bare file name of a backup that only the
+/// instance's off-site store (backup.target) holds, is downloaded into `into` (a private
+/// folder) first; open_backup then verifies it like any other archive. Returns the local path
+/// and sets `*url` to the object's URL when it downloaded.
+std::filesystem::path local_copy(const std::filesystem::path& home, const RestoreOptions& o, const std::string& file,
+                                 const std::filesystem::path& into, std::string* url) {
+  const std::filesystem::path yaml = config::instance_dir(home, o.name) / "instance.yaml";
+  std::optional<config::InstanceSpec> spec;
+  if (std::filesystem::exists(yaml)) spec = config::parse_spec(core::read_file(yaml), yaml.string());
+  std::optional<backup::Remote> remote;
+  std::string filename;
+  if (std::optional<std::pair<backup::S3Location, std::string>> object = backup::parse_s3_object(file)) {
+    remote = backup::remote_at(object->first, o.s3_credentials, spec ? spec->backup.credentials : "");
+    filename = object->second;
+  } else if (spec && !std::filesystem::exists(file) && file.find('/') == std::string::npos) {
+    remote = backup::remote_of(*spec, o.s3_credentials);
+    filename = file;
+  }
+  if (!remote) return file;
+  const std::string key = remote->location.key(filename);
+  *url = remote->location.url_of(key);
+  spdlog::info("downloading {}", *url);
+  remote->client.download(remote->location.bucket, key, into / filename);
+  return into / filename;
+}
 
 /// The key for backup `file`: read when --key-file is given or the file is encrypted (a plain
 /// backup restores whatever $SUPACTL_BACKUP_KEY_FILE says).
@@ -52,25 +79,37 @@ int run_drill(const Globals& g, const RestoreOptions& o) {
                 fmt::format("run `supactl restore --drill {}`", o.name));
   }
   const std::filesystem::path home = config::home_dir(g.home);
-  // The newest backup of NAME unless FILE says which.
-  std::filesystem::path file = o.file;
-  if (file.empty()) {
+  // The newest backup of NAME unless FILE says which; with none here, the newest in the
+  // instance's off-site store.
+  std::string wanted = o.file;
+  if (wanted.empty()) {
     const std::filesystem::path dir = backup::backup_dir(home, o.name);
-    const std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+    std::vector<backup::BackupFile> files = backup::list_backups(dir, o.name);
+    const std::filesystem::path yaml = config::instance_dir(home, o.name) / "instance.yaml";
+    if (files.empty() && std::filesystem::exists(yaml)) {
+      if (std::optional<backup::Remote> remote =
+              backup::remote_of(config::parse_spec(core::read_file(yaml), yaml.string()), o.s3_credentials)) {
+        files = backup::list_remote_backups(*remote, o.name);
+      }
+    }
     if (files.empty()) {
       throw Error(fmt::format("no backups of {} in {}", o.name, dir.string()), ExitCode::not_found,
                   fmt::format("take one with `supactl backup {}`, or name the archive: `supactl restore --drill {} "
                               "FILE`",
                               o.name, o.name));
     }
-    file = files.back().path;
+    wanted = files.back().path.string();
   }
+  backup::TempDir downloads(home, ".download-");
+  std::string url;
+  const std::filesystem::path file = local_copy(home, o, wanted, downloads.path(), &url);
   instance::DrillOptions options{.archive = file,
                                  .key = key_for(o, file),
                                  .keep = o.keep,
                                  .converge = instance::ConvergeOptions{.templates_dir = g.templates_dir}};
   std::unique_ptr<plan::Progress> progress = g.json() ? std::make_unique<plan::NullProgress>() : make_progress(g);
-  const instance::DrillReport r = instance::run_drill(home, o.name, g.engine_source, options, *progress);
+  instance::DrillReport r = instance::run_drill(home, o.name, g.engine_source, options, *progress);
+  if (!url.empty()) r.archive = url;
   const backup::Comparison& c = r.comparison;
   if (g.json()) {
     print_json({{"instance", r.instance},
@@ -131,11 +170,14 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   if (o.keep) throw Error("--keep goes with --drill", ExitCode::usage, "drop --keep");
   const std::filesystem::path home = config::home_dir(g.home);
 
-  // 1. Decrypt (when encrypted) and verify every member before anything else (into a private
-  // folder).
-  const std::optional<backup::BackupKey> key = key_for(o, o.file);
+  // 1. Download (when remote), decrypt (when encrypted) and verify every member before anything
+  // else (into private folders).
+  backup::TempDir downloads(home, ".download-");
+  std::string url;
+  const std::filesystem::path file = local_copy(home, o, o.file, downloads.path(), &url);
+  const std::optional<backup::BackupKey> key = key_for(o, file);
   backup::TempDir scratch(home, ".restore-");
-  const backup::Extracted ex = backup::open_backup(o.file, scratch.path(), key);
+  const backup::Extracted ex = backup::open_backup(file, scratch.path(), key);
   if (!ex.has("instance/instance.yaml")) {
     throw Error(fmt::format("backup {} holds no instance.yaml; nothing was changed", o.file), ExitCode::usage);
   }
@@ -145,7 +187,7 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   // 2. The instance: a new one, or an existing one only with --yes (or when a restore of this
   // same archive was interrupted there: running it again finishes it).
   const bool exists = std::filesystem::exists(config::instance_dir(home, o.name) / "instance.yaml");
-  const std::string archive = std::filesystem::absolute(o.file).lexically_normal().string();
+  const std::string archive = url.empty() ? std::filesystem::absolute(o.file).lexically_normal().string() : url;
   bool resume = false;
   if (exists) {
     config::Instance there{.name = o.name, .dir = config::instance_dir(home, o.name), .spec = {}, .secrets = {}};
@@ -182,7 +224,7 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
   const backup::Comparison& cmp = outcome.comparison;
   if (g.json()) {
     print_json({{"instance", inst.name},
-                {"backup", o.file},
+                {"backup", url.empty() ? o.file : url},
                 {"created_at", ex.manifest.created_at},
                 {"databases", ex.manifest.databases.size()},
                 {"tables", cmp.tables},
@@ -196,7 +238,7 @@ int run_restore(const Globals& g, const RestoreOptions& o) {
                 {"secrets", secrets_from},
                 {"ok", cmp.ok()}});
   } else {
-    std::cout << fmt::format("restored {} from {} (taken {})\n", inst.name, o.file,
+    std::cout << fmt::format("restored {} from {} (taken {})\n", inst.name, url.empty() ? o.file : url,
                              ex.manifest.created_at.empty() ? "?" : ex.manifest.created_at);
     std::cout << fmt::format("  databases  {}\n", ex.manifest.databases.size());
     std::cout << fmt::format(
@@ -245,6 +287,10 @@ void setup_restore(CLI::App& sub, Globals& g) {
   sub.add_flag("-y,--yes", o->yes, "Restore over an existing instance, replacing its database and storage files");
   sub.add_option("--key-file", o->key_file,
                  fmt::format("Key file of an encrypted backup (default ${})", backup::k_key_file_env));
+  sub.add_option("--s3-credentials", o->s3_credentials,
+                 fmt::format("S3 credentials file for an s3:// FILE or the instance's backup.target (default ${}, "
+                             "then backup.credentials)",
+                             backup::k_s3_credentials_env));
   add_lock_timeout(sub, o->lock_timeout);
   set_action(sub, g, [&g, o]() { return run_restore(g, *o); });
 }

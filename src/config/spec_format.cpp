@@ -122,6 +122,11 @@ std::string format_spec(const InstanceSpec& spec) {
   line("logs:");
   line(fmt::format("  max_size: {}", q(spec.logs.max_size)));
   line(fmt::format("  max_files: {}", spec.logs.max_files));
+  line("# Off-site copies: every `supactl backup` is also uploaded to target (s3://bucket/prefix),");
+  line("# with the endpoint, region and keys read from the 0600 file named by credentials.");
+  line("backup:");
+  line(fmt::format("  target: {}", q(spec.backup.target)));
+  line(fmt::format("  credentials: {}", q(spec.backup.credentials)));
   line("functions:");
   line(fmt::format("  verify_jwt: {}", b(spec.functions_verify_jwt)));
   line("overrides:");

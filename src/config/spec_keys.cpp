@@ -63,6 +63,8 @@ const std::vector<std::string>& spec_key_paths() {
       "wait.timeout",
       "logs.max_size",
       "logs.max_files",
+      "backup.target",
+      "backup.credentials",
       "functions.verify_jwt",
       "overrides.allow_host_access",
   };

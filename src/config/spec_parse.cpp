@@ -406,6 +406,20 @@ void read_logs(Reader& r, const YAML::Node& node, LogsSpec& logs) {
   r.integer(node["max_files"], "logs.max_files", 1, 100, logs.max_files);
 }
 
+void read_backup(Reader& r, const YAML::Node& node, BackupSpec& backup) {
+  if (!r.mapping(node, "backup")) return;
+  r.string(node["target"], "backup.target", backup.target);
+  // What backup::S3Location::parse accepts: a bucket name and a prefix of key-safe characters.
+  static const std::regex k_target(R"(^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?$)");
+  if (!backup.target.empty() && !std::regex_match(backup.target, k_target)) {
+    r.problem(node["target"], "backup.target must look like s3://bucket/prefix (bucket: a-z, 0-9, '.', '-')");
+  }
+  r.string(node["credentials"], "backup.credentials", backup.credentials);
+  if (!backup.credentials.empty() && backup.credentials.front() != '/') {
+    r.problem(node["credentials"], "backup.credentials must be an absolute path");
+  }
+}
+
 void check_services(Reader& r, const YAML::Node& root, const InstanceSpec& spec) {
   auto need = [&](const char* service, const char* needed) {
     if (spec.enabled(service) && !spec.enabled(needed)) {
@@ -489,6 +503,7 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   const YAML::Node wait = root["wait"];
   if (r.mapping(wait, "wait")) r.integer(wait["timeout"], "wait.timeout", 1, 86400, spec.wait.timeout_s);
   read_logs(r, root["logs"], spec.logs);
+  read_backup(r, root["backup"], spec.backup);
   const YAML::Node functions = root["functions"];
   if (r.mapping(functions, "functions")) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);

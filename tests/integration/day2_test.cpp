@@ -21,6 +21,7 @@
 
 #include "support/docker_env.hpp"
 #include "support/free_port.hpp"
+#include "support/s3_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace supactl {
@@ -381,6 +382,72 @@ TEST_F(BackupSafetyTest, EncryptedBackupOpensOnlyWithItsKeyAndAFlippedByteChange
             0)
       << out;
   EXPECT_EQ(todos_checksum(), rows);
+}
+
+// Issue 15, item 5: with backup.target set, `backup` also uploads the archive to S3 (a real S3
+// API on loopback, s3rver; rclone checks the stored bytes); with every local copy gone,
+// `backup ls` lists the remote and `restore` downloads, verifies and loads it; `backup prune`
+// prunes the remote too and keeps its newest.
+TEST_F(BackupSafetyTest, AnOffSiteBackupSurvivesTheLossOfTheLocalCopiesAndRestoresFromS3) {
+  test::TempDir store;
+  test::S3Server s3(store.path() / "data", "offsite");
+  if (!s3.ok()) FAIL() << s3.why();
+  const std::filesystem::path creds = store.path() / "s3.env";
+  std::ofstream(creds) << "endpoint=" << s3.endpoint()
+                       << "\nregion=us-east-1\naccess_key_id=S3RVER\nsecret_access_key=S3RVER\n";
+  ::chmod(creds.c_str(), 0600);
+  std::string out;
+  ASSERT_EQ(run("config set " + name + " backup.target s3://offsite/hosts/one", &out), 0) << out;
+  ASSERT_EQ(run("config set " + name + " backup.credentials " + creds.string(), &out), 0) << out;
+
+  sql("create table public.todos (id serial primary key, title text)");
+  sql("insert into public.todos (title) select 'todo ' || g from generate_series(1, 200) g");
+  const std::string rows = todos_checksum();
+  ASSERT_EQ(run("backup " + name + " --output json", &out), 0) << out;
+  const nlohmann::json made = nlohmann::json::parse(out.substr(out.find('{')));
+  const std::string archive = made["path"];
+  const std::string file = std::filesystem::path(archive).filename().string();
+  EXPECT_EQ(made["remote"], "s3://offsite/hosts/one/" + file) << out;
+  // What the store holds is the archive, byte for byte, read by another S3 client.
+  std::string local_sum;
+  std::string remote_sum;
+  test::run_shell("sha256sum < '" + archive + "' | cut -c1-64", &local_sum);
+  ASSERT_EQ(
+      test::run_shell(s3.rclone_env() + "rclone cat s3test:offsite/hosts/one/" + file + " | sha256sum | cut -c1-64",
+                      &remote_sum),
+      0);
+  EXPECT_EQ(remote_sum, local_sum);
+
+  // The host's disk is lost: no local backup is left.
+  sql("insert into public.todos (title) values ('after the backup')");
+  std::filesystem::remove_all(backups());
+  ASSERT_EQ(run("backup ls " + name + " --output json", &out), 0) << out;
+  const nlohmann::json listed = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_TRUE(listed["backups"].empty()) << out;
+  ASSERT_EQ(listed["remote"].size(), 1U) << out;
+  EXPECT_EQ(listed["remote"][0]["url"], "s3://offsite/hosts/one/" + file) << out;
+
+  // A wrong credentials file path: refused before anything changes.
+  EXPECT_EQ(run("restore " + name + " " + file + " --yes --s3-credentials /nonexistent 2>&1", &out), 2) << out;
+  ASSERT_EQ(run("restore " + name + " " + file + " --yes --output json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["backup"], "s3://offsite/hosts/one/" + file) << out;
+  EXPECT_EQ(todos_checksum(), rows);
+  for (const auto& e : std::filesystem::directory_iterator(home.path())) {
+    EXPECT_EQ(e.path().filename().string().rfind(".download-", 0), std::string::npos) << e.path();
+  }
+
+  // Prune applies --keep to the store's own list: an older copy there goes, the newest stays.
+  const std::string old_copy = name + "-20200101T000000Z.tar.gz";
+  ASSERT_EQ(test::run_shell(s3.rclone_env() + "rclone copyto '" + creds.string() + "' s3test:offsite/hosts/one/" +
+                            old_copy + " 2>&1"),
+            0);
+  ASSERT_EQ(run("backup prune " + name + " --keep 1 --output json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["remote_removed"],
+            nlohmann::json::array({"s3://offsite/hosts/one/" + old_copy}))
+      << out;
+  std::string left;
+  test::run_shell(s3.rclone_env() + "rclone lsf s3test:offsite/hosts/one", &left);
+  EXPECT_EQ(left, file + "\n");
 }
 
 // Issue 15, item 7: a drill restores the newest backup into a throwaway instance, compares it

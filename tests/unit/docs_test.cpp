@@ -260,7 +260,7 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
   EXPECT_EQ(config::spec_child_keys(""),
             (std::vector<std::string>{"name", "release", "domain", "public_url", "registry", "images", "ports",
                                       "services", "kong", "scale", "auth", "rest", "storage", "tls", "resources",
-                                      "wait", "logs", "functions", "overrides"}));
+                                      "wait", "logs", "backup", "functions", "overrides"}));
   EXPECT_TRUE(config::spec_child_keys("services").empty());
 }
 

@@ -7,6 +7,7 @@
 // archive API), the instance's files, and manifest.json (see backup/archive.hpp).
 
 #include <supactl/backup/archive.hpp>
+#include <supactl/backup/s3.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/docker/engine.hpp>
 #include <supactl/stack/db.hpp>
@@ -131,5 +132,21 @@ struct Comparison {
 };
 Comparison compare_with_manifest(docker::Engine& engine, const std::string& project, const Extracted& backup,
                                  const std::filesystem::path& scratch);
+
+/// An instance's off-site store (`backup.target`): where its backups go and a client for it.
+struct Remote {
+  S3Location location;
+  S3Client client;
+};
+/// The store of `spec`, with the credentials file s3_credentials_path picks (`flag` first);
+/// nullopt when the instance has no backup.target. Throws supactl::Error(usage) when the
+/// target is set and the credentials file is missing or unfit.
+std::optional<Remote> remote_of(const config::InstanceSpec& spec, const std::string& credentials_flag);
+/// The store named by an s3:// URL (restore of a remote file, e.g. on a new host).
+Remote remote_at(const S3Location& location, const std::string& credentials_flag, const std::string& configured);
+
+/// Instance `name`'s backups in the store, oldest first: objects directly under the prefix
+/// named NAME-<UTC time>...tar.gz[.enc] (`path` is the file name, `size` the object's).
+std::vector<BackupFile> list_remote_backups(Remote& remote, const std::string& name);
 
 }  // namespace supactl::backup

@@ -94,6 +94,12 @@ struct LogsSpec {
   int max_files = 5;             ///< rotated files kept per container
 };
 
+/// Where backups also go, off this host.
+struct BackupSpec {
+  std::string target;       ///< `s3://bucket[/prefix]`; empty = local backups only
+  std::string credentials;  ///< the 0600 file with the endpoint, region and keys (see backup/s3.hpp)
+};
+
 struct WaitSpec {
   int timeout_s = 600;  ///< how long `up` waits for the whole stack to become healthy
 };
@@ -121,6 +127,7 @@ struct InstanceSpec {
   std::map<std::string, Resources> resources;
   WaitSpec wait;
   LogsSpec logs;
+  BackupSpec backup;
   bool functions_verify_jwt = false;
   /// `overrides.allow_host_access`: compose.override.yml may hand over the host (Docker
   /// socket, host paths, privileged, host namespaces, ...); refused unless true.
