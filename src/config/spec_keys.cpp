@@ -64,6 +64,7 @@ const std::vector<std::string>& spec_key_paths() {
       "logs.max_size",
       "logs.max_files",
       "functions.verify_jwt",
+      "db.standby",
       "overrides.allow_host_access",
   };
   return keys;
