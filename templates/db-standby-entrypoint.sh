@@ -26,8 +26,14 @@ if [ ! -e "$done_marker" ]; then
   chown postgres:postgres "$data"
   chmod 0700 "$data"
   echo "db-standby: copying the primary (pg_basebackup from db, slot supactl_standby)" >&2
-  PGPASSWORD="$SUPACTL_REPLICATION_PASSWORD" "${as_postgres[@]}" pg_basebackup --no-password \
-    -h db -p 5432 -U supactl_replicator -D "$data" -X stream -S supactl_standby --checkpoint=fast
+  # A primary made anew in the same `up` (a restore, `down --volumes`) gets its replication
+  # role, slot and pg_hba line from supactl once `up` has started it: until then, try again.
+  until PGPASSWORD="$SUPACTL_REPLICATION_PASSWORD" "${as_postgres[@]}" pg_basebackup --no-password \
+    -h db -p 5432 -U supactl_replicator -D "$data" -X stream -S supactl_standby --checkpoint=fast; do
+    echo "db-standby: the primary does not serve the copy yet; trying again in 2 s" >&2
+    find "$data" -mindepth 1 -delete
+    sleep 2
+  done
   touch "$data/standby.signal"
   cat >> "$data/postgresql.auto.conf" <<CONF
 # supactl db-standby: follow the primary through its slot

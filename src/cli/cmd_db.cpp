@@ -24,7 +24,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 namespace supactl::cli {
 namespace {
@@ -79,11 +81,24 @@ int run_standby_add(const Globals& g, UpOptions& o) {
     config::save_spec(inst.spec_file(), inst.spec);
   }
   const int rc = converge_and_report(g, session, o);
-  if (rc == 0 && !g.json()) {
-    const stack::StandbyState s = stack::standby_state(engine, inst.name, true);
-    std::cout << fmt::format("standby: {}\n", s.state);
+  if (rc != 0) return rc;
+  // `up` does not wait for the base copy (the standby is ready while it runs): wait here.
+  const int wait_s = o.wait_timeout > 0 ? o.wait_timeout : inst.spec.wait.timeout_s;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  stack::StandbyState s = stack::standby_state(engine, inst.name, true);
+  while (s.state != "streaming" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    s = stack::standby_state(engine, inst.name, true);
   }
-  return rc;
+  if (s.state != "streaming") {
+    throw Error(
+        fmt::format("db standby add: the standby of {} is {} after {} s, not streaming", inst.name, s.state, wait_s),
+        ExitCode::unhealthy,
+        fmt::format("see `supactl logs {} db-standby`; `supactl status {}` shows when it streams", inst.name,
+                    inst.name));
+  }
+  if (!g.json()) std::cout << fmt::format("standby: {}\n", s.state);
+  return 0;
 }
 
 struct StandbyRmOptions {
