@@ -14,6 +14,7 @@
 #include <supactl/render/render.hpp>
 #include <supactl/stack/disk.hpp>
 #include <supactl/stack/stack.hpp>
+#include <supactl/stack/standby.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -54,6 +55,19 @@ std::string ports_text(const std::vector<docker::PortBinding>& ports) {
   return s;
 }
 
+nlohmann::json standby_json(const stack::StandbyState& s) {
+  return {{"state", s.state},
+          {"lag_bytes", s.lag_bytes ? nlohmann::json(*s.lag_bytes) : nlohmann::json(nullptr)},
+          {"lag_seconds", s.lag_seconds ? nlohmann::json(*s.lag_seconds) : nlohmann::json(nullptr)}};
+}
+
+std::string standby_text(const stack::StandbyState& s) {
+  std::string out = s.state;
+  if (s.lag_bytes) out += fmt::format(", replay lag {} bytes", *s.lag_bytes);
+  if (s.lag_seconds) out += fmt::format(", {:.3f} s", *s.lag_seconds);
+  return out;
+}
+
 std::string state_of(const stack::InstanceStatus& s) {
   bool any = false;
   for (const auto& svc : s.services) any = any || !svc.containers.empty();
@@ -79,6 +93,9 @@ int run_one(const Globals& g, const StatusOptions& o) {
   render::Endpoints ep = render::instance_endpoints(inst.spec);
   // A restore that has not verified its data: whatever runs, the instance is not usable yet.
   const std::string restoring = config::restoring_from(inst);
+  // The standby is asked about (one exec in the primary) only when the instance has one.
+  const stack::StandbyState standby =
+      inst.spec.db_standby ? stack::standby_state(engine, inst.name, true) : stack::StandbyState{};
 
   if (g.json()) {
     nlohmann::json services = nlohmann::json::array();
@@ -105,7 +122,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
                         {"restoring_from", restoring.empty() ? nlohmann::json(nullptr) : nlohmann::json(restoring)},
                         {"endpoints", {{"api", ep.api_url}, {"studio", ep.studio_url}, {"db", ep.db_url}}},
                         {"services", services},
-                        {"missing", s.missing}};
+                        {"missing", s.missing},
+                        {"standby", standby_json(standby)}};
     if (o.show_secrets) {
       nlohmann::json sec = nlohmann::json::object();
       for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME",
@@ -125,6 +143,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
     std::cout << fmt::format("  API      {}\n", ep.api_url);
     if (!ep.studio_url.empty()) std::cout << fmt::format("  Studio   {}\n", ep.studio_url);
     if (!ep.db_url.empty()) std::cout << fmt::format("  DB       {}\n", ep.db_url);
+    if (inst.spec.db_standby) std::cout << fmt::format("  Standby  {}\n", standby_text(standby));
     std::cout << fmt::format("\n{:<18} {:<10} {:<10} {:<28} {}\n", "SERVICE", "STATE", "HEALTH", "STATUS", "PORTS");
     for (const stack::ServiceStatus& svc : s.services) {
       if (svc.containers.empty()) {

@@ -45,6 +45,7 @@ bool default_enabled(std::string_view service) {
 }
 
 bool InstanceSpec::enabled(std::string_view service) const {
+  if (service == "db-standby") return db_standby;
   if (service == "db" || service == "kong" || service == "redis" || service == "caddy") return true;
   if (service == "minio" || service == "minio-init") {
     return enabled("storage") && storage.backend == StorageBackend::minio;

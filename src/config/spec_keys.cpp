@@ -66,6 +66,7 @@ const std::vector<std::string>& spec_key_paths() {
       "backup.target",
       "backup.credentials",
       "functions.verify_jwt",
+      "db.standby",
       "overrides.allow_host_access",
   };
   return keys;

@@ -508,6 +508,8 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   if (r.mapping(functions, "functions")) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
   }
+  const YAML::Node db = root["db"];
+  if (r.mapping(db, "db")) r.boolean(db["standby"], "db.standby", spec.db_standby);
   const YAML::Node overrides = root["overrides"];
   if (r.mapping(overrides, "overrides")) {
     r.boolean(overrides["allow_host_access"], "overrides.allow_host_access", spec.overrides_allow_host_access);

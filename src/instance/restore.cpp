@@ -58,6 +58,10 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   mark_restoring(inst, archive);
   spec.name = name;
   spec.ports = inst.spec.ports;
+  // A standby is a copy of a running primary, not part of the data: the new instance starts
+  // without one (`supactl db standby add NAME` makes it), so a drill or clone does not copy
+  // its database twice.
+  spec.db_standby = false;
   config::save_spec(inst.spec_file(), spec);
   if (ex.has("instance/compose.override.yml")) {
     core::write_file_atomic(inst.override_file(), core::read_file(ex.member("instance/compose.override.yml")));
@@ -83,6 +87,7 @@ void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::s
   core::write_file_atomic(inst.dir / fmt::format("instance.yaml.before-restore-{}", backup::utc_stamp(now)), old);
   spec.name = inst.name;
   spec.ports = inst.spec.ports;
+  spec.db_standby = inst.spec.db_standby;  // the instance's own standby stays (or stays absent)
   config::save_spec(inst.spec_file(), spec);
   session.reload();
 }

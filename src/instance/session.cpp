@@ -9,7 +9,9 @@
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
+#include <supactl/secrets/random.hpp>
 #include <supactl/stack/db.hpp>
+#include <supactl/stack/standby.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -57,7 +59,32 @@ void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) 
   }
 }
 
+/// The primary's side of the standby (role, slot, pg_hba line), when the instance has one
+/// and its db runs. Best effort: before stack::up the db may not run yet, and after it a
+/// failure is the standby's to report (it stays unhealthy); the next `up` tries again.
+void serve_standby(docker::Engine& engine, const config::Instance& inst) {
+  if (!inst.spec.db_standby) return;
+  auto it = inst.secrets.find(stack::k_replication_secret);
+  if (it == inst.secrets.end() || it->second.empty()) return;
+  try {
+    stack::prepare_primary(engine, inst.name, it->second.reveal());
+  } catch (const Error& e) {
+    spdlog::debug("standby: the primary of {} is not ready for it yet: {}", inst.name, e.what());
+  }
+}
+
 }  // namespace
+
+void ensure_replication_secret(Session& session) {
+  config::Instance& inst = session.instance();
+  auto it = inst.secrets.find(stack::k_replication_secret);
+  if (it != inst.secrets.end() && !it->second.empty()) return;
+  secrets::Secrets updated = inst.secrets;
+  updated.insert_or_assign(stack::k_replication_secret, secrets::Secret(secrets::random_hex(32)));
+  secrets::write_secrets_file(inst.secrets_file(), updated);
+  spdlog::info("added {} to {}", stack::k_replication_secret, inst.secrets_file().string());
+  session.reload();
+}
 
 Session::Session(const std::filesystem::path& home, const std::string& name, EngineSource engine,
                  const SessionOptions& options)
@@ -89,6 +116,10 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   // A `secrets rotate --postgres` killed after the database changed: its secrets first, or
   // the services would be rendered with the password the database no longer takes.
   if (!options.dry_run) finish_interrupted_rotation(session, std::chrono::system_clock::now());
+  if (!options.dry_run && session.instance().spec.db_standby) {
+    ensure_replication_secret(session);
+    serve_standby(session.engine(), session.instance());
+  }
   const config::Instance& inst = session.instance();
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.
@@ -115,6 +146,8 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   ConvergeResult result{.up = stack::up(session.engine(), req, progress),
                         .endpoints = render::instance_endpoints(inst.spec)};
   if (!options.dry_run && result.ok()) unpublish_jwt_secret(session.engine(), inst);
+  // A db container made anew in this run has the image's pg_hba.conf again.
+  if (!options.dry_run) serve_standby(session.engine(), inst);
   return result;
 }
 

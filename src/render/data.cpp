@@ -99,6 +99,7 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("smtp", smtp_data(spec.auth.smtp));
   d.set("providers", providers_data(spec.auth, endpoints.api_url + "/auth/v1"));
   d.set("functions_verify_jwt", b(spec.functions_verify_jwt));
+  d.set("db_standby", spec.db_standby);
 
   Data rest;
   rest.set("schemas", join(spec.rest.schemas, ","));

@@ -40,6 +40,7 @@ constexpr Conditional k_conditional[] = {
     {"vector.yml", "vector"},
     {"pooler.exs", "supavisor"},
     {"functions/", "functions"},
+    {"db-standby-entrypoint.sh", "db-standby"},
 };
 
 bool ends_with(std::string_view s, std::string_view suffix) {

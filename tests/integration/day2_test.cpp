@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -601,6 +602,70 @@ TEST_F(CrashTest, PasswordRotationKilledAroundItsDatabaseChangeIsFinishedByTheNe
     EXPECT_NE(run(login(old), &out), 0) << out;
     EXPECT_EQ(run("status " + name, &out), 0) << out;
   }
+}
+
+// Issue 15, item 1 (its test is item 8): a streaming hot standby on an instance without the
+// services it does not need (shorter rounds).
+class StandbyTest : public Day2Test {
+ protected:
+  std::string init_flags() const override { return " --exclude studio,realtime,functions,meta,imgproxy"; }
+
+  /// One value from psql in the db-standby container (over its own socket).
+  std::string standby_sql(const std::string& query, int* rc = nullptr) {
+    std::string out;
+    const int code =
+        run("exec " + name + " db-standby -- psql -X -A -t -h /var/run/postgresql -U supabase_admin -d postgres -c \"" +
+                query + "\" 2>&1",
+            &out);
+    if (rc != nullptr) *rc = code;
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+};
+
+TEST_F(StandbyTest, ARowWrittenOnThePrimaryIsReadableOnTheStandbyWithinOneSecondAndLagIsReported) {
+  sql("create table public.notes (id int primary key, body text)");
+  std::string out;
+  ASSERT_EQ(run("db standby add " + name + " 2>&1", &out), 0) << out;
+  EXPECT_NE(slurp(home.path() / "instances" / name / "secrets.env").find("DB_REPLICATION_PASSWORD="),
+            std::string::npos);
+  EXPECT_EQ(standby_sql("select pg_is_in_recovery()"), "t");
+
+  sql("insert into public.notes values (1, 'written on the primary')");
+  const auto written = std::chrono::steady_clock::now();
+  std::string seen;
+  while (std::chrono::steady_clock::now() - written < std::chrono::seconds(1)) {
+    seen = standby_sql("select body from public.notes where id = 1");
+    if (seen == "written on the primary") break;
+  }
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - written).count();
+  EXPECT_EQ(seen, "written on the primary") << "not on the standby after " << waited << " ms";
+  EXPECT_LE(waited, 1000);
+
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  nlohmann::json j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["standby"]["state"], "streaming") << out;
+  EXPECT_TRUE(j["standby"]["lag_bytes"].is_number_integer()) << out;
+  EXPECT_TRUE(j["standby"]["lag_seconds"].is_number()) << out;
+  EXPECT_GE(j["standby"]["lag_bytes"].get<long long>(), 0) << out;
+  ASSERT_EQ(run("status " + name, &out), 0) << out;
+  EXPECT_NE(out.find("Standby  streaming, replay lag "), std::string::npos) << out;
+
+  // rm: the standby's container, its own volume and the slot go; the primary keeps its data.
+  ASSERT_EQ(run("db standby rm " + name + " 2>&1", &out), 0) << out;
+  EXPECT_EQ(sql("select count(*) from pg_replication_slots where slot_name = 'supactl_standby'"), "0");
+  EXPECT_EQ(sql("select body from public.notes where id = 1"), "written on the primary");
+  std::string left;
+  test::run_shell("docker ps -aq --filter label=com.docker.compose.project=" + name +
+                      " --filter label=com.docker.compose.service=db-standby",
+                  &left);
+  EXPECT_EQ(left, "");
+  EXPECT_NE(test::run_shell("docker volume inspect " + name + "_db-standby-data >/dev/null 2>&1"), 0);
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  j = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(j["standby"]["state"], "absent") << out;
+  EXPECT_NE(slurp(home.path() / "instances" / name / "instance.yaml").find("standby: false"), std::string::npos);
 }
 
 }  // namespace

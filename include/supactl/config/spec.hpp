@@ -129,6 +129,9 @@ struct InstanceSpec {
   LogsSpec logs;
   BackupSpec backup;
   bool functions_verify_jwt = false;
+  /// `db.standby`: a streaming hot standby of Postgres runs as service `db-standby`
+  /// (`supactl db standby add|rm` set it).
+  bool db_standby = false;
   /// `overrides.allow_host_access`: compose.override.yml may hand over the host (Docker
   /// socket, host paths, privileged, host namespaces, ...); refused unless true.
   bool overrides_allow_host_access = false;

@@ -61,6 +61,10 @@ class Session {
   std::string m_registry;
 };
 
+/// Adds the standby's replication password (stack::k_replication_secret) to the session's
+/// secrets.env when it has none (instances made before the standby existed), then reloads.
+void ensure_replication_secret(Session& session);
+
 /// How an instance's compose project is loaded: project = instance name, `compose_file`
 /// (rendered) then the instance's compose.override.yml when present, interpolated with
 /// `variables` (rendered/.env). The one place that builds these options.

@@ -153,6 +153,18 @@ TEST(Spec, FormatThenParseGivesTheSameSpec) {
   EXPECT_EQ(back.scale.at("rest"), 3);
 }
 
+TEST(Spec, DbStandbyIsOffUnlessSaidAndRunsServiceDbStandbyWhenOn) {
+  InstanceSpec off = parse_spec(k_minimal, "instance.yaml");
+  EXPECT_FALSE(off.db_standby);
+  EXPECT_FALSE(off.enabled("db-standby"));
+  InstanceSpec on = parse_spec(std::string(k_minimal) + "db:\n  standby: true\n", "instance.yaml");
+  EXPECT_TRUE(on.db_standby);
+  EXPECT_TRUE(on.enabled("db-standby"));
+  EXPECT_EQ(parse_spec(format_spec(on), "instance.yaml").db_standby, true);
+  EXPECT_THROW(parse_spec(std::string(k_minimal) + "db:\n  standby: maybe\n", "instance.yaml"), Error);
+  EXPECT_THROW(parse_spec(std::string(k_minimal) + "db:\n  replicas: 2\n", "instance.yaml"), Error);
+}
+
 TEST(Spec, ScaleAcceptsStatelessServicesAndRefusesStatefulOnesWithTheReason) {
   InstanceSpec s = parse_spec(std::string(k_minimal) + "scale:\n  rest: 3\n  auth: 2\n", "instance.yaml");
   EXPECT_EQ(s.scale.at("rest"), 3);

@@ -255,6 +255,42 @@ TEST(Render, ExcludedServicesDisappearFromComposeAndKong) {
   EXPECT_FALSE(fs::exists(r.dir / "functions"));
 }
 
+TEST(Render, DbStandbyIsAnInternalServiceWithItsOwnVolumeOnlyWhenOn) {
+  test::TempDir dir;
+  config::Instance inst = test::full_instance(dir.path());
+  RenderResult r = render_instance(inst, dir.path(), "");
+  YAML::Node off = YAML::LoadFile(r.compose_file.string());
+  EXPECT_FALSE(off["services"]["db-standby"]);
+  EXPECT_FALSE(off["volumes"]["db-standby-data"]);
+  EXPECT_FALSE(fs::exists(r.dir / "db-standby-entrypoint.sh"));
+
+  inst.secrets["DB_REPLICATION_PASSWORD"] = secrets::Secret(std::string(32, 'z'));
+  inst.spec.db_standby = true;
+  r = render_instance(inst, dir.path(), "");
+  YAML::Node on = YAML::LoadFile(r.compose_file.string());
+  YAML::Node standby = on["services"]["db-standby"];
+  ASSERT_TRUE(standby);
+  EXPECT_EQ(standby["image"].as<std::string>(), on["services"]["db"]["image"].as<std::string>());
+  EXPECT_FALSE(standby["ports"]) << "the standby publishes nothing";
+  ASSERT_EQ(standby["networks"].size(), 1u);
+  EXPECT_TRUE(standby["networks"]["backend"]);
+  EXPECT_TRUE(on["volumes"]["db-standby-data"]);
+  std::vector<std::string> volumes;
+  for (const YAML::Node& v : standby["volumes"]) volumes.push_back(v.as<std::string>());
+  EXPECT_NE(std::find(volumes.begin(), volumes.end(), "db-standby-data:/var/lib/postgresql/data"), volumes.end());
+  EXPECT_NE(std::find(volumes.begin(), volumes.end(), "db-config:/etc/postgresql-custom:ro"), volumes.end())
+      << "the primary's config volume, read only";
+  for (const std::string& v : volumes) EXPECT_NE(v.rfind("db-data:", 0), 0u) << "never the primary's data: " << v;
+  EXPECT_EQ(standby["environment"]["SUPACTL_REPLICATION_PASSWORD"].as<std::string>(), "${DB_REPLICATION_PASSWORD}");
+  EXPECT_EQ(standby["depends_on"]["db"]["condition"].as<std::string>(), "service_healthy");
+  EXPECT_TRUE(fs::exists(r.dir / "db-standby-entrypoint.sh"));
+  EXPECT_EQ(core::read_file(r.compose_file).find(std::string(32, 'z')), std::string::npos);
+
+  inst.spec.db_standby = false;
+  r = render_instance(inst, dir.path(), "");
+  EXPECT_FALSE(fs::exists(r.dir / "db-standby-entrypoint.sh")) << "removed with the standby";
+}
+
 TEST(Render, EveryServiceRotatesItsJsonLogAsLogsSays) {
   test::TempDir dir;
   config::Instance inst = test::full_instance(dir.path());

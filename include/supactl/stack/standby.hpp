@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The streaming hot standby of an instance's Postgres (`supactl db standby add|rm`, the
+// standby section of `supactl status`). The standby is the `db-standby` service of the
+// rendered compose file (instance.yaml `db.standby: true`); its entrypoint copies the primary
+// with pg_basebackup on first start. This module prepares the primary for it (replication
+// role, pg_hba line, physical slot), reads its state and drops the slot again.
+
+#include <supactl/docker/engine.hpp>
+
+#include <optional>
+#include <string>
+
+namespace supactl::stack {
+
+inline constexpr const char* k_standby_service = "db-standby";
+/// The login role the standby replicates as (LOGIN REPLICATION, nothing else).
+inline constexpr const char* k_replication_role = "supactl_replicator";
+/// The physical replication slot on the primary that keeps the WAL the standby needs.
+inline constexpr const char* k_standby_slot = "supactl_standby";
+/// The secrets.env name of k_replication_role's password.
+inline constexpr const char* k_replication_secret = "DB_REPLICATION_PASSWORD";
+/// The standby's own data volume (compose key; Docker name `<instance>_db-standby-data`).
+inline constexpr const char* k_standby_volume = "db-standby-data";
+
+/// The pg_hba.conf line that lets the standby replicate: only k_replication_role, only the
+/// `replication` pseudo-database, only from the db container's own networks, with a password.
+std::string standby_hba_line();
+
+/// The psql script (run as a superuser, password in psql variable `pw`) that creates or
+/// updates k_replication_role with that password (stored as SCRAM) and creates
+/// k_standby_slot when it is missing. Every statement can be repeated.
+std::string replication_setup_sql();
+
+/// Makes `project`'s running primary ready for a standby: the role and slot of
+/// replication_setup_sql, and standby_hba_line() at the top of the server's own hba_file
+/// (`SHOW hba_file`; first match wins), then pg_reload_conf(). Repeatable. Throws
+/// supactl::Error(not_found) when db does not run.
+void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password);
+
+/// Drops k_standby_slot on `project`'s running primary when it exists, waiting up to
+/// `wait_s` seconds for the standby's WAL sender to let go of it. Returns whether a slot was
+/// dropped.
+bool drop_standby_slot(docker::Engine& engine, const std::string& project, int wait_s = 15);
+
+/// What `status` shows of the standby.
+struct StandbyState {
+  /// absent (not configured, no container), down (configured, not replicating), or the WAL
+  /// sender's state: startup, catchup, streaming, backup (the base copy), stopping.
+  std::string state = "absent";
+  std::optional<long long> lag_bytes;  ///< primary's current WAL position minus the standby's replayed one
+  std::optional<double> lag_seconds;   ///< pg_stat_replication.replay_lag (0 when caught up and idle)
+};
+
+/// One row of the primary's `pg_stat_replication` for the slot's sender, as `query` returns
+/// it (state, lag bytes, lag seconds or empty; tab-separated), read into a StandbyState. An
+/// empty row means `down` when `configured`, `absent` otherwise.
+StandbyState parse_standby_row(const std::string& row, bool configured);
+
+/// The standby's state, read on `project`'s primary. `configured`: instance.yaml has
+/// db.standby. A primary that does not run gives `down` (or `absent`).
+StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured);
+
+}  // namespace supactl::stack
