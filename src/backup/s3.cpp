@@ -476,8 +476,10 @@ S3Client::Response S3Client::perform(Request& request) {
     }
     std::unique_ptr<curl_slist, SlistDeleter> headers;
     auto add_header = [&](const std::string& h) { headers.reset(curl_slist_append(headers.release(), h.c_str())); };
+    // Only headers that are sent may be added here: libcurl signs every header in this list,
+    // even a removal such as "Expect:" that sends nothing, and S3 would then refuse the
+    // signature (tests/support/sigv4_proxy.py checks it).
     add_header("x-amz-content-sha256: " + request.payload_hash);
-    add_header("Expect:");
     if (!request.content_type.empty()) add_header("Content-Type: " + request.content_type);
 
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());

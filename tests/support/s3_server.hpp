@@ -28,6 +28,52 @@ inline std::string s3rver_binary() {
          "/npm/s3rver/node_modules/.bin/s3rver";
 }
 
+/// tests/support/sigv4_proxy.py on a free loopback port in front of `upstream_port`: it checks
+/// every request's AWS Signature V4 with ACCESS/SECRET, as S3 does, and forwards the good ones.
+class SigV4Proxy {
+ public:
+  SigV4Proxy(int upstream_port, const std::string& access, const std::string& secret) : m_port(free_port()) {
+    const std::string script = std::string(SUPACTL_SOURCE_DIR) + "/tests/support/sigv4_proxy.py";
+    m_pid = ::fork();
+    if (m_pid == 0) {
+      const std::string port = std::to_string(m_port);
+      const std::string up = std::to_string(upstream_port);
+      ::execlp("python3", "python3", script.c_str(), port.c_str(), up.c_str(), access.c_str(), secret.c_str(),
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {
+      if (!port_is_unbound(m_port)) return;
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        m_why = "sigv4_proxy.py exited at start";
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    m_why = "sigv4_proxy.py did not listen within 10 s";
+  }
+  ~SigV4Proxy() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGTERM);
+      int status = 0;
+      ::waitpid(m_pid, &status, 0);
+    }
+  }
+  SigV4Proxy(const SigV4Proxy&) = delete;
+  SigV4Proxy& operator=(const SigV4Proxy&) = delete;
+
+  bool ok() const { return m_why.empty(); }
+  const std::string& why() const { return m_why; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+
+ private:
+  int m_port;
+  pid_t m_pid = -1;
+  std::string m_why;
+};
+
 class S3Server {
  public:
   /// Starts s3rver on a free loopback port serving `dir`, with bucket `bucket`; waits until it

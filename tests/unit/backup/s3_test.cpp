@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Off-site backups without an Engine: the s3:// target and the credentials file (their forms
 // and refusals), the S3 XML pieces, and a round trip against a real S3 API on loopback
-// (s3rver): a single PUT and a multipart upload, listed, downloaded byte for byte, removed,
-// with rclone (a real S3 client) reading what supactl wrote and writing what supactl reads.
+// (s3rver, behind a proxy that checks every AWS Signature V4 as S3 does, since s3rver does
+// not): a single PUT and a multipart upload, listed, downloaded byte for byte, removed, with
+// rclone (a real S3 client) reading what supactl wrote and writing what supactl reads.
 #include <supactl/backup/backup.hpp>
 #include <supactl/backup/s3.hpp>
 #include <supactl/core/error.hpp>
@@ -143,10 +144,14 @@ class S3RoundTrip : public ::testing::Test {
       if (in_ci()) FAIL() << "rclone is not installed (scripts/setup installs it)";
       GTEST_SKIP() << "rclone is not installed";
     }
+    // supactl talks to s3rver through a proxy that checks every signature as S3 does (s3rver
+    // itself checks only that the access key is its own, S3RVER).
+    m_proxy = std::make_unique<test::SigV4Proxy>(m_server->port(), "S3RVER", "the-secret/key+1");
+    if (!m_proxy->ok()) FAIL() << m_proxy->why();
     S3Settings s;
-    s.endpoint = m_server->endpoint();
+    s.endpoint = m_proxy->endpoint();
     s.access_key_id = "S3RVER";
-    s.secret_access_key = "S3RVER";
+    s.secret_access_key = "the-secret/key+1";
     m_settings = s;
   }
 
@@ -171,6 +176,7 @@ class S3RoundTrip : public ::testing::Test {
 
   test::TempDir m_dir;
   std::unique_ptr<test::S3Server> m_server;
+  std::unique_ptr<test::SigV4Proxy> m_proxy;
   S3Settings m_settings;
   int m_last_status = 0;
 };
@@ -234,6 +240,17 @@ TEST_F(S3RoundTrip, AMultipartUploadIsWhatRcloneReadsAndWhatSupactlDownloads) {
   EXPECT_EQ(client.list("backups", "prod/shop/").size(), 3U);
   const std::string after = shell(env + "rclone lsf s3test:backups/prod/shop 2>&1");
   EXPECT_EQ(after.find("shop-20261130T120000Z.tar.gz\n"), std::string::npos) << after;
+}
+
+TEST_F(S3RoundTrip, AWrongSecretIsRefusedByTheSignatureCheckAndNotRetried) {
+  S3Settings s = m_settings;
+  s.secret_access_key = "not-the-secret";
+  S3Client client(s);
+  const fs::path f = random_file("x", 10);
+  const std::string error = error_of([&] { client.upload("backups", "x", f); });
+  EXPECT_NE(error.find("HTTP 403 SignatureDoesNotMatch"), std::string::npos) << error;
+  EXPECT_EQ(client.requests(), 1);
+  EXPECT_TRUE(S3Client(m_settings).list("backups", "x").empty());
 }
 
 TEST_F(S3RoundTrip, AStoreThatDoesNotAnswerIsAnErrorNamingTheCredentialsFile) {
