@@ -393,9 +393,13 @@ TEST_F(BackupSafetyTest, AnOffSiteBackupSurvivesTheLossOfTheLocalCopiesAndRestor
   test::TempDir store;
   test::S3Server s3(store.path() / "data", "offsite");
   if (!s3.ok()) FAIL() << s3.why();
+  // supactl goes through the proxy that checks every signature as S3 does.
+  test::SigV4Proxy proxy(s3.port(), "S3RVER", "a-secret/that+s3rver-never-checks");
+  if (!proxy.ok()) FAIL() << proxy.why();
   const std::filesystem::path creds = store.path() / "s3.env";
-  std::ofstream(creds) << "endpoint=" << s3.endpoint()
-                       << "\nregion=us-east-1\naccess_key_id=S3RVER\nsecret_access_key=S3RVER\n";
+  std::ofstream(creds)
+      << "endpoint=" << proxy.endpoint()
+      << "\nregion=us-east-1\naccess_key_id=S3RVER\nsecret_access_key=a-secret/that+s3rver-never-checks\n";
   ::chmod(creds.c_str(), 0600);
   std::string out;
   ASSERT_EQ(run("config set " + name + " backup.target s3://offsite/hosts/one", &out), 0) << out;
@@ -439,8 +443,9 @@ TEST_F(BackupSafetyTest, AnOffSiteBackupSurvivesTheLossOfTheLocalCopiesAndRestor
 
   // Prune applies --keep to the store's own list: an older copy there goes, the newest stays.
   const std::string old_copy = name + "-20200101T000000Z.tar.gz";
-  ASSERT_EQ(test::run_shell(s3.rclone_env() + "rclone copyto '" + creds.string() + "' s3test:offsite/hosts/one/" +
-                            old_copy + " 2>&1"),
+  std::ofstream(store.path() / "old") << "an older backup";
+  ASSERT_EQ(test::run_shell(s3.rclone_env() + "rclone copyto '" + (store.path() / "old").string() +
+                            "' s3test:offsite/hosts/one/" + old_copy + " 2>&1"),
             0);
   ASSERT_EQ(run("backup prune " + name + " --keep 1 --output json", &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out.substr(out.find('{')))["remote_removed"],
