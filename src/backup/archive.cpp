@@ -428,6 +428,13 @@ std::string utc_rfc3339(std::time_t t) {
                      tm.tm_min, tm.tm_sec);
 }
 
+bool has_archive_suffix(std::string_view file) {
+  auto ends_with = [file](std::string_view tail) {
+    return file.size() >= tail.size() && file.substr(file.size() - tail.size()) == tail;
+  };
+  return ends_with(".tar.gz") || ends_with(".tar.gz.enc");
+}
+
 std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& name) {
   std::vector<BackupFile> out;
   std::error_code ec;
@@ -435,11 +442,7 @@ std::vector<BackupFile> list_backups(const fs::path& dir, const std::string& nam
   const std::string prefix = name + "-";
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    auto ends_with = [&f](std::string_view tail) {
-      return f.size() >= tail.size() && f.compare(f.size() - tail.size(), tail.size(), tail) == 0;
-    };
-    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || !(ends_with(".tar.gz") || ends_with(".tar.gz.enc")))
-      continue;
+    if (!e.is_regular_file() || f.rfind(prefix, 0) != 0 || !has_archive_suffix(f)) continue;
     out.push_back({.path = e.path(), .size = static_cast<int64_t>(e.file_size(ec))});
   }
   std::sort(out.begin(), out.end(),

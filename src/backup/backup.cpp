@@ -331,10 +331,7 @@ std::vector<BackupFile> list_remote_backups(Remote& remote, const std::string& n
   for (const S3Object& o : remote.client.list(remote.location.bucket, prefix)) {
     const std::string file = o.key.substr(o.key.rfind('/') == std::string::npos ? 0 : o.key.rfind('/') + 1);
     if (remote.location.key(file) != o.key || !backup_time(file, name)) continue;
-    const bool archive =
-        file.size() > 7 && (file.compare(file.size() - 7, 7, ".tar.gz") == 0 ||
-                            (file.size() > 11 && file.compare(file.size() - 11, 11, ".tar.gz.enc") == 0));
-    if (archive) out.push_back({.path = file, .size = o.size});
+    if (has_archive_suffix(file)) out.push_back({.path = file, .size = o.size});
   }
   std::sort(out.begin(), out.end(), [](const BackupFile& a, const BackupFile& b) { return a.path < b.path; });
   return out;

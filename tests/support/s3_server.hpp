@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace supactl::test {
 
@@ -28,18 +29,30 @@ inline std::string s3rver_binary() {
          "/npm/s3rver/node_modules/.bin/s3rver";
 }
 
-/// tests/support/sigv4_proxy.py on a free loopback port in front of `upstream_port`: it checks
-/// every request's AWS Signature V4 with ACCESS/SECRET, as S3 does, and forwards the good ones.
-class SigV4Proxy {
+/// A child process serving on a free loopback port: started with `argv` (the port is
+/// substituted for every "{port}"), its output in `log`; ready once the port is bound, stopped
+/// (SIGTERM, reaped) when the object dies. ok() is false when it could not start.
+class LoopbackServer {
  public:
-  SigV4Proxy(int upstream_port, const std::string& access, const std::string& secret) : m_port(free_port()) {
-    const std::string script = std::string(SUPACTL_SOURCE_DIR) + "/tests/support/sigv4_proxy.py";
+  LoopbackServer(std::vector<std::string> argv, const std::string& log) : m_port(free_port()) {
+    for (std::string& a : argv) {
+      if (a == "{port}") a = std::to_string(m_port);
+    }
+    if (::access(argv[0].c_str(), X_OK) != 0 && argv[0].find('/') != std::string::npos) {
+      m_why = argv[0] + " is missing (scripts/setup installs it)";
+      return;
+    }
     m_pid = ::fork();
     if (m_pid == 0) {
-      const std::string port = std::to_string(m_port);
-      const std::string up = std::to_string(upstream_port);
-      ::execlp("python3", "python3", script.c_str(), port.c_str(), up.c_str(), access.c_str(), secret.c_str(),
-               static_cast<char*>(nullptr));
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      std::vector<char*> args;
+      for (std::string& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
@@ -47,25 +60,26 @@ class SigV4Proxy {
       int status = 0;
       if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
         m_pid = -1;
-        m_why = "sigv4_proxy.py exited at start";
+        m_why = argv[0] + " exited at start (see " + log + ")";
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    m_why = "sigv4_proxy.py did not listen within 10 s";
+    m_why = argv[0] + " did not listen within 10 s (see " + log + ")";
   }
-  ~SigV4Proxy() {
+  ~LoopbackServer() {
     if (m_pid > 0) {
       ::kill(m_pid, SIGTERM);
       int status = 0;
       ::waitpid(m_pid, &status, 0);
     }
   }
-  SigV4Proxy(const SigV4Proxy&) = delete;
-  SigV4Proxy& operator=(const SigV4Proxy&) = delete;
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
 
   bool ok() const { return m_why.empty(); }
   const std::string& why() const { return m_why; }
+  int port() const { return m_port; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
 
  private:
@@ -74,56 +88,24 @@ class SigV4Proxy {
   std::string m_why;
 };
 
-class S3Server {
+/// tests/support/sigv4_proxy.py on a free loopback port in front of `upstream_port`: it checks
+/// every request's AWS Signature V4 with ACCESS/SECRET, as S3 does, and forwards the good ones.
+class SigV4Proxy : public LoopbackServer {
  public:
-  /// Starts s3rver on a free loopback port serving `dir`, with bucket `bucket`; waits until it
-  /// accepts connections. ok() is false when it could not start (why() says why).
-  S3Server(const std::filesystem::path& dir, const std::string& bucket) : m_port(free_port()) {
-    const std::string bin = s3rver_binary();
-    if (::access(bin.c_str(), X_OK) != 0) {
-      m_why = bin + " is missing (scripts/setup installs s3rver)";
-      return;
-    }
-    std::filesystem::create_directories(dir);
-    const std::string log = (dir.parent_path() / "s3rver.log").string();
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      const std::string port = std::to_string(m_port);
-      ::execl(bin.c_str(), bin.c_str(), "-d", dir.c_str(), "-a", "127.0.0.1", "-p", port.c_str(), "--configure-bucket",
-              bucket.c_str(), "--silent", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (!port_is_unbound(m_port)) return;
-      int status = 0;
-      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
-        m_why = "s3rver exited at start (see " + log + ")";
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    m_why = "s3rver did not listen within 10 s (see " + log + ")";
-  }
-  ~S3Server() {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGTERM);
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-    }
-  }
-  S3Server(const S3Server&) = delete;
-  S3Server& operator=(const S3Server&) = delete;
+  SigV4Proxy(int upstream_port, const std::string& access, const std::string& secret)
+      : LoopbackServer({"python3", std::string(SUPACTL_SOURCE_DIR) + "/tests/support/sigv4_proxy.py", "{port}",
+                        std::to_string(upstream_port), access, secret},
+                       "/dev/null") {}
+};
 
-  bool ok() const { return m_why.empty(); }
-  const std::string& why() const { return m_why; }
-  int port() const { return m_port; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+/// s3rver on a free loopback port serving `dir` with bucket `bucket` (its log beside `dir`).
+class S3Server : public LoopbackServer {
+ public:
+  S3Server(const std::filesystem::path& dir, const std::string& bucket)
+      : LoopbackServer({s3rver_binary(), "-d", prepared(dir), "-a", "127.0.0.1", "-p", "{port}", "--configure-bucket",
+                        bucket, "--silent"},
+                       (dir.parent_path() / "s3rver.log").string()) {}
+
   /// Environment assignments that make `rclone ... s3test:BUCKET/KEY` talk to this server.
   std::string rclone_env() const {
     return "env -u AWS_CA_BUNDLE RCLONE_LOG_LEVEL=ERROR RCLONE_CONFIG_S3TEST_TYPE=s3 "
@@ -135,9 +117,10 @@ class S3Server {
   }
 
  private:
-  int m_port;
-  pid_t m_pid = -1;
-  std::string m_why;
+  static std::string prepared(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    return dir.string();
+  }
 };
 
 }  // namespace supactl::test

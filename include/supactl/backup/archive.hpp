@@ -109,6 +109,9 @@ struct BackupFile {
   int64_t size = 0;
 };
 
+/// Whether `file` ends like a backup archive: `.tar.gz`, or `.tar.gz.enc` when encrypted.
+bool has_archive_suffix(std::string_view file);
+
 /// The backups of instance `name` in `dir` (files `name-*.tar.gz` and, encrypted,
 /// `name-*.tar.gz.enc`), oldest first (the
 /// timestamp in the name orders them).
