@@ -85,17 +85,20 @@ int run_standby_add(const Globals& g, UpOptions& o) {
   // `up` does not wait for the base copy (the standby is ready while it runs): wait here.
   const int wait_s = o.wait_timeout > 0 ? o.wait_timeout : inst.spec.wait.timeout_s;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  // Streaming (seen on the primary) can come before the standby lets anyone read: wait for both.
   stack::StandbyState s = stack::standby_state(engine, inst.name, true);
-  while (s.state != "streaming" && std::chrono::steady_clock::now() < deadline) {
+  bool reads = s.state == "streaming" && stack::standby_accepts_reads(engine, inst.name);
+  while (!reads && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     s = stack::standby_state(engine, inst.name, true);
+    reads = s.state == "streaming" && stack::standby_accepts_reads(engine, inst.name);
   }
-  if (s.state != "streaming") {
-    throw Error(
-        fmt::format("db standby add: the standby of {} is {} after {} s, not streaming", inst.name, s.state, wait_s),
-        ExitCode::unhealthy,
-        fmt::format("see `supactl logs {} db-standby`; `supactl status {}` shows when it streams", inst.name,
-                    inst.name));
+  if (!reads) {
+    throw Error(fmt::format("db standby add: the standby of {} is {} after {} s, {}", inst.name, s.state, wait_s,
+                            s.state == "streaming" ? "but does not accept reads yet" : "not streaming"),
+                ExitCode::unhealthy,
+                fmt::format("see `supactl logs {} db-standby`; `supactl status {}` shows when it streams", inst.name,
+                            inst.name));
   }
   if (!g.json()) std::cout << fmt::format("standby: {}\n", s.state);
   return 0;

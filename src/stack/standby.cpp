@@ -153,14 +153,28 @@ StandbyState standby_state(docker::Engine& engine, const std::string& project, b
   try {
     const PgTarget target{.container = running_container(engine, project, "db")};
     row = query(engine, target,
-                fmt::format("SELECT r.state, pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint, "
+                // pg_basebackup's own WAL stream holds the slot (and reads `streaming`) while
+                // the base copy runs: only the standby's WAL receiver (application_name
+                // db-standby, set by its entrypoint) is the standby itself.
+                fmt::format("SELECT CASE WHEN r.application_name = '{1}' THEN r.state ELSE 'backup' END, "
+                            "pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint, "
                             "extract(epoch FROM r.replay_lag) FROM pg_replication_slots s "
-                            "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = '{}'",
-                            k_standby_slot));
+                            "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = '{0}'",
+                            k_standby_slot, k_standby_service));
   } catch (const Error& e) {
     spdlog::debug("standby state of {}: {}", project, e.what());
   }
   return parse_standby_row(row, configured);
+}
+
+bool standby_accepts_reads(docker::Engine& engine, const std::string& project) {
+  try {
+    const PgTarget target{.container = running_container(engine, project, k_standby_service)};
+    return last_line(query(engine, target, "SELECT pg_is_in_recovery()")) == "t";
+  } catch (const Error& e) {
+    spdlog::debug("standby of {} does not read yet: {}", project, e.what());
+    return false;
+  }
 }
 
 }  // namespace supactl::stack

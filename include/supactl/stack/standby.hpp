@@ -62,4 +62,10 @@ StandbyState parse_standby_row(const std::string& row, bool configured);
 /// db.standby. A primary that does not run gives `down` (or `absent`).
 StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured);
 
+/// Whether `project`'s standby answers a read-only query over its own socket and reports
+/// itself in recovery. The primary lists the standby as `streaming` as soon as its WAL
+/// receiver connects, which can be before the standby has reached a consistent state and
+/// lets anyone read; `db standby add` waits for both.
+bool standby_accepts_reads(docker::Engine& engine, const std::string& project);
+
 }  // namespace supactl::stack
