@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,9 @@ class LoopbackServer {
     }
     m_pid = ::fork();
     if (m_pid == 0) {
+      // A test binary that is killed (a timeout, the mutation run stopping a shard) runs no
+      // destructor: the server goes with it instead of living on with its port.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) {
         ::dup2(fd, 1);
