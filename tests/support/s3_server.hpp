@@ -8,9 +8,12 @@
 
 #include "support/free_port.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +33,22 @@ inline std::string s3rver_binary() {
          "/npm/s3rver/node_modules/.bin/s3rver";
 }
 
+/// Whether something accepts a TCP connection on 127.0.0.1:`port` now. A bound port is not
+/// enough: a server binds before it listens, and a connection in between is refused.
+inline bool accepts_connection(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
 /// A child process serving on a free loopback port: started with `argv` (the port is
-/// substituted for every "{port}"), its output in `log`; ready once the port is bound, stopped
+/// substituted for every "{port}"), its output in `log`; ready once it accepts a connection, stopped
 /// (SIGTERM, reaped) when the object dies. ok() is false when it could not start.
 class LoopbackServer {
  public:
@@ -60,7 +77,7 @@ class LoopbackServer {
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
-      if (!port_is_unbound(m_port)) return;
+      if (accepts_connection(m_port)) return;
       int status = 0;
       if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
         m_pid = -1;
