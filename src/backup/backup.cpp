@@ -34,7 +34,7 @@ std::string safe_name(const std::string& s) {
 }
 
 stack::PgTarget db_target(docker::Engine& engine, const std::string& project) {
-  return stack::PgTarget{.container = stack::running_container(engine, project, "db")};
+  return stack::PgTarget{.container = stack::running_primary(engine, project)};
 }
 
 }  // namespace

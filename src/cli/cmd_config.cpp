@@ -70,6 +70,13 @@ int run_set(const Globals& g, const ConfigOptions& o) {
   const config::InstanceSpec after = config::set_spec_value(text, o.key, o.values);
   check_port_not_reserved(home, inst.name, o.key, after);
   if (o.key == "domain") config::refuse_taken_domain(home, inst.name, after.domain, "choose another domain");
+  // Moving the primary by hand would point every service at a standby still in recovery and
+  // leave the former primary unfenced.
+  if (o.key == "db.primary" && after.db_primary != before.db_primary) {
+    throw Error("db.primary is not set by hand: the standby must be promoted and the former primary fenced first",
+                ExitCode::usage,
+                fmt::format("`supactl db failover {}` does both and sets it; nothing was written", inst.name));
+  }
   config::SpecValue old_value{.text = "(not set)", .json = "null"};
   try {
     old_value = config::get_spec_value(before, o.key);

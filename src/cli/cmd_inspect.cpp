@@ -66,7 +66,7 @@ int run_inspect_db(const Globals& g, const InspectOptions& o) {
   const config::Instance inst = config::load_instance(config::home_dir(g.home), o.name);
   docker::Engine& engine = g.engine();
   const stack::PgTarget target{
-      .container = stack::running_container(engine, inst.name, "db"), .user = "supabase_admin", .database = o.database};
+      .container = stack::running_primary(engine, inst.name), .user = "supabase_admin", .database = o.database};
   const stack::ReportTable table = stack::run_db_report(engine, target, report);
   if (!g.json()) {
     print_table(table);

@@ -115,7 +115,7 @@ int run_psql(const Globals& g, const ExecOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
   docker::Engine& engine = g.engine();
-  stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db"),
+  stack::PgTarget target{.container = stack::running_primary(engine, inst.name),
                          .user = o.user.empty() ? "postgres" : o.user,
                          .database = o.database};
   std::vector<std::string> args = o.args;

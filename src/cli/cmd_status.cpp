@@ -95,7 +95,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
   const std::string restoring = config::restoring_from(inst);
   // The standby is asked about (one exec in the primary) only when the instance has one.
   const stack::StandbyState standby =
-      inst.spec.db_standby ? stack::standby_state(engine, inst.name, true) : stack::StandbyState{};
+      inst.spec.db_standby ? stack::standby_state(engine, inst.name, true, inst.spec.db_standby_service())
+                           : stack::StandbyState{};
 
   if (g.json()) {
     nlohmann::json services = nlohmann::json::array();
@@ -123,7 +124,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
                         {"endpoints", {{"api", ep.api_url}, {"studio", ep.studio_url}, {"db", ep.db_url}}},
                         {"services", services},
                         {"missing", s.missing},
-                        {"standby", standby_json(standby)}};
+                        {"standby", standby_json(standby)},
+                        {"db_primary", inst.spec.db_primary}};
     if (o.show_secrets) {
       nlohmann::json sec = nlohmann::json::object();
       for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME",
@@ -143,7 +145,12 @@ int run_one(const Globals& g, const StatusOptions& o) {
     std::cout << fmt::format("  API      {}\n", ep.api_url);
     if (!ep.studio_url.empty()) std::cout << fmt::format("  Studio   {}\n", ep.studio_url);
     if (!ep.db_url.empty()) std::cout << fmt::format("  DB       {}\n", ep.db_url);
-    if (inst.spec.db_standby) std::cout << fmt::format("  Standby  {}\n", standby_text(standby));
+    if (inst.spec.db_primary != "db")
+      std::cout << fmt::format("  Primary  {} (since a failover)\n", inst.spec.db_primary);
+    if (inst.spec.db_standby) {
+      std::cout << fmt::format("  Standby  {}{}\n", standby_text(standby),
+                               inst.spec.db_primary != "db" ? " (" + inst.spec.db_standby_service() + ")" : "");
+    }
     std::cout << fmt::format("\n{:<18} {:<10} {:<10} {:<28} {}\n", "SERVICE", "STATE", "HEALTH", "STATUS", "PORTS");
     for (const stack::ServiceStatus& svc : s.services) {
       if (svc.containers.empty()) {

@@ -77,6 +77,7 @@ int converge_and_report(const Globals& g, instance::Session& session, const UpOp
                               {"rolled_back", result.rolled_back},
                               {"errors", r.errors},
                               {"endpoints", {{"api", e.api_url}, {"studio", e.studio_url}, {"db", e.db_url}}}};
+    summary.update(o.report_extra);
     std::cout << summary.dump() << std::endl;
   }
   if (!r.ok) {

@@ -9,6 +9,8 @@
 
 #include <supactl/instance/session.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace supactl::cli {
@@ -24,6 +26,9 @@ struct UpOptions {
   int lock_timeout = 0;
   int parallel = 8;
   std::string registry;
+  /// Keys a command that converges after its own work (`db failover`) adds to the JSON
+  /// summary, so that --output json still prints one object.
+  nlohmann::json report_extra = nlohmann::json::object();
 };
 
 /// Opens instance `o.name` for converging: locked unless it is a dry run.

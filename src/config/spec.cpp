@@ -45,8 +45,9 @@ bool default_enabled(std::string_view service) {
 }
 
 bool InstanceSpec::enabled(std::string_view service) const {
-  if (service == "db-standby") return db_standby;
-  if (service == "db" || service == "kong" || service == "redis" || service == "caddy") return true;
+  if (service == "db" || service == "db-standby")
+    return db_primary == service || (db_standby && db_standby_service() == service);
+  if (service == "kong" || service == "redis" || service == "caddy") return true;
   if (service == "minio" || service == "minio-init") {
     return enabled("storage") && storage.backend == StorageBackend::minio;
   }

@@ -131,6 +131,7 @@ std::string format_spec(const InstanceSpec& spec) {
   line(fmt::format("  verify_jwt: {}", b(spec.functions_verify_jwt)));
   line("db:");
   line(fmt::format("  standby: {}  # a streaming hot standby (`supactl db standby add|rm`)", b(spec.db_standby)));
+  line(fmt::format("  primary: {}  # the service that takes writes (`supactl db failover` moves it)", spec.db_primary));
   line("overrides:");
   line(fmt::format("  allow_host_access: {}  # let compose.override.yml hand the host to a container",
                    b(spec.overrides_allow_host_access)));

@@ -67,6 +67,7 @@ const std::vector<std::string>& spec_key_paths() {
       "backup.credentials",
       "functions.verify_jwt",
       "db.standby",
+      "db.primary",
       "overrides.allow_host_access",
   };
   return keys;

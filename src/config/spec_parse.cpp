@@ -509,7 +509,13 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
     r.boolean(functions["verify_jwt"], "functions.verify_jwt", spec.functions_verify_jwt);
   }
   const YAML::Node db = root["db"];
-  if (r.mapping(db, "db")) r.boolean(db["standby"], "db.standby", spec.db_standby);
+  if (r.mapping(db, "db")) {
+    r.boolean(db["standby"], "db.standby", spec.db_standby);
+    r.string(db["primary"], "db.primary", spec.db_primary);
+    if (spec.db_primary != "db" && spec.db_primary != "db-standby") {
+      r.problem(db["primary"], "db.primary must be db or db-standby (`supactl db failover` sets it)");
+    }
+  }
   const YAML::Node overrides = root["overrides"];
   if (r.mapping(overrides, "overrides")) {
     r.boolean(overrides["allow_host_access"], "overrides.allow_host_access", spec.overrides_allow_host_access);

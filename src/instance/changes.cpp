@@ -158,7 +158,7 @@ bool finish_interrupted_rotation(Session& session, std::chrono::system_clock::ti
   if (!std::filesystem::exists(inst.rotating_file(), ec)) return false;
   const secrets::Secrets next = secrets::read_secrets_file(inst.rotating_file());
   // The database may or may not hold the new password: setting it again makes sure.
-  if (stack::start_db(session.engine(), inst.name).empty()) {
+  if (stack::start_db(session.engine(), inst.name, inst.spec.db_primary).empty()) {
     spdlog::warn(
         "a password rotation was interrupted and {} has no db container to finish it in; it is finished "
         "once the db runs",

@@ -62,6 +62,7 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   // without one (`supactl db standby add NAME` makes it), so a drill or clone does not copy
   // its database twice.
   spec.db_standby = false;
+  spec.db_primary = "db";  // the dumps load into a new db, whichever served the archived instance
   config::save_spec(inst.spec_file(), spec);
   if (ex.has("instance/compose.override.yml")) {
     core::write_file_atomic(inst.override_file(), core::read_file(ex.member("instance/compose.override.yml")));
@@ -88,6 +89,7 @@ void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::s
   spec.name = inst.name;
   spec.ports = inst.spec.ports;
   spec.db_standby = inst.spec.db_standby;  // the instance's own standby stays (or stays absent)
+  spec.db_primary = inst.spec.db_primary;  // and so does its primary (a failover is not undone)
   config::save_spec(inst.spec_file(), spec);
   session.reload();
 }
@@ -112,7 +114,7 @@ void converge_healthy(Session& session, const ConvergeOptions& options, plan::Pr
 /// starting the db container when it is stopped; does nothing for an instance with no db
 /// container yet.
 void repair_interrupted_load(Session& session) {
-  const std::string db = stack::start_db(session.engine(), session.instance().name);
+  const std::string db = stack::start_db(session.engine(), session.instance().name, session.instance().spec.db_primary);
   if (!db.empty()) stack::undo_interrupted_load(session.engine(), stack::PgTarget{.container = db});
 }
 
@@ -136,7 +138,7 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
   core::fault_point("restore:converged");
   backup::clear_storage(engine, inst.name, ex);
   core::fault_point("restore:storage-cleared");
-  stack::stop_services(engine, inst.name, {"db"});
+  stack::stop_services(engine, inst.name, {inst.spec.db_primary});
   core::fault_point("restore:quiesced");
 
   // Roles and databases, then the storage files. A dump made by an older supactl may bring
@@ -145,8 +147,7 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
   out.load = backup::restore_databases(engine, inst.name, ex);
   backup::restore_storage(engine, inst.name, ex);
   core::fault_point("restore:storage-restored");
-  stack::reset_jwt_secret_setting(engine,
-                                  stack::PgTarget{.container = stack::running_container(engine, inst.name, "db")});
+  stack::reset_jwt_secret_setting(engine, stack::PgTarget{.container = stack::running_primary(engine, inst.name)});
 
   // Up again: starts what was stopped and waits for health; then compare with the manifest.
   converge_healthy(session, converge_options, progress);

@@ -41,9 +41,9 @@ void check_convergeable(const std::filesystem::path& home, const config::Instanc
 void unpublish_jwt_secret(docker::Engine& engine, const config::Instance& inst) {
   const std::filesystem::path marker = inst.dir / stack::k_jwt_setting_marker;
   std::error_code ec;
-  if (!inst.spec.enabled("db") || std::filesystem::exists(marker, ec)) return;
+  if (!inst.spec.enabled(inst.spec.db_primary) || std::filesystem::exists(marker, ec)) return;
   try {
-    stack::PgTarget target{.container = stack::running_container(engine, inst.name, "db")};
+    stack::PgTarget target{.container = stack::running_primary(engine, inst.name)};
     for (const std::string& db : stack::reset_jwt_secret_setting(engine, target)) {
       spdlog::info("removed the JWT secret from the settings of database {}", db);
     }

@@ -141,9 +141,12 @@ Snapshot collect(docker::Engine& engine, const CollectOptions& options) {
   std::map<std::string, std::vector<std::string>> expected;
   std::set<std::string> jobs;
   stack::HealthTests health;
+  std::map<std::string, std::string> primaries;  // instance -> its primary Postgres service
   for (const std::string& name : names) {
     try {
-      const instance::Expectation e = instance::expectation_of(config::load_instance(options.home, name));
+      const config::Instance inst = config::load_instance(options.home, name);
+      primaries[name] = inst.spec.db_primary;
+      const instance::Expectation e = instance::expectation_of(inst);
       expected[name] = e.services;
       jobs.insert(e.jobs.begin(), e.jobs.end());
       health[name] = e.health;
@@ -211,7 +214,9 @@ Snapshot collect(docker::Engine& engine, const CollectOptions& options) {
   snap.databases.reserve(snap.instances.size());  // no reallocation: tasks hold pointers into it
   for (const InstanceSample& inst : snap.instances) {
     auto db = std::find_if(snap.containers.begin(), snap.containers.end(), [&](const ContainerSample& c) {
-      return c.instance == inst.instance && c.service == "db" && c.running;
+      auto primary = primaries.find(inst.instance);
+      return c.instance == inst.instance && c.running &&
+             c.service == (primary == primaries.end() ? std::string("db") : primary->second);
     });
     DatabaseSample empty;
     empty.instance = inst.instance;

@@ -79,7 +79,8 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("domain", spec.domain);
   d.set("http_port", std::to_string(spec.ports.http));
   d.set("https_port", std::to_string(spec.ports.https));
-  if (spec.ports.db != 0) d.set("db_port", std::to_string(spec.ports.db));
+  // ports.db publishes whichever Postgres is the primary (db.primary).
+  if (spec.ports.db != 0) d.set(spec.db_primary == "db" ? "db_port" : "standby_port", std::to_string(spec.ports.db));
   d.set("bind_prefix", loopback_only(spec) ? std::string("127.0.0.1:") : std::string());
   if (spec.enabled("supavisor") && spec.ports.pooler_session != 0 && spec.ports.pooler_transaction != 0) {
     Data pooler;
@@ -99,7 +100,13 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("smtp", smtp_data(spec.auth.smtp));
   d.set("providers", providers_data(spec.auth, endpoints.api_url + "/auth/v1"));
   d.set("functions_verify_jwt", b(spec.functions_verify_jwt));
-  d.set("db_standby", spec.db_standby);
+  // The two Postgres services: db_host is the primary every service connects to; db and
+  // db-standby are rendered when enabled (primary or standby), each in its role.
+  d.set("db_host", spec.db_primary);
+  d.set("db_on", spec.enabled("db"));
+  d.set("db_follows", spec.enabled("db") && spec.db_primary != "db");
+  d.set("db_standby", spec.enabled("db-standby"));
+  d.set("standby_leads", spec.db_primary == "db-standby");
 
   Data rest;
   rest.set("schemas", join(spec.rest.schemas, ","));

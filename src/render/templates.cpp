@@ -11,7 +11,9 @@
 #include <supactl/render/embedded.hpp>
 
 #include <fmt/format.h>
+
 #include <yaml-cpp/yaml.h>
+#include <algorithm>
 
 namespace supactl::render {
 
@@ -83,7 +85,12 @@ std::map<std::string, std::string> instance_images(const config::InstanceSpec& s
                                                    const std::string& templates_override) {
   std::map<std::string, std::string> release = release_images(spec.release, templates_override);
   std::map<std::string, std::string> out;
-  for (const std::string& service : spec.enabled_services()) {
+  std::vector<std::string> services = spec.enabled_services();
+  // db-standby runs the db image (`image.db`), also while db itself is fenced by a failover.
+  if (spec.enabled("db-standby") && std::find(services.begin(), services.end(), "db") == services.end()) {
+    services.insert(services.begin(), "db");
+  }
+  for (const std::string& service : services) {
     auto override_it = spec.images.find(service);
     std::string image;
     if (override_it != spec.images.end()) {

@@ -114,6 +114,40 @@ std::string running_container(docker::Engine& engine, const std::string& project
               fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
 }
 
+std::string running_primary(docker::Engine& engine, const std::string& project) {
+  std::vector<docker::ContainerSummary> cs = list_stack_containers(engine, project);
+  std::erase_if(cs, [&](const docker::ContainerSummary& c) {
+    const std::string svc = docker::label_of(c.labels, compose::k_label_service);
+    return (svc != "db" && svc != "db-standby") || c.run_state() != docker::RunState::running;
+  });
+  // db first, then db-standby; within a service the lowest replica.
+  std::sort(cs.begin(), cs.end(), [](const docker::ContainerSummary& a, const docker::ContainerSummary& b) {
+    const std::string sa = docker::label_of(a.labels, compose::k_label_service);
+    const std::string sb = docker::label_of(b.labels, compose::k_label_service);
+    return sa != sb ? sa < sb : a.name < b.name;
+  });
+  if (cs.empty()) {
+    throw Error(fmt::format("service db of {} is not running", project), ExitCode::not_found,
+                fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
+  }
+  if (cs.size() == 1 && docker::label_of(cs.front().labels, compose::k_label_service) == "db") return cs.front().id;
+  for (const docker::ContainerSummary& c : cs) {
+    try {
+      docker::ExecResult r = exec(
+          engine, c.id, psql_argv(PgTarget{.container = c.id}, {"-A", "-t", "-q", "-c", "SELECT pg_is_in_recovery()"}));
+      std::string out = r.out;
+      while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+      if (r.exit_code == 0 && out == "f") return c.id;
+    } catch (const docker::EngineError& e) {
+      spdlog::debug("{} is not asked whether it is the primary: {}", c.name, e.what());  // stopping, say
+    }
+  }
+  throw Error(fmt::format("no primary Postgres of {} is running (only a standby, in recovery)", project),
+              ExitCode::not_found,
+              fmt::format("`supactl db failover {}` promotes the standby; `supactl status {}` shows what runs", project,
+                          project));
+}
+
 std::vector<std::string> psql_argv(const PgTarget& target, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"psql", "-X", "-h", k_socket_dir, "-U", target.user, "-d", target.database};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -157,7 +191,7 @@ constexpr const char* k_password_roles[] = {"postgres",
 }  // namespace
 
 void set_role_passwords(docker::Engine& engine, const std::string& project, const std::string& password) {
-  const std::string db = running_container(engine, project, "db");
+  const std::string db = running_primary(engine, project);
   // psql reads the password from its own environment (\getenv, psql 15+), so it is on no
   // command line: not on the exec's, and not on psql's (which `ps` on the host would show).
   std::string sql = "\\getenv pw SUPACTL_NEW_PASSWORD\nBEGIN;\n";
@@ -181,10 +215,10 @@ void set_role_passwords(docker::Engine& engine, const std::string& project, cons
   }
 }
 
-std::string start_db(docker::Engine& engine, const std::string& project) {
+std::string start_db(docker::Engine& engine, const std::string& project, const std::string& service) {
   std::vector<docker::ContainerSummary> dbs = list_stack_containers(engine, project);
-  std::erase_if(dbs, [](const docker::ContainerSummary& c) {
-    return docker::label_of(c.labels, compose::k_label_service) != "db" ||
+  std::erase_if(dbs, [&](const docker::ContainerSummary& c) {
+    return docker::label_of(c.labels, compose::k_label_service) != service ||
            docker::label_of(c.labels, compose::k_label_number) != "1";
   });
   if (dbs.empty()) return {};

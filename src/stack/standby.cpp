@@ -80,7 +80,7 @@ std::string replication_setup_sql() {
 }
 
 void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password) {
-  const std::string db = running_container(engine, project, "db");
+  const std::string db = running_primary(engine, project);
   run(engine, db,
       {"sh", "-c",
        "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U supabase_admin "
@@ -103,7 +103,7 @@ void prepare_primary(docker::Engine& engine, const std::string& project, const s
 }
 
 bool drop_standby_slot(docker::Engine& engine, const std::string& project, int wait_s) {
-  const PgTarget target{.container = running_container(engine, project, "db")};
+  const PgTarget target{.container = running_primary(engine, project)};
   const std::string sql = fmt::format(
       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{}'", k_standby_slot);
   const std::string exists = fmt::format("SELECT 1 FROM pg_replication_slots WHERE slot_name = '{}'", k_standby_slot);
@@ -148,28 +148,29 @@ StandbyState parse_standby_row(const std::string& row, bool configured) {
   return s;
 }
 
-StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured) {
+StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured,
+                           const std::string& standby) {
   std::string row;
   try {
-    const PgTarget target{.container = running_container(engine, project, "db")};
+    const PgTarget target{.container = running_primary(engine, project)};
     row = query(engine, target,
                 // pg_basebackup's own WAL stream holds the slot (and reads `streaming`) while
-                // the base copy runs: only the standby's WAL receiver (application_name
-                // db-standby, set by its entrypoint) is the standby itself.
+                // the base copy runs: only the standby's WAL receiver (application_name = its
+                // service, set by its entrypoint) is the standby itself.
                 fmt::format("SELECT CASE WHEN r.application_name = '{1}' THEN r.state ELSE 'backup' END, "
                             "pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint, "
                             "extract(epoch FROM r.replay_lag) FROM pg_replication_slots s "
                             "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = '{0}'",
-                            k_standby_slot, k_standby_service));
+                            k_standby_slot, standby));
   } catch (const Error& e) {
     spdlog::debug("standby state of {}: {}", project, e.what());
   }
   return parse_standby_row(row, configured);
 }
 
-bool standby_accepts_reads(docker::Engine& engine, const std::string& project) {
+bool standby_accepts_reads(docker::Engine& engine, const std::string& project, const std::string& standby) {
   try {
-    const PgTarget target{.container = running_container(engine, project, k_standby_service)};
+    const PgTarget target{.container = running_container(engine, project, standby)};
     return last_line(query(engine, target, "SELECT pg_is_in_recovery()")) == "t";
   } catch (const Error& e) {
     spdlog::debug("standby of {} does not read yet: {}", project, e.what());

@@ -11,11 +11,14 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <supactl/secrets/secrets_file.hpp>
@@ -671,6 +674,189 @@ TEST_F(StandbyTest, ARowWrittenOnThePrimaryIsReadableOnTheStandbyWithinOneSecond
   j = nlohmann::json::parse(out.substr(out.find('{')));
   EXPECT_EQ(j["standby"]["state"], "absent") << out;
   EXPECT_NE(slurp(home.path() / "instances" / name / "instance.yaml").find("standby: false"), std::string::npos);
+}
+
+// Issue 15, item 2 (its tests are item 8): failover and switchover on the kit's PostgreSQL.
+class FailoverTest : public StandbyTest {
+ protected:
+  /// The last line of `out` that is a JSON object.
+  static nlohmann::json last_json(const std::string& out) {
+    std::istringstream in(out);
+    std::string last;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.front() == '{') last = line;
+    }
+    return last.empty() ? nlohmann::json() : nlohmann::json::parse(last);
+  }
+  /// Ids of the containers of `service` in this instance, any state.
+  std::string containers_of(const std::string& service) {
+    std::string out;
+    test::run_shell("docker ps -aq --filter label=com.docker.compose.project=" + name +
+                        " --filter label=com.docker.compose.service=" + service,
+                    &out);
+    return out;
+  }
+  /// One value from psql in a container started by hand on `volume` with the db image (the
+  /// container is removed after).
+  std::string on_volume(const std::string& volume, const std::string& query) {
+    std::string image;
+    test::run_shell("docker inspect -f '{{.Config.Image}}' " + name + "-db-standby-1", &image);
+    while (!image.empty() && image.back() == '\n') image.pop_back();
+    const std::string box = name + "-by-hand";
+    std::string out;
+    EXPECT_EQ(test::run_shell("docker run -d --name " + box + " --label com.docker.compose.project=" + name +
+                                  "-by-hand -e POSTGRES_PASSWORD=x -v " + volume + ":/var/lib/postgresql/data " + image,
+                              &out),
+              0)
+        << out;
+    std::string value;
+    for (int i = 0; i < 120; ++i) {
+      test::run_shell("docker exec " + box +
+                          " psql -X -A -t -h /var/run/postgresql -U supabase_admin -d postgres -c \"" + query + "\"",
+                      &value);
+      if (value.find("psql:") == std::string::npos && value.find("Error") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    test::run_shell("docker rm -f " + box);
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    return value;
+  }
+};
+
+TEST_F(FailoverTest, AfterThePrimaryIsKilledThePromotedStandbyTakesWritesServicesPointAtItAndTheOldPrimaryNeverLeads) {
+  sql("create table public.notes (id int primary key, body text)");
+  sql("insert into public.notes values (1, 'before the failover')");
+  std::string out;
+  ASSERT_EQ(run("db standby add " + name + " 2>&1", &out), 0) << out;
+  const std::filesystem::path spec = home.path() / "instances" / name / "instance.yaml";
+
+  // --dry-run prints the steps and changes nothing; a live primary is not failed over.
+  ASSERT_EQ(run("db failover " + name + " --dry-run", &out), 0) << out;
+  EXPECT_NE(out.find("fence db: remove its container, write standby.signal"), std::string::npos) << out;
+  EXPECT_NE(slurp(spec).find("primary: db "), std::string::npos);
+  EXPECT_EQ(run("db failover " + name + " 2>&1", &out), 4) << out;
+  EXPECT_NE(out.find("--switchover"), std::string::npos) << out;
+  EXPECT_NE(containers_of("db"), "");
+
+  // The primary dies.
+  ASSERT_EQ(test::run_shell("docker kill " + name + "-db-1", &out), 0) << out;
+  ASSERT_EQ(run("db failover " + name + " --output json", &out), 0) << out;
+  nlohmann::json j = last_json(out);
+  EXPECT_EQ(j["ok"], true) << out;
+  EXPECT_EQ(j["failover"]["from"], "db") << out;
+  EXPECT_EQ(j["failover"]["to"], "db-standby") << out;
+  EXPECT_EQ(j["failover"]["fenced_volume"], name + "_db-data") << out;
+  EXPECT_NE(slurp(spec).find("primary: db-standby"), std::string::npos);
+
+  // The promoted standby takes writes, and supactl's own psql finds it.
+  EXPECT_EQ(standby_sql("select pg_is_in_recovery()"), "f");
+  sql("insert into public.notes values (2, 'after the failover')");
+  EXPECT_EQ(standby_sql("select string_agg(body, ',' order by id) from public.notes"),
+            "before the failover,after the failover");
+
+  // Every service's rendered database host is db-standby; db is not in the file.
+  const std::string compose = slurp(home.path() / "instances" / name / "rendered" / "compose.yml");
+  EXPECT_NE(compose.find("PGRST_DB_URI: postgres://authenticator:${POSTGRES_PASSWORD}@db-standby:5432/postgres"),
+            std::string::npos);
+  EXPECT_EQ(compose.find("@db:5432"), std::string::npos);
+  std::string env;
+  test::run_shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name + "-rest-1", &env);
+  EXPECT_NE(env.find("@db-standby:5432/postgres"), std::string::npos) << "rest was recreated: " << env;
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  j = last_json(out);
+  EXPECT_EQ(j["db_primary"], "db-standby") << out;
+  EXPECT_EQ(j["healthy"], true) << out;
+
+  // The former primary never leads again: `up` leaves it off, and Postgres started by hand
+  // on its volume comes up as a standby that follows nothing.
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_EQ(containers_of("db"), "");
+  EXPECT_EQ(on_volume(name + "_db-data", "select pg_is_in_recovery()"), "t");
+
+  // `db standby add` rebuilds db as the standby of db-standby.
+  ASSERT_EQ(run("db standby add " + name + " 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("copied anew from db-standby"), std::string::npos) << out;
+  sql("insert into public.notes values (3, 'on the new primary')");
+  std::string seen;
+  for (int i = 0; i < 50 && seen != "3"; ++i) {
+    test::run_shell("docker exec " + name +
+                        "-db-1 psql -X -A -t -h /var/run/postgresql -U supabase_admin -d postgres -c "
+                        "'select max(id) from public.notes'",
+                    &seen);
+    while (!seen.empty() && (seen.back() == '\n' || seen.back() == ' ')) seen.pop_back();
+    if (seen != "3") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(seen, "3") << "db follows db-standby";
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  j = last_json(out);
+  EXPECT_EQ(j["standby"]["state"], "streaming") << out;
+}
+
+TEST_F(FailoverTest, ASwitchoverUnderAWriteLoopLosesNoCommittedRow) {
+  sql("create table public.ticks (id int primary key)");
+  std::string out;
+  ASSERT_EQ(run("db standby add " + name + " 2>&1", &out), 0) << out;
+
+  // A bounded write loop through `supactl psql`, which always asks for the current primary:
+  // a row counts as committed when its INSERT returned success.
+  std::atomic<bool> stop{false};
+  std::set<int> committed;
+  int attempts = 0;
+  std::thread writer([&] {
+    for (int id = 1; id <= 2000 && !stop; ++id) {
+      ++attempts;
+      std::string r;
+      if (run("psql " + name + " -- -A -t -v ON_ERROR_STOP=1 -c \"insert into public.ticks values (" +
+                  std::to_string(id) + ")\" 2>&1",
+              &r) == 0) {
+        committed.insert(id);
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const int rc = run("db failover " + name + " --switchover --output json", &out);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  stop = true;
+  writer.join();
+  std::cout << "switchover: " << committed.size() << " of " << attempts << " inserts committed\n";
+  ASSERT_EQ(rc, 0) << out;
+  const nlohmann::json j = last_json(out);
+  EXPECT_EQ(j["failover"]["switchover"], true) << out;
+  ASSERT_TRUE(j["failover"]["checkpoint_lsn"].is_string()) << out;
+
+  // Every committed row is on the new primary (rows only added, never lost).
+  std::string listed = standby_sql("select string_agg(id::text, ',' order by id) from public.ticks");
+  std::set<int> present;
+  std::istringstream in(listed);
+  for (std::string id; std::getline(in, id, ',');) {
+    if (!id.empty() && std::all_of(id.begin(), id.end(), ::isdigit)) present.insert(std::stoi(id));
+  }
+  ASSERT_FALSE(present.empty()) << listed;
+  ASSERT_FALSE(committed.empty());
+  std::vector<int> lost;
+  std::set_difference(committed.begin(), committed.end(), present.begin(), present.end(), std::back_inserter(lost));
+  EXPECT_TRUE(lost.empty()) << lost.size() << " committed rows lost, first " << lost.front();
+  EXPECT_GT(committed.size(), 5u) << "the loop wrote before and after the switchover (" << attempts << " tries)";
+  EXPECT_GT(*committed.rbegin(), *present.begin());
+  EXPECT_EQ(standby_sql("select pg_is_in_recovery()"), "f");
+
+  // The checkpoint supactl read from pg_control is the one pg_controldata reads, and the
+  // former primary shut down cleanly.
+  std::string image;
+  test::run_shell("docker inspect -f '{{.Config.Image}}' " + name + "-db-standby-1", &image);
+  while (!image.empty() && image.back() == '\n') image.pop_back();
+  std::string control;
+  ASSERT_EQ(test::run_shell("docker run --rm --label com.docker.compose.project=" + name + "-by-hand -v " + name +
+                                "_db-data:/var/lib/postgresql/data --entrypoint pg_controldata " + image +
+                                " /var/lib/postgresql/data",
+                            &control),
+            0)
+      << control;
+  EXPECT_NE(control.find("Database cluster state:               shut down\n"), std::string::npos) << control;
+  EXPECT_NE(control.find("Latest checkpoint location:           " + j["failover"]["checkpoint_lsn"].get<std::string>() +
+                         "\n"),
+            std::string::npos)
+      << control;
 }
 
 }  // namespace

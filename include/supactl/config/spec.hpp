@@ -132,6 +132,12 @@ struct InstanceSpec {
   /// `db.standby`: a streaming hot standby of Postgres runs as service `db-standby`
   /// (`supactl db standby add|rm` set it).
   bool db_standby = false;
+  /// `db.primary`: the service whose Postgres takes writes, `db` (the default) or
+  /// `db-standby` (`supactl db failover` moves it). Every service reaches it by that host
+  /// name; the other service is the standby (when db.standby) or is not run (fenced).
+  std::string db_primary = "db";
+  /// The service that follows db_primary when db.standby is set: the other of the two.
+  std::string db_standby_service() const { return db_primary == "db" ? "db-standby" : "db"; }
   /// `overrides.allow_host_access`: compose.override.yml may hand over the host (Docker
   /// socket, host paths, privileged, host namespaces, ...); refused unless true.
   bool overrides_allow_host_access = false;

@@ -24,6 +24,13 @@ namespace supactl::stack {
 /// Throws supactl::Error(not_found) with the hint `supactl up PROJECT` when none runs.
 std::string running_container(docker::Engine& engine, const std::string& project, const std::string& service);
 
+/// Id of `project`'s running primary Postgres: the running container of service `db` or
+/// `db-standby` (after `supactl db failover` the standby service is the primary) that is not
+/// in recovery. With only `db` running and no standby container, that one, without asking it
+/// (as running_container). Never a standby: writes there would fail, and a dump of it could
+/// lag. Throws supactl::Error(not_found) naming `up`, or `db failover` when only a standby runs.
+std::string running_primary(docker::Engine& engine, const std::string& project);
+
 /// Which Postgres, as whom: psql/pg_dump run inside `container` over the local socket.
 struct PgTarget {
   std::string container;
@@ -50,9 +57,10 @@ std::vector<std::string> reset_jwt_secret_setting(docker::Engine& engine, const 
 /// supactl::Error when psql fails (nothing changed then).
 void set_role_passwords(docker::Engine& engine, const std::string& project, const std::string& password);
 
-/// The container of `project`'s db (replica 1), started when it is stopped, once Postgres in
-/// it accepts connections (waits up to 60 s); empty when the project has no db container.
-std::string start_db(docker::Engine& engine, const std::string& project);
+/// The container of `project`'s `service` (replica 1; the instance's primary, `db` unless
+/// a failover moved it), started when it is stopped, once Postgres in it accepts connections
+/// (waits up to 60 s); empty when the project has no such container.
+std::string start_db(docker::Engine& engine, const std::string& project, const std::string& service = "db");
 
 /// The instance-folder marker that says reset_jwt_secret_setting ran for this instance's
 /// data; `restore` removes it, since a restored dump may bring the setting back.

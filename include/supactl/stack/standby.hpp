@@ -24,6 +24,9 @@ inline constexpr const char* k_replication_secret = "DB_REPLICATION_PASSWORD";
 /// The standby's own data volume (compose key; Docker name `<instance>_db-standby-data`).
 inline constexpr const char* k_standby_volume = "db-standby-data";
 
+/// The data volume (compose key) of Postgres service `service`: db-data or db-standby-data.
+inline const char* data_volume_of(const std::string& service) { return service == "db" ? "db-data" : k_standby_volume; }
+
 /// The pg_hba.conf line that lets the standby replicate: only k_replication_role, only the
 /// `replication` pseudo-database, only from the db container's own networks, with a password.
 std::string standby_hba_line();
@@ -59,13 +62,15 @@ struct StandbyState {
 StandbyState parse_standby_row(const std::string& row, bool configured);
 
 /// The standby's state, read on `project`'s primary. `configured`: instance.yaml has
-/// db.standby. A primary that does not run gives `down` (or `absent`).
-StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured);
+/// db.standby; `standby`: the standby's service (db-standby, or db after a failover), whose
+/// WAL receiver names itself so. A primary that does not run gives `down` (or `absent`).
+StandbyState standby_state(docker::Engine& engine, const std::string& project, bool configured,
+                           const std::string& standby);
 
-/// Whether `project`'s standby answers a read-only query over its own socket and reports
+/// Whether `project`'s standby (service `standby`) answers a read-only query over its own socket and reports
 /// itself in recovery. The primary lists the standby as `streaming` as soon as its WAL
 /// receiver connects, which can be before the standby has reached a consistent state and
 /// lets anyone read; `db standby add` waits for both.
-bool standby_accepts_reads(docker::Engine& engine, const std::string& project);
+bool standby_accepts_reads(docker::Engine& engine, const std::string& project, const std::string& standby);
 
 }  // namespace supactl::stack

@@ -757,6 +757,47 @@ TEST_F(Commands, FunctionsDeployKeepsSettingsFilesOutOfTheVolumeAndGivesEachFunc
   EXPECT_EQ(run({"functions", "secrets", "rm", "shop", "bill", "MODE"}).code, 3);
 }
 
+// --- db failover ---------------------------------------------------------------------------
+
+TEST_F(Commands, FailoverWithoutAStandbyExits3AndADryRunPrintsTheStepsAndWritesNothing) {
+  const std::string spec = core::read_file(instance_dir() / "instance.yaml");
+  Result r = run({"db", "failover", "shop"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("shop has no standby to promote"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`supactl db standby add shop`"), std::string::npos) << r.err;
+
+  // With a standby configured: the dry run lists fence before promote and changes nothing.
+  config::Instance inst = instance();
+  inst.spec.db_standby = true;
+  config::save_spec(inst.spec_file(), inst.spec);
+  const std::string with_standby = core::read_file(instance_dir() / "instance.yaml");
+  const size_t calls = engine.calls().size();
+  r = run({"db", "failover", "shop", "--switchover", "--dry-run"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const size_t fence = r.out.find("fence db:");
+  const size_t promote = r.out.find("promote db-standby");
+  ASSERT_NE(fence, std::string::npos) << r.out;
+  ASSERT_NE(promote, std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("stop db cleanly"), fence) << r.out;
+  EXPECT_LT(fence, promote) << r.out;
+  EXPECT_EQ(core::read_file(instance_dir() / "instance.yaml"), with_standby);
+  const std::vector<std::string> all = engine.calls();
+  for (size_t i = calls; i < all.size(); ++i) {
+    for (const char* write : {"create", "start", "stop", "kill", "remove", "put_archive", "exec"}) {
+      EXPECT_NE(all[i].rfind(write, 0), 0U) << "a dry run called " << all[i];
+    }
+  }
+  EXPECT_NE(spec, with_standby);
+}
+
+TEST_F(Commands, ConfigSetOfDbPrimaryIsRefusedNamingDbFailover) {
+  const std::string spec = core::read_file(instance_dir() / "instance.yaml");
+  const Result r = run({"config", "set", "shop", "db.primary", "db-standby"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("`supactl db failover shop`"), std::string::npos) << r.err;
+  EXPECT_EQ(core::read_file(instance_dir() / "instance.yaml"), spec);
+}
+
 TEST_F(Commands, FunctionSettingsThatCannotBeTrustedAreRefusedWithExit2AndNothingDeployed) {
   ASSERT_EQ(run({"up", "shop"}).code, 0);
   test::TempDir dir;

@@ -165,6 +165,31 @@ TEST(Spec, DbStandbyIsOffUnlessSaidAndRunsServiceDbStandbyWhenOn) {
   EXPECT_THROW(parse_spec(std::string(k_minimal) + "db:\n  replicas: 2\n", "instance.yaml"), Error);
 }
 
+TEST(Spec, DbPrimaryIsDbUnlessAFailoverMovedItAndDecidesWhichPostgresRuns) {
+  InstanceSpec s = parse_spec(k_minimal, "instance.yaml");
+  EXPECT_EQ(s.db_primary, "db");
+  EXPECT_EQ(s.db_standby_service(), "db-standby");
+  EXPECT_TRUE(s.enabled("db"));
+  EXPECT_FALSE(s.enabled("db-standby"));
+
+  InstanceSpec moved = parse_spec(std::string(k_minimal) + "db:\n  primary: db-standby\n", "instance.yaml");
+  EXPECT_EQ(moved.db_primary, "db-standby");
+  EXPECT_EQ(moved.db_standby_service(), "db");
+  EXPECT_TRUE(moved.enabled("db-standby"));
+  EXPECT_FALSE(moved.enabled("db")) << "the fenced former primary does not run";
+  moved.db_standby = true;
+  EXPECT_TRUE(moved.enabled("db")) << "until it is made the standby";
+  EXPECT_EQ(parse_spec(format_spec(moved), "instance.yaml").db_primary, "db-standby");
+
+  try {
+    parse_spec(std::string(k_minimal) + "db:\n  primary: replica\n", "instance.yaml");
+    FAIL() << "db.primary: replica was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("db.primary must be db or db-standby"), std::string::npos) << e.what();
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
 TEST(Spec, ScaleAcceptsStatelessServicesAndRefusesStatefulOnesWithTheReason) {
   InstanceSpec s = parse_spec(std::string(k_minimal) + "scale:\n  rest: 3\n  auth: 2\n", "instance.yaml");
   EXPECT_EQ(s.scale.at("rest"), 3);

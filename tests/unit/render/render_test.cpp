@@ -12,7 +12,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
 
 namespace supactl::render {
 namespace {
@@ -289,6 +292,90 @@ TEST(Render, DbStandbyIsAnInternalServiceWithItsOwnVolumeOnlyWhenOn) {
   inst.spec.db_standby = false;
   r = render_instance(inst, dir.path(), "");
   EXPECT_FALSE(fs::exists(r.dir / "db-standby-entrypoint.sh")) << "removed with the standby";
+}
+
+// Issue 15, item 2: after `db failover` every service's database host is db-standby, db is
+// not run (fenced) until `db standby add` makes it the standby of db-standby.
+TEST(Render, AfterAFailoverEveryServiceReachesTheNewPrimaryAndDbRunsOnlyAsItsStandby) {
+  test::TempDir dir;
+  config::Instance inst = test::full_instance(dir.path());
+  inst.secrets["DB_REPLICATION_PASSWORD"] = secrets::Secret(std::string(32, 'z'));
+  inst.spec.ports.db = 54329;
+  RenderResult r = render_instance(inst, dir.path(), "");
+  const std::string before = core::read_file(r.compose_file);
+
+  inst.spec.db_primary = "db-standby";
+  inst.spec.db_standby = false;
+  r = render_instance(inst, dir.path(), "");
+  const std::string text = core::read_file(r.compose_file);
+  YAML::Node compose = YAML::Load(text);
+  YAML::Node services = compose["services"];
+  EXPECT_FALSE(services["db"]) << "the fenced former primary is not run";
+  EXPECT_TRUE(compose["volumes"]["db-data"]) << "its volume stays declared";
+  YAML::Node primary = services["db-standby"];
+  ASSERT_TRUE(primary);
+  EXPECT_FALSE(primary["depends_on"]) << "the primary waits for nobody";
+  ASSERT_TRUE(primary["ports"]);
+  EXPECT_EQ(primary["ports"][0].as<std::string>(), "127.0.0.1:54329:5432") << "ports.db moves with the primary";
+  EXPECT_TRUE(primary["networks"]["egress"]);
+  EXPECT_TRUE(fs::exists(r.dir / "db-standby-entrypoint.sh"));
+
+  // Every value that named the host db (URLs and *_HOST settings) names db-standby, and every
+  // service that waited for db waits for db-standby.
+  size_t hosts_before = 0;
+  for (size_t at = 0; (at = before.find("@db:5432", at)) != std::string::npos; ++at) ++hosts_before;
+  size_t hosts_after = 0;
+  for (size_t at = 0; (at = text.find("@db-standby:5432", at)) != std::string::npos; ++at) ++hosts_after;
+  EXPECT_GT(hosts_before, 3u);
+  EXPECT_EQ(hosts_after, hosts_before);
+  for (const auto& svc : services) {
+    const std::string name = svc.first.as<std::string>();
+    const YAML::Node depends = svc.second["depends_on"];
+    if (depends && depends.IsMap()) {
+      EXPECT_FALSE(depends["db"]) << name << " still waits for db";
+    }
+    const YAML::Node environment = svc.second["environment"];
+    if (!environment || !environment.IsMap()) continue;
+    for (const auto& env : environment) {
+      const std::string value = env.second.as<std::string>();
+      EXPECT_EQ(value.find("@db:"), std::string::npos) << name << " " << env.first.as<std::string>();
+      EXPECT_NE(value, "db") << name << " " << env.first.as<std::string>() << " still names db";
+    }
+  }
+  EXPECT_EQ(services["rest"]["depends_on"]["db-standby"]["condition"].as<std::string>(), "service_healthy");
+  EXPECT_EQ(services["meta"]["environment"]["PG_META_DB_HOST"].as<std::string>(), "db-standby");
+  // docker-compose reads the file the same way: every depends_on names a service it has.
+  if (std::system("command -v docker-compose >/dev/null 2>&1") == 0) {
+    const std::string log = (dir.path() / "compose-config.log").string();
+    const int status = std::system(
+        ("cd '" + r.dir.string() + "' && docker-compose -f compose.yml -p full config -q >'" + log + "' 2>&1").c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << core::read_file(log);
+  } else {
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && *ci != '\0' && std::string(ci) != "false") ADD_FAILURE() << "docker-compose is missing in CI";
+  }
+
+  // `db standby add` after it: db follows db-standby through the same entrypoint.
+  inst.spec.db_standby = true;
+  r = render_instance(inst, dir.path(), "");
+  services = YAML::LoadFile(r.compose_file.string())["services"];
+  YAML::Node db = services["db"];
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db["entrypoint"][1].as<std::string>(), "/usr/local/share/supactl/db-standby-entrypoint.sh");
+  EXPECT_EQ(db["environment"]["SUPACTL_PRIMARY_HOST"].as<std::string>(), "db-standby");
+  EXPECT_EQ(db["environment"]["SUPACTL_STANDBY_NAME"].as<std::string>(), "db");
+  EXPECT_EQ(db["depends_on"]["db-standby"]["condition"].as<std::string>(), "service_healthy");
+  EXPECT_FALSE(db["ports"]) << "the standby publishes nothing";
+  EXPECT_FALSE(db["networks"]["egress"]);
+  EXPECT_FALSE(services["db-standby"]["depends_on"]);
+  EXPECT_NE(services["auth"]["environment"]["GOTRUE_DB_DATABASE_URL"].as<std::string>().find("@db-standby:5432"),
+            std::string::npos);
+
+  // Without a failover the file is what it always was (the golden files hold it).
+  inst.spec.db_primary = "db";
+  inst.spec.db_standby = false;
+  r = render_instance(inst, dir.path(), "");
+  EXPECT_EQ(core::read_file(r.compose_file), before);
 }
 
 TEST(Render, EveryServiceRotatesItsJsonLogAsLogsSays) {
