@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -96,14 +97,16 @@ std::string unique_name(const std::string& suffix) { return "supactl-it-" + run_
 std::string instance_name(const std::string& prefix) { return prefix + run_id(); }
 
 int run_command(const std::string& command, std::string* out, std::string* err) {
-  char path[] = "/tmp/supactl-test-stderr-XXXXXX";
-  int fd = ::mkstemp(path);
+  // Under $TMPDIR (the mutation run gives each shard its own, removed after it, since a shard
+  // it stops never reaches the unlink below).
+  std::string path = (std::filesystem::temp_directory_path() / "supactl-test-stderr-XXXXXX").string();
+  int fd = ::mkstemp(path.data());
   if (fd < 0) return -1;
   ::close(fd);
   std::string cmd = "(" + command + ") 2>'" + path + "'";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) {
-    ::unlink(path);
+    ::unlink(path.c_str());
     return -1;
   }
   std::array<char, 4096> buf{};
@@ -112,11 +115,11 @@ int run_command(const std::string& command, std::string* out, std::string* err) 
   while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
   int status = ::pclose(p);
   std::string errors;
-  if (FILE* f = std::fopen(path, "rb"); f != nullptr) {
+  if (FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
     while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) errors.append(buf.data(), n);
     std::fclose(f);
   }
-  ::unlink(path);
+  ::unlink(path.c_str());
   if (out != nullptr) *out = text;
   if (err != nullptr) *err = errors;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
