@@ -133,12 +133,10 @@ std::string running_primary(docker::Engine& engine, const std::string& project) 
   if (cs.size() == 1 && docker::label_of(cs.front().labels, compose::k_label_service) == "db") return cs.front().id;
   for (const docker::ContainerSummary& c : cs) {
     try {
-      docker::ExecResult r = exec(
-          engine, c.id, psql_argv(PgTarget{.container = c.id}, {"-A", "-t", "-q", "-c", "SELECT pg_is_in_recovery()"}));
-      std::string out = r.out;
+      std::string out = query(engine, PgTarget{.container = c.id}, "SELECT pg_is_in_recovery()");
       while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-      if (r.exit_code == 0 && out == "f") return c.id;
-    } catch (const docker::EngineError& e) {
+      if (out == "f") return c.id;
+    } catch (const Error& e) {
       spdlog::debug("{} is not asked whether it is the primary: {}", c.name, e.what());  // stopping, say
     }
   }
