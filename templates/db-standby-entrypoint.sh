@@ -61,4 +61,11 @@ CONF
   echo "$name: copy complete" >&2
 fi
 
+# With backup.wal, the WAL archive volume is mounted here too: a promoted standby archives
+# into it as the postgres user.
+if [ -d /var/lib/supactl/wal-archive ]; then
+  chown postgres:postgres /var/lib/supactl/wal-archive
+  chmod 0700 /var/lib/supactl/wal-archive
+fi
+
 exec docker-entrypoint.sh "$@"

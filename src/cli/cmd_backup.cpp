@@ -7,12 +7,15 @@
 #include "cli/globals.hpp"
 
 #include <supactl/backup/backup.hpp>
+#include <supactl/backup/pitr.hpp>
 #include <supactl/backup/schedule.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/lock.hpp>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <supactl/stack/failover.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -30,6 +33,8 @@ struct BackupOptions {
   int lock_timeout = 0;
   std::string keep;
   std::string s3_credentials;
+  bool base = false;
+  bool wal = false;
 };
 
 std::string human_size(int64_t n) {
@@ -39,10 +44,70 @@ std::string human_size(int64_t n) {
   return fmt::format("{} B", n);
 }
 
+nlohmann::json ship_json(const backup::ShipResult& s) {
+  return {{"shipped", s.shipped},     {"bytes", s.bytes},
+          {"in_volume", s.in_volume}, {"removed_from_volume", s.removed},
+          {"uploaded", s.uploaded},   {"primary_ran", s.primary_ran}};
+}
+
+void print_ship(const backup::ShipResult& s, const std::filesystem::path& dir) {
+  std::cout << fmt::format(
+      "  wal: {} new files ({}) shipped to {}{}; {} left in the archive volume\n", s.shipped, human_size(s.bytes),
+      dir.string(), s.uploaded > 0 ? fmt::format(", {} uploaded", s.uploaded) : std::string(), s.in_volume - s.removed);
+}
+
+/// `backup NAME --base` and `backup NAME --wal`: the point-in-time archive (backup.wal).
+int run_wal_backup(const Globals& g, const BackupOptions& o) {
+  if (!o.out.empty() || o.include_secrets || o.encrypt || !o.key_file.empty()) {
+    throw Error(
+        "--base and --wal write to the instance's archive (backups/NAME/base and wal): they take no --out, "
+        "--include-secrets, --encrypt or --key-file",
+        ExitCode::usage, fmt::format("run `supactl backup {} --base`", o.name));
+  }
+  const std::filesystem::path home = config::home_dir(g.home);
+  config::Instance inst = config::load_instance(home, o.name);
+  if (!inst.spec.backup.wal) {
+    throw Error(
+        fmt::format("{} needs WAL archiving, and {} has backup.wal: false", o.base ? "--base" : "--wal", inst.name),
+        ExitCode::usage,
+        fmt::format("run `supactl config set {} backup.wal true` and `supactl up {}` first (a plain `supactl "
+                    "backup {}` needs neither)",
+                    inst.name, inst.name, inst.name));
+  }
+  std::optional<backup::Remote> remote = backup::remote_of(inst.spec, o.s3_credentials);
+  const core::FileLock lock = config::lock_instance(inst.dir, inst.name, o.lock_timeout);
+  docker::Engine& engine = g.engine();
+  std::optional<backup::BaseInfo> base;
+  if (o.base) base = backup::take_base_backup(engine, inst, home, std::time(nullptr), remote ? &*remote : nullptr);
+  const backup::ShipResult shipped = backup::ship_wal(engine, inst, home, remote ? &*remote : nullptr);
+  const std::filesystem::path wal_dir = backup::wal_dir(home, inst.name);
+  if (g.json()) {
+    nlohmann::json j{{"instance", inst.name}, {"wal_dir", wal_dir.string()}, {"wal", ship_json(shipped)}};
+    if (base) {
+      j["base"] = base->to_json();
+      j["path"] = (backup::base_dir(home, inst.name) / base->file).string();
+      j["remote"] = remote ? remote->location.url_of(backup::remote_base_key(*remote, inst.name, base->file)) : "";
+    }
+    print_json(j);
+    return 0;
+  }
+  if (base) {
+    std::cout << fmt::format("base backup of {} written to {} ({})\n", inst.name,
+                             (backup::base_dir(home, inst.name) / base->file).string(), human_size(base->size));
+    std::cout << fmt::format("  {} files checked against its manifest; WAL {} to {} on timeline {}\n", base->files,
+                             stack::format_lsn(base->start_lsn), stack::format_lsn(base->end_lsn), base->timeline);
+    std::cout << fmt::format("  restore to a point after it with: supactl restore NEWNAME --from {} --to-time TIME\n",
+                             inst.name);
+  }
+  print_ship(shipped, wal_dir);
+  return 0;
+}
+
 int run_backup(const Globals& g, const BackupOptions& o) {
   if (o.name.empty()) {
     throw Error("backup needs an instance name", ExitCode::usage, "run `supactl backup NAME` (or `backup ls NAME`)");
   }
+  if (o.base || o.wal) return run_wal_backup(g, o);
   // 1. The instance, locked against a concurrent up/down.
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
@@ -107,6 +172,19 @@ int run_backup(const Globals& g, const BackupOptions& o) {
     }
   }
   backup::record_outcome(record_dir, {.time = now, .ok = true, .size = r.size});
+  // With backup.wal, every backup (a scheduled one too) also ships the archived WAL. A failure
+  // here loses nothing (the files stay in the archive volume): it is reported, not fatal.
+  std::optional<backup::ShipResult> shipped;
+  if (inst.spec.backup.wal) {
+    try {
+      shipped = backup::ship_wal(engine, inst, home, remote ? &*remote : nullptr);
+    } catch (const Error& e) {
+      spdlog::warn(
+          "the archived WAL of {} was not shipped: {} (it stays in the archive volume; `supactl backup {} "
+          "--wal` tries again)",
+          inst.name, e.what(), inst.name);
+    }
+  }
 
   const backup::Manifest& m = r.manifest;
   const int64_t files = m.storage ? m.storage->files : 0;
@@ -121,6 +199,7 @@ int run_backup(const Globals& g, const BackupOptions& o) {
                 {"encrypted", key.has_value()},
                 {"key_id", key ? key->id() : ""},
                 {"remote", remote_url},
+                {"wal", shipped ? ship_json(*shipped) : nlohmann::json(nullptr)},
                 {"members", m.to_json()["members"]}});
   } else {
     std::cout << fmt::format("backup of {} written to {} ({})\n", inst.name, r.path.string(), human_size(r.size));
@@ -135,6 +214,7 @@ int run_backup(const Globals& g, const BackupOptions& o) {
     } else {
       std::cout << fmt::format("  restore with: supactl restore NAME {}\n", r.path.string());
     }
+    if (shipped) print_ship(*shipped, backup::wal_dir(home, inst.name));
   }
   return 0;
 }
@@ -225,12 +305,41 @@ int run_prune(const Globals& g, const BackupOptions& o) {
     }
     remote_kept = remote_files.size() - remote_removed.size();
   }
+  // Base backups by the same rule, then the WAL that no kept base backup needs (all of it
+  // stays while no base backup is kept: it is then all there is).
+  const std::filesystem::path base_dir = backup::base_dir(config::home_dir(g.home), o.name);
+  std::vector<backup::BaseInfo> bases = backup::list_bases(base_dir);
+  std::vector<backup::BackupFile> base_files;
+  base_files.reserve(bases.size());
+  for (const backup::BaseInfo& b : bases) base_files.push_back({.path = base_dir / b.file, .size = b.size});
+  std::vector<std::string> bases_removed;
+  for (const backup::BackupFile& f : backup::backups_to_prune(base_files, o.name, keep, std::time(nullptr))) {
+    std::filesystem::path json = f.path;
+    json.replace_extension(".json");  // NAME-STAMP.base.tar → NAME-STAMP.base.json
+    std::filesystem::remove(f.path);
+    std::filesystem::remove(json);
+    bases_removed.push_back(f.path.string());
+  }
+  std::vector<std::uint64_t> kept_starts;
+  for (const backup::BaseInfo& b : backup::list_bases(base_dir)) kept_starts.push_back(b.start_lsn);
+  const std::filesystem::path wal_dir = backup::wal_dir(config::home_dir(g.home), o.name);
+  std::vector<std::string> archived;
+  std::error_code ec;
+  if (std::filesystem::is_directory(wal_dir, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(wal_dir)) archived.push_back(e.path().filename().string());
+  }
+  const std::vector<std::string> wal_removed = backup::wal_to_prune(archived, kept_starts);
+  for (const std::string& f : wal_removed) std::filesystem::remove(wal_dir / f);
   if (g.json()) {
     print_json({{"instance", o.name},
                 {"removed", removed},
                 {"kept", files.size() - removed.size()},
                 {"remote_removed", remote_removed},
-                {"remote_kept", remote_kept}});
+                {"remote_kept", remote_kept},
+                {"base_removed", bases_removed},
+                {"base_kept", bases.size() - bases_removed.size()},
+                {"wal_removed", wal_removed.size()},
+                {"wal_kept", archived.size() - wal_removed.size()}});
   } else {
     for (const std::string& r : removed) std::cout << fmt::format("removed {}\n", r);
     for (const std::string& r : remote_removed) std::cout << fmt::format("removed {}\n", r);
@@ -238,6 +347,14 @@ int run_prune(const Globals& g, const BackupOptions& o) {
                              removed.size());
     if (!remote_removed.empty() || remote_kept > 0) {
       std::cout << fmt::format("{} off-site backups kept, {} removed\n", remote_kept, remote_removed.size());
+    }
+    for (const std::string& r : bases_removed) std::cout << fmt::format("removed {}\n", r);
+    if (!bases.empty() || !archived.empty()) {
+      std::cout << fmt::format(
+          "{} base backups kept, {} removed; {} WAL files kept, {} removed (older than every kept "
+          "base backup)\n",
+          bases.size() - bases_removed.size(), bases_removed.size(), archived.size() - wal_removed.size(),
+          wal_removed.size());
     }
   }
   return 0;
@@ -273,6 +390,10 @@ void setup_backup(CLI::App& sub, Globals& g) {
   const std::string s3_help = fmt::format(
       "S3 credentials file for backup.target (default ${}, then backup.credentials)", backup::k_s3_credentials_env);
   sub.add_option("--s3-credentials", o->s3_credentials, s3_help);
+  sub.add_flag("--base", o->base,
+               "Take a base backup (pg_basebackup, checked against its manifest) for point-in-time restores "
+               "(backup.wal: true), then ship the archived WAL");
+  sub.add_flag("--wal", o->wal, "Only ship the archived WAL to the backup target (backup.wal: true)");
   add_lock_timeout(sub, o->lock_timeout);
   sub.require_subcommand(0, 1);
 

@@ -15,6 +15,7 @@
 #include <supactl/config/instance.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/instance/drill.hpp>
+#include <supactl/instance/pitr.hpp>
 #include <supactl/instance/restore.hpp>
 
 #include <fmt/format.h>
@@ -35,6 +36,10 @@ struct RestoreOptions {
   std::string key_file;
   std::string s3_credentials;
   int lock_timeout = 0;
+  std::string from;
+  std::string to_time;
+  std::string to_lsn;
+  bool latest = false;
 };
 
 /// FILE as a local file. An s3:// URL, or the bare file name of a backup that only the
@@ -158,7 +163,64 @@ int run_drill(const Globals& g, const RestoreOptions& o) {
   return 0;
 }
 
+/// `restore NEW --from NAME --to-time T | --to-lsn L | --latest`.
+int run_point_in_time(const Globals& g, const RestoreOptions& o) {
+  const int targets = (o.to_time.empty() ? 0 : 1) + (o.to_lsn.empty() ? 0 : 1) + (o.latest ? 1 : 0);
+  if (targets != 1) {
+    throw Error(targets == 0 ? "--from needs a target" : "--to-time, --to-lsn and --latest exclude each other",
+                ExitCode::usage,
+                fmt::format("add one of --to-time 2026-11-29T18:00:00Z, --to-lsn 0/3000060 or --latest: `supactl "
+                            "restore {} --from {} --to-time TIME`",
+                            o.name, o.from));
+  }
+  if (!o.file.empty() || o.yes || o.drill || o.keep || !o.key_file.empty()) {
+    throw Error(
+        "--from restores NAME's base backup and WAL into a new instance: it takes no FILE, --yes, --drill, "
+        "--keep or --key-file",
+        ExitCode::usage, fmt::format("run `supactl restore {} --from {} --to-time TIME`", o.name, o.from));
+  }
+  config::validate_name(o.from);
+  instance::PitrOptions options{.from = o.from,
+                                .target = !o.to_time.empty()  ? backup::parse_target_time(o.to_time)
+                                          : !o.to_lsn.empty() ? backup::parse_target_lsn(o.to_lsn)
+                                                              : backup::RecoveryTarget{},
+                                .s3_credentials = o.s3_credentials,
+                                .lock_timeout_s = o.lock_timeout,
+                                .converge = instance::ConvergeOptions{.templates_dir = g.templates_dir}};
+  std::unique_ptr<plan::Progress> progress = g.json() ? std::make_unique<plan::NullProgress>() : make_progress(g);
+  const instance::PitrReport r =
+      instance::restore_to_point(config::home_dir(g.home), o.name, g.engine_source, options, *progress);
+  if (g.json()) {
+    print_json({{"instance", r.instance},
+                {"from", r.from},
+                {"target", r.target},
+                {"base", r.base},
+                {"base_finished_at", r.base_finished},
+                {"recovered_to", r.recovered_to},
+                {"wal_files", r.wal_files},
+                {"wal_shipped", r.shipped.shipped},
+                {"source_switched", r.switched},
+                {"seconds", r.seconds},
+                {"ok", true}});
+  } else {
+    std::cout << fmt::format("restored {} into {} at {}\n", r.from, r.instance, r.target);
+    std::cout << fmt::format("  base       {} (finished {})\n", r.base, r.base_finished);
+    std::cout << fmt::format("  wal        {} files replayed from the archive{}\n", r.wal_files,
+                             r.switched ? fmt::format(" ({} running: its current segment was archived first)", r.from)
+                                        : fmt::format(" ({} does not run: WAL archived so far)", r.from));
+    std::cout << fmt::format("  last commit replayed  {}\n", r.recovered_to.empty() ? "none" : r.recovered_to);
+    std::cout << fmt::format("  took       {:.1f} s; {} is a new instance, {} is unchanged\n", r.seconds, r.instance,
+                             r.from);
+  }
+  return 0;
+}
+
 int run_restore(const Globals& g, const RestoreOptions& o) {
+  if (!o.from.empty()) return run_point_in_time(g, o);
+  if (!o.to_time.empty() || !o.to_lsn.empty() || o.latest) {
+    throw Error("--to-time, --to-lsn and --latest go with --from NAME", ExitCode::usage,
+                fmt::format("run `supactl restore {} --from SOURCE --to-time TIME`", o.name));
+  }
   if (o.drill) return run_drill(g, o);
   config::validate_name(o.name);
   if (o.file.empty()) {
@@ -291,6 +353,12 @@ void setup_restore(CLI::App& sub, Globals& g) {
                  fmt::format("S3 credentials file for an s3:// FILE or the instance's backup.target (default ${}, "
                              "then backup.credentials)",
                              backup::k_s3_credentials_env));
+  sub.add_option("--from", o->from,
+                 "Point-in-time restore: rebuild NAME (a new instance) from this instance's base backup and archived "
+                 "WAL (backup.wal: true)");
+  sub.add_option("--to-time", o->to_time, "With --from: replay up to this time (RFC 3339, e.g. 2026-11-29T18:00:00Z)");
+  sub.add_option("--to-lsn", o->to_lsn, "With --from: replay up to this WAL position (e.g. 0/3000060)");
+  sub.add_flag("--latest", o->latest, "With --from: replay all the archived WAL");
   add_lock_timeout(sub, o->lock_timeout);
   set_action(sub, g, [&g, o]() { return run_restore(g, *o); });
 }

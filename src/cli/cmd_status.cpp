@@ -8,6 +8,7 @@
 // below 10 % free is warned about on stderr.
 #include "cli/globals.hpp"
 
+#include <supactl/backup/pitr.hpp>
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/instance/expectation.hpp>
@@ -68,6 +69,65 @@ std::string standby_text(const stack::StandbyState& s) {
   return out;
 }
 
+/// The WAL archive of an instance with backup.wal: the archiver's counters (from the running
+/// primary) and what the local target holds. Null without backup.wal.
+nlohmann::json wal_archive_json(docker::Engine& engine, const std::filesystem::path& home,
+                                const config::Instance& inst) {
+  if (!inst.spec.backup.wal) return nullptr;
+  nlohmann::json j{{"enabled", true}};
+  std::optional<backup::ArchiverState> a;
+  try {
+    a = backup::archiver_state(engine, inst.name);
+  } catch (const Error& e) {
+    j["error"] = e.what();
+  }
+  j["running"] = a.has_value();
+  if (a) {
+    j.update({{"archived", a->archived},
+              {"failed", a->failed},
+              {"failing", a->failing},
+              {"last_archived_wal", a->last_archived_wal},
+              {"last_archived_at", a->last_archived_at},
+              {"last_failed_wal", a->last_failed_wal},
+              {"last_failed_at", a->last_failed_at},
+              {"waiting", a->waiting},
+              {"in_volume", a->in_volume}});
+  }
+  int64_t shipped = 0;
+  std::error_code ec;
+  const std::filesystem::path dir = backup::wal_dir(home, inst.name);
+  if (std::filesystem::is_directory(dir, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      shipped += backup::parse_wal_name(e.path().filename().string()) ? 1 : 0;
+  }
+  const std::vector<backup::BaseInfo> bases = backup::list_bases(backup::base_dir(home, inst.name));
+  j["shipped"] = shipped;
+  j["base_backups"] = bases.size();
+  j["last_base_at"] = bases.empty() ? "" : bases.back().finished_at;
+  return j;
+}
+
+std::string wal_archive_text(const nlohmann::json& j) {
+  std::string out;
+  if (j.contains("error")) {
+    out = "unknown: " + j.value("error", "");
+  } else if (!j.value("running", false)) {
+    out = "archiving (no primary runs to ask)";
+  } else if (j.value("failing", false)) {
+    out = fmt::format("FAILING: {} could not be archived at {} ({} failures; see `supactl logs NAME db`)",
+                      j.value("last_failed_wal", ""), j.value("last_failed_at", ""), j.value("failed", 0));
+  } else if (j.value("archived", 0) == 0) {
+    out = "archiving: nothing archived yet";
+  } else {
+    out = fmt::format("archiving: {} files, last {} at {}", j.value("archived", 0), j.value("last_archived_wal", ""),
+                      j.value("last_archived_at", ""));
+  }
+  out += fmt::format("; {} shipped, {} base backups", j.value("shipped", 0), j.value("base_backups", 0));
+  const std::string last = j.value("last_base_at", "");
+  if (!last.empty()) out += fmt::format(" (newest {})", last);
+  return out;
+}
+
 std::string state_of(const stack::InstanceStatus& s) {
   bool any = false;
   for (const auto& svc : s.services) any = any || !svc.containers.empty();
@@ -97,6 +157,7 @@ int run_one(const Globals& g, const StatusOptions& o) {
   const stack::StandbyState standby =
       inst.spec.db_standby ? stack::standby_state(engine, inst.name, true, inst.spec.db_standby_service())
                            : stack::StandbyState{};
+  const nlohmann::json wal_archive = wal_archive_json(engine, home, inst);
 
   if (g.json()) {
     nlohmann::json services = nlohmann::json::array();
@@ -125,7 +186,8 @@ int run_one(const Globals& g, const StatusOptions& o) {
                         {"services", services},
                         {"missing", s.missing},
                         {"standby", standby_json(standby)},
-                        {"db_primary", inst.spec.db_primary}};
+                        {"db_primary", inst.spec.db_primary},
+                        {"wal_archive", wal_archive}};
     if (o.show_secrets) {
       nlohmann::json sec = nlohmann::json::object();
       for (const char* k : {"ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET", "POSTGRES_PASSWORD", "DASHBOARD_USERNAME",
@@ -150,6 +212,11 @@ int run_one(const Globals& g, const StatusOptions& o) {
     if (inst.spec.db_standby) {
       std::cout << fmt::format("  Standby  {}{}\n", standby_text(standby),
                                inst.spec.db_primary != "db" ? " (" + inst.spec.db_standby_service() + ")" : "");
+    }
+    if (!wal_archive.is_null()) {
+      std::string text = wal_archive_text(wal_archive);
+      if (const size_t at = text.find("NAME"); at != std::string::npos) text.replace(at, 4, inst.name);
+      std::cout << fmt::format("  WAL      {}\n", text);
     }
     std::cout << fmt::format("\n{:<18} {:<10} {:<10} {:<28} {}\n", "SERVICE", "STATE", "HEALTH", "STATUS", "PORTS");
     for (const stack::ServiceStatus& svc : s.services) {

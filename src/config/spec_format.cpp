@@ -127,6 +127,8 @@ std::string format_spec(const InstanceSpec& spec) {
   line("backup:");
   line(fmt::format("  target: {}", q(spec.backup.target)));
   line(fmt::format("  credentials: {}", q(spec.backup.credentials)));
+  line(fmt::format("  wal: {}  # archive WAL for point-in-time recovery (`backup --base`, `restore --from`)",
+                   b(spec.backup.wal)));
   line("functions:");
   line(fmt::format("  verify_jwt: {}", b(spec.functions_verify_jwt)));
   line("db:");

@@ -65,6 +65,7 @@ const std::vector<std::string>& spec_key_paths() {
       "logs.max_files",
       "backup.target",
       "backup.credentials",
+      "backup.wal",
       "functions.verify_jwt",
       "db.standby",
       "db.primary",

@@ -418,6 +418,7 @@ void read_backup(Reader& r, const YAML::Node& node, BackupSpec& backup) {
   if (!backup.credentials.empty() && backup.credentials.front() != '/') {
     r.problem(node["credentials"], "backup.credentials must be an absolute path");
   }
+  r.boolean(node["wal"], "backup.wal", backup.wal);
 }
 
 void check_services(Reader& r, const YAML::Node& root, const InstanceSpec& spec) {

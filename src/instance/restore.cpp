@@ -21,9 +21,8 @@ void mark_restoring(const config::Instance& inst, const std::string& archive) {
   core::fault_point("restore:marked");
 }
 
-config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
-                                    config::InstanceSpec spec, const backup::Extracted& ex, const std::string& archive,
-                                    std::string* secrets_from) {
+config::Instance create_like(const std::filesystem::path& home, const std::string& name, config::InstanceSpec spec,
+                             const std::string& archive) {
   // A copy next to the original (a restore drill, a clone) must not take the original's domain:
   // two instances on one domain would both be refused by `up`. The copy gets `localhost`.
   if (const std::string owner = config::domain_owner(home, spec.domain, name); !owner.empty()) {
@@ -62,8 +61,16 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   // without one (`supactl db standby add NAME` makes it), so a drill or clone does not copy
   // its database twice.
   spec.db_standby = false;
-  spec.db_primary = "db";  // the dumps load into a new db, whichever served the archived instance
+  spec.db_primary = "db";  // the data goes into a new db, whichever served the archived instance
   config::save_spec(inst.spec_file(), spec);
+  return inst;
+}
+
+config::Instance create_from_backup(const std::filesystem::path& home, const std::string& name,
+                                    config::InstanceSpec spec, const backup::Extracted& ex, const std::string& archive,
+                                    std::string* secrets_from) {
+  const std::int64_t now = std::time(nullptr);
+  const config::Instance inst = create_like(home, name, std::move(spec), archive);
   if (ex.has("instance/compose.override.yml")) {
     core::write_file_atomic(inst.override_file(), core::read_file(ex.member("instance/compose.override.yml")));
   }
@@ -81,6 +88,18 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
   return config::load_instance(home, name);
 }
 
+void converge_healthy(Session& session, const ConvergeOptions& options, plan::Progress& progress,
+                      const std::string& again) {
+  const config::Instance& inst = session.instance();
+  config::check_override(inst);
+  const ConvergeResult r = converge(session, options, progress);
+  if (!r.ok()) {
+    const auto& errors = r.up.report.errors;
+    throw Error(fmt::format("{} did not come up: {}", inst.name, errors.empty() ? "unknown error" : errors.front()),
+                ExitCode::unhealthy, fmt::format("see `supactl logs {} SERVICE`, then {}", inst.name, again));
+  }
+}
+
 void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::string& archive, std::int64_t now) {
   const config::Instance& inst = session.instance();
   mark_restoring(inst, archive);
@@ -95,20 +114,6 @@ void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::s
 }
 
 namespace {
-
-/// Converges; throws when the instance does not become healthy.
-void converge_healthy(Session& session, const ConvergeOptions& options, plan::Progress& progress) {
-  const config::Instance& inst = session.instance();
-  config::check_override(inst);
-  const ConvergeResult r = converge(session, options, progress);
-  if (!r.ok()) {
-    const auto& errors = r.up.report.errors;
-    throw Error(fmt::format("{} did not come up: {}", inst.name, errors.empty() ? "unknown error" : errors.front()),
-                ExitCode::unhealthy,
-                fmt::format("see `supactl logs {} SERVICE`, then run `supactl restore {} FILE --yes` again", inst.name,
-                            inst.name));
-  }
-}
 
 /// Puts back what an interrupted restore left half-done in the db (stack::undo_interrupted_load),
 /// starting the db container when it is stopped; does nothing for an instance with no db
@@ -125,6 +130,7 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
                             plan::Progress& progress) {
   const config::Instance& inst = session.instance();
   docker::Engine& engine = session.engine();
+  const std::string again = fmt::format("run `supactl restore {} FILE --yes` again", inst.name);
   // Until the data is verified, the instance is "restoring" (already so when it was made or
   // taken over for this restore).
   if (config::restoring_from(inst) != archive) mark_restoring(inst, archive);
@@ -134,7 +140,7 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
 
   // Up, so the db (and storage) containers run; then quiesce: empty the storage folder and
   // stop everything but db.
-  converge_healthy(session, converge_options, progress);
+  converge_healthy(session, converge_options, progress, again);
   core::fault_point("restore:converged");
   backup::clear_storage(engine, inst.name, ex);
   core::fault_point("restore:storage-cleared");
@@ -150,7 +156,7 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
   stack::reset_jwt_secret_setting(engine, stack::PgTarget{.container = stack::running_primary(engine, inst.name)});
 
   // Up again: starts what was stopped and waits for health; then compare with the manifest.
-  converge_healthy(session, converge_options, progress);
+  converge_healthy(session, converge_options, progress, again);
   core::fault_point("restore:reconverged");
   out.comparison = backup::compare_with_manifest(engine, inst.name, ex, scratch);
   if (out.comparison.ok()) std::filesystem::remove(inst.restoring_file());

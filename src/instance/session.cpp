@@ -116,10 +116,11 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   // A `secrets rotate --postgres` killed after the database changed: its secrets first, or
   // the services would be rendered with the password the database no longer takes.
   if (!options.dry_run) finish_interrupted_rotation(session, std::chrono::system_clock::now());
-  if (!options.dry_run && session.instance().spec.db_standby) {
+  // The replication role's password serves the standby and, with backup.wal, the base backups.
+  if (!options.dry_run && (session.instance().spec.db_standby || session.instance().spec.backup.wal)) {
     ensure_replication_secret(session);
-    serve_standby(session.engine(), session.instance());
   }
+  if (!options.dry_run && session.instance().spec.db_standby) serve_standby(session.engine(), session.instance());
   const config::Instance& inst = session.instance();
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.

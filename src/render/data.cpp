@@ -107,6 +107,7 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("db_follows", spec.enabled("db") && spec.db_primary != "db");
   d.set("db_standby", spec.enabled("db-standby"));
   d.set("standby_leads", spec.db_primary == "db-standby");
+  d.set("wal_archive", spec.backup.wal);
 
   Data rest;
   rest.set("schemas", join(spec.rest.schemas, ","));

@@ -50,6 +50,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 /// Whether template `path` produces an output file for `spec`.
 bool wanted(const std::string& path, const config::InstanceSpec& spec) {
   if (path.rfind("images/", 0) == 0 || path == "README.md") return false;
+  if (path == "wal-archive.sh") return spec.backup.wal;
   for (const Conditional& c : k_conditional) {
     if (path.rfind(c.prefix, 0) == 0) return spec.enabled(c.service);
   }

@@ -38,25 +38,22 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-/// Runs `fn` with a container created (never started) on `service`'s data volume, then
-/// removes that container. A leftover of a run that was killed is removed first.
+/// Runs `fn` with a container created (never started) on `service`'s data volume.
 void on_data_volume(docker::Engine& engine, const std::string& project, const std::string& service,
                     const std::string& image, const std::function<void(const std::string&)>& fn) {
-  const std::string name = fmt::format("supactl-{}-{}-volume", project, service);
+  on_volume(engine, fmt::format("supactl-{}-{}-volume", project, service), image, data_volume_name(project, service),
+            k_pgdata, fn);
+}
+
+}  // namespace
+
+void with_helper_container(docker::Engine& engine, const docker::ContainerSpec& spec,
+                           const std::function<void(const std::string&)>& fn) {
   try {
-    engine.remove_container(name, true, false);
+    engine.remove_container(spec.name, true, false);
   } catch (const docker::EngineError& e) {
     if (e.kind() != docker::ErrorKind::not_found) throw;
   }
-  docker::ContainerSpec spec;
-  spec.name = name;
-  spec.image = image;
-  spec.entrypoint = std::vector<std::string>{"true"};
-  spec.mounts.push_back(docker::Mount{.type = docker::Mount::Type::volume,
-                                      .source = data_volume_name(project, service),
-                                      .target = k_pgdata,
-                                      .read_only = false,
-                                      .content_digest = {}});
   const std::string id = engine.create_container(spec);
   try {
     fn(id);
@@ -64,14 +61,26 @@ void on_data_volume(docker::Engine& engine, const std::string& project, const st
     try {
       engine.remove_container(id, true, false);
     } catch (const std::exception& e) {
-      spdlog::warn("could not remove the helper container {}: {}", name, e.what());
+      spdlog::warn("could not remove the helper container {}: {}", spec.name, e.what());
     }
     throw;
   }
   engine.remove_container(id, true, false);
 }
 
-}  // namespace
+void on_volume(docker::Engine& engine, const std::string& helper, const std::string& image, const std::string& volume,
+               const std::string& target, const std::function<void(const std::string&)>& fn) {
+  docker::ContainerSpec spec;
+  spec.name = helper;
+  spec.image = image;
+  spec.entrypoint = std::vector<std::string>{"true"};
+  spec.mounts.push_back(docker::Mount{.type = docker::Mount::Type::volume,
+                                      .source = volume,
+                                      .target = target,
+                                      .read_only = false,
+                                      .content_digest = {}});
+  with_helper_container(engine, spec, fn);
+}
 
 ControlData parse_pg_control(std::string_view bytes) {
   // ControlFileData: uint64 system_identifier; uint32 pg_control_version; uint32

@@ -66,26 +66,31 @@ constexpr const char* k_prepend_script =
 
 std::string standby_hba_line() { return fmt::format("host replication {} samenet scram-sha-256", k_replication_role); }
 
-std::string replication_setup_sql() {
-  return fmt::format(
+std::string replication_setup_sql(bool with_slot) {
+  std::string sql = fmt::format(
       "\\getenv pw SUPACTL_REPLICATION_PASSWORD\n"
       "SET password_encryption = 'scram-sha-256';\n"
       "SELECT format('CREATE ROLE %I', '{0}') WHERE NOT EXISTS "
       "(SELECT 1 FROM pg_roles WHERE rolname = '{0}') \\gexec\n"
       "SELECT format('ALTER ROLE %I WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', "
-      "'{0}', :'pw') \\gexec\n"
-      "SELECT pg_create_physical_replication_slot('{1}') WHERE NOT EXISTS "
-      "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '{1}');\n",
-      k_replication_role, k_standby_slot);
+      "'{0}', :'pw') \\gexec\n",
+      k_replication_role);
+  if (with_slot) {
+    sql += fmt::format(
+        "SELECT pg_create_physical_replication_slot('{0}') WHERE NOT EXISTS "
+        "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '{0}');\n",
+        k_standby_slot);
+  }
+  return sql;
 }
 
-void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password) {
+void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password, bool with_slot) {
   const std::string db = running_primary(engine, project);
   run(engine, db,
       {"sh", "-c",
        "printf '%s' \"$SUPACTL_SQL\" | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U supabase_admin "
        "-d postgres >/dev/null"},
-      {"SUPACTL_SQL=" + replication_setup_sql(), "SUPACTL_REPLICATION_PASSWORD=" + password}, "",
+      {"SUPACTL_SQL=" + replication_setup_sql(with_slot), "SUPACTL_REPLICATION_PASSWORD=" + password}, "",
       "creating the replication role and slot on the primary");
 
   const PgTarget target{.container = db};

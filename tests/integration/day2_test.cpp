@@ -859,5 +859,160 @@ TEST_F(FailoverTest, ASwitchoverUnderAWriteLoopLosesNoCommittedRow) {
       << control;
 }
 
+/// An instance with backup.wal: its Postgres archives WAL into the archive volume.
+class PitrTest : public Day2Test {
+ protected:
+  std::string init_flags() const override { return " --exclude studio,realtime,functions,meta,imgproxy"; }
+  void SetUp() override {
+    Day2Test::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    std::string out;
+    ASSERT_EQ(run("config set " + name + " backup.wal true 2>&1", &out), 0) << out;
+    ASSERT_EQ(run("up " + name + " 2>&1", &out), 0) << out;
+  }
+
+  /// The last line of `out` that starts a JSON object, parsed.
+  static nlohmann::json last_json(const std::string& out) {
+    const size_t at = out.rfind("\n{");
+    return nlohmann::json::parse(at == std::string::npos ? out.substr(out.find('{')) : out.substr(at + 1));
+  }
+
+  /// Now in UTC, to the second, as --to-time takes it.
+  static std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+  }
+
+  static void pause() { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); }
+
+  /// `string_agg(v)` of public.events in instance `instance`, or the error.
+  std::string events_of(const std::string& instance) {
+    std::string out;
+    run("psql " + instance +
+            " -- -A -t -c \"select coalesce(string_agg(v, ',' order by v), '') from public.events\" 2>&1",
+        &out);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+};
+
+TEST_F(PitrTest, RowsAAtT1AndBAtT2ThenADropTableAtT3ARestoreToT2HasAAndBAndToT1OnlyA) {
+  sql("create table public.events (v text)");
+  std::string out;
+  ASSERT_EQ(run("backup " + name + " --base --output json", &out), 0) << out;
+  const nlohmann::json b = last_json(out);
+  EXPECT_GT(b["base"]["files"].get<int>(), 100) << out;
+  const std::filesystem::path tar = b["path"].get<std::string>();
+  ASSERT_TRUE(std::filesystem::exists(tar)) << out;
+  EXPECT_GE(b["wal"]["shipped"].get<int>(), 1) << out;
+
+  // Postgres' own checker agrees with supactl's: the tar, extracted, matches its manifest.
+  const std::string db = name + "-db-1";
+  ASSERT_EQ(test::run_shell("docker cp " + tar.string() + " " + db + ":/tmp/base.tar && docker exec -u root " + db +
+                                " bash -c 'set -e; mkdir -p /tmp/base; tar -xf /tmp/base.tar -C /tmp/base; "
+                                "v=$(ls /usr/lib/postgresql/*/bin/pg_verifybackup 2>/dev/null | head -1); "
+                                "${v:-pg_verifybackup} -n /tmp/base; rm -rf /tmp/base /tmp/base.tar' 2>&1",
+                            &out),
+            0)
+      << out;
+
+  pause();
+  sql("insert into public.events values ('A')");
+  pause();
+  const std::string t1 = utc_now();
+  pause();
+  sql("insert into public.events values ('B')");
+  pause();
+  const std::string t2 = utc_now();
+  pause();
+  sql("drop table public.events");
+
+  const std::string at2 = name + "-t2";
+  ASSERT_EQ(run("restore " + at2 + " --from " + name + " --to-time " + t2 + " --output json 2>&1", &out), 0) << out;
+  nlohmann::json r = last_json(out);
+  EXPECT_EQ(r["instance"], at2) << out;
+  EXPECT_EQ(r["target"], t2) << out;
+  EXPECT_TRUE(r["source_switched"].get<bool>()) << out;
+  EXPECT_LE(r["recovered_to"].get<std::string>(), t2) << out;
+  EXPECT_EQ(events_of(at2), "A,B") << "restored to " << t2;
+  // The copy is a primary of its own that takes writes; the source still has no table.
+  EXPECT_EQ(run("psql " + at2 + " -- -A -t -c \"insert into public.events values ('C')\" 2>&1", &out), 0) << out;
+  EXPECT_EQ(sql("select coalesce(to_regclass('public.events')::text, 'none')"), "none");
+  ASSERT_EQ(run("status " + at2 + " --output json", &out), 0) << out;
+  r = last_json(out);
+  EXPECT_TRUE(r["healthy"].get<bool>()) << out;
+  EXPECT_TRUE(r["restoring_from"].is_null()) << out;
+  run("down " + at2 + " --volumes --yes");
+
+  const std::string at1 = name + "-t1";
+  ASSERT_EQ(run("restore " + at1 + " --from " + name + " --to-time " + t1 + " --output json 2>&1", &out), 0) << out;
+  EXPECT_EQ(events_of(at1), "A") << "restored to " << t1;
+  run("down " + at1 + " --volumes --yes");
+
+  // Before the base backup finished there is nothing to start from: exit 3, nothing made.
+  EXPECT_EQ(run("restore " + name + "-early --from " + name + " --to-time 2020-01-01T00:00:00Z 2>&1", &out), 3) << out;
+  EXPECT_FALSE(std::filesystem::exists(home.path() / "instances" / (name + "-early")));
+}
+
+TEST_F(PitrTest, ArchiveFailuresShowInStatusAndPruneKeepsTheWalTheKeptBaseNeeds) {
+  std::string out;
+  // The archive folder made unwritable: the archiver fails, and status says so.
+  const std::string db = name + "-db-1";
+  ASSERT_EQ(test::run_shell("docker exec -u root " + db + " chmod 000 /var/lib/supactl/wal-archive"), 0);
+  sql("create table public.t (i int); insert into public.t values (1); select pg_switch_wal()");
+  nlohmann::json wal;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+    wal = last_json(out)["wal_archive"];
+    if (wal.value("failing", false)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(wal.value("failing", false)) << wal.dump();
+  EXPECT_GE(wal.value("failed", 0), 1) << wal.dump();
+  EXPECT_NE(wal.value("last_failed_wal", ""), "") << wal.dump();
+  ASSERT_EQ(run("status " + name, &out), 0) << out;
+  EXPECT_NE(out.find("WAL      FAILING: "), std::string::npos) << out;
+  ASSERT_EQ(test::run_shell("docker exec -u root " + db + " chmod 700 /var/lib/supactl/wal-archive"), 0);
+
+  // Two base backups; prune --keep 1 removes the older and the WAL only it needed.
+  ASSERT_EQ(run("backup " + name + " --base --output json 2>&1", &out), 0) << out;
+  const nlohmann::json first = last_json(out)["base"];
+  sql("insert into public.t select generate_series(1, 1000); select pg_switch_wal()");
+  pause();
+  ASSERT_EQ(run("backup " + name + " --base --output json 2>&1", &out), 0) << out;
+  const nlohmann::json second = last_json(out)["base"];
+  ASSERT_NE(first["file"], second["file"]);
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  wal = last_json(out)["wal_archive"];
+  EXPECT_FALSE(wal.value("failing", true)) << "archiving again after the folder was fixed: " << wal.dump();
+  EXPECT_EQ(wal.value("base_backups", 0), 2) << wal.dump();
+
+  ASSERT_EQ(run("backup prune " + name + " --keep 1 --output json 2>&1", &out), 0) << out;
+  const nlohmann::json p = last_json(out);
+  EXPECT_EQ(p["base_removed"].size(), 1u) << out;
+  EXPECT_GE(p["wal_removed"].get<int>(), 1) << out;
+  EXPECT_FALSE(std::filesystem::exists(backups() / "base" / first["file"].get<std::string>()));
+  EXPECT_TRUE(std::filesystem::exists(backups() / "base" / second["file"].get<std::string>()));
+  // What is left: nothing older than the kept base's first segment, and that segment itself.
+  const std::string start = second["start_lsn"];
+  const std::uint64_t hi = std::stoull(start.substr(0, start.find('/')), nullptr, 16);
+  const std::uint64_t lo = std::stoull(start.substr(start.find('/') + 1), nullptr, 16);
+  const std::uint64_t first_segno = ((hi << 32) | lo) / (std::uint64_t{16} << 20);
+  bool has_first = false;
+  for (const auto& e : std::filesystem::directory_iterator(backups() / "wal")) {
+    const std::string f = e.path().filename().string();
+    if (f.size() < 24 || f.find(".history") != std::string::npos) continue;
+    const std::uint64_t segno =
+        std::stoull(f.substr(8, 8), nullptr, 16) * 256 + std::stoull(f.substr(16, 8), nullptr, 16);
+    EXPECT_GE(segno, first_segno) << f << " is older than the kept base backup";
+    has_first |= f.size() == 24 && segno == first_segno;
+  }
+  EXPECT_TRUE(has_first) << "the kept base backup's first segment was pruned";
+}
+
 }  // namespace
 }  // namespace supactl

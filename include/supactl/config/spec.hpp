@@ -98,6 +98,10 @@ struct LogsSpec {
 struct BackupSpec {
   std::string target;       ///< `s3://bucket[/prefix]`; empty = local backups only
   std::string credentials;  ///< the 0600 file with the endpoint, region and keys (see backup/s3.hpp)
+  /// WAL archiving: Postgres' archive_command copies every finished WAL segment into the
+  /// instance's archive volume, `supactl backup` ships them on to the backup target, and
+  /// `backup --base` plus `restore NEW --from NAME --to-time` recover to a point in time.
+  bool wal = false;
 };
 
 struct WaitSpec {

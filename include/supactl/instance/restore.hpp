@@ -19,6 +19,13 @@ namespace supactl::instance {
 /// again finishes it.
 void mark_restoring(const config::Instance& inst, const std::string& archive);
 
+/// Creates instance `name` like `spec` through the same code as `init`: ports as in `spec`
+/// when they are free, else free ones; `localhost` when another instance has the domain; no
+/// standby, db the primary; new secrets. Marked restoring from `archive` as soon as its folder
+/// exists.
+config::Instance create_like(const std::filesystem::path& home, const std::string& name, config::InstanceSpec spec,
+                             const std::string& archive);
+
 /// Creates instance `name` from the archived `spec` through the same code as `init`: ports as
 /// archived when they are free, else free ones; secrets from the archive when it holds them,
 /// else new. The instance is marked restoring from `archive` as soon as its folder exists.
@@ -31,6 +38,11 @@ config::Instance create_from_backup(const std::filesystem::path& home, const std
 /// the archived one (its name, ports and secrets stay; the old instance.yaml is kept as
 /// instance.yaml.before-restore-STAMP).
 void adopt_backup_spec(Session& session, config::InstanceSpec spec, const std::string& archive, std::int64_t now);
+
+/// Converges; throws supactl::Error(unhealthy) when the instance does not become healthy, with
+/// a hint that ends in `again` (what to run once the cause is fixed).
+void converge_healthy(Session& session, const ConvergeOptions& options, plan::Progress& progress,
+                      const std::string& again);
 
 struct RestoreOutcome {
   stack::LoadReport load;

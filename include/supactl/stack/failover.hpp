@@ -10,6 +10,7 @@
 #include <supactl/docker/engine.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,18 @@ ControlData parse_pg_control(std::string_view bytes);
 /// "16/B374D848" (Postgres' text form of an LSN) ↔ its 64-bit value.
 std::string format_lsn(std::uint64_t lsn);
 std::optional<std::uint64_t> parse_lsn(std::string_view text);
+
+/// Creates the container `spec` (a leftover of that name, from a killed run, is removed
+/// first), runs `fn` with its id, and removes it again whatever `fn` does.
+void with_helper_container(docker::Engine& engine, const docker::ContainerSpec& spec,
+                           const std::function<void(const std::string&)>& fn);
+
+/// Runs `fn` with the id of a container named `helper`, created (never started) from `image`
+/// with Docker volume `volume` mounted at `target`, then removes that container (a leftover of
+/// a killed run is removed first). The Engine's archive endpoint reads and writes a stopped
+/// container's volumes, so no process of the image runs.
+void on_volume(docker::Engine& engine, const std::string& helper, const std::string& image, const std::string& volume,
+               const std::string& target, const std::function<void(const std::string&)>& fn);
 
 /// The Docker name of Postgres service `service`'s data volume in `project`.
 std::string data_volume_name(const std::string& project, const std::string& service);

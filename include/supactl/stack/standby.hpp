@@ -32,15 +32,17 @@ inline const char* data_volume_of(const std::string& service) { return service =
 std::string standby_hba_line();
 
 /// The psql script (run as a superuser, password in psql variable `pw`) that creates or
-/// updates k_replication_role with that password (stored as SCRAM) and creates
+/// updates k_replication_role with that password (stored as SCRAM) and, `with_slot`, creates
 /// k_standby_slot when it is missing. Every statement can be repeated.
-std::string replication_setup_sql();
+std::string replication_setup_sql(bool with_slot = true);
 
 /// Makes `project`'s running primary ready for a standby: the role and slot of
 /// replication_setup_sql, and standby_hba_line() at the top of the server's own hba_file
 /// (`SHOW hba_file`; first match wins), then pg_reload_conf(). Repeatable. Throws
-/// supactl::Error(not_found) when db does not run.
-void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password);
+/// supactl::Error(not_found) when db does not run. Without `with_slot` (a base backup's
+/// pg_basebackup, which streams no WAL), no slot is made.
+void prepare_primary(docker::Engine& engine, const std::string& project, const std::string& password,
+                     bool with_slot = true);
 
 /// Drops k_standby_slot on `project`'s running primary when it exists, waiting up to
 /// `wait_s` seconds for the standby's WAL sender to let go of it. Returns whether a slot was

@@ -790,6 +790,49 @@ TEST_F(Commands, FailoverWithoutAStandbyExits3AndADryRunPrintsTheStepsAndWritesN
   EXPECT_NE(spec, with_standby);
 }
 
+TEST_F(Commands, PointInTimeCommandsRefuseWhatTheyCannotDoWithExit2AndTouchNothing) {
+  const size_t calls = engine.calls().size();
+  // Without backup.wal: no base backup, no WAL to ship, no point to restore to.
+  Result r = run({"backup", "shop", "--base"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("`supactl config set shop backup.wal true`"), std::string::npos) << r.err;
+  r = run({"backup", "shop", "--wal"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  r = run({"restore", "shop2", "--from", "shop", "--latest"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("backup.wal: false"), std::string::npos) << r.err;
+  // A target is needed, only one, and only with --from.
+  r = run({"restore", "shop2", "--from", "shop"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--to-time"), std::string::npos) << r.err;
+  r = run({"restore", "shop2", "--from", "shop", "--latest", "--to-lsn", "0/3000060"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  r = run({"restore", "shop2", "--from", "shop", "--to-time", "2026-11-29 18:00"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("2026-11-29T18:00:00Z"), std::string::npos) << r.err;
+  r = run({"restore", "shop2", "--to-time", "2026-11-29T18:00:00Z"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("go with --from"), std::string::npos) << r.err;
+  r = run({"restore", "shop2", "backup.tar.gz", "--from", "shop", "--latest"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  // Into an existing instance: never (it would replace its data).
+  config::Instance inst = instance();
+  inst.spec.backup.wal = true;
+  config::save_spec(inst.spec_file(), inst.spec);
+  r = run({"restore", "shop", "--from", "shop", "--latest"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
+  r = run({"backup", "shop", "--base", "--encrypt"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  const std::vector<std::string> all = engine.calls();
+  for (size_t i = calls; i < all.size(); ++i) {
+    for (const char* write : {"create", "start", "stop", "kill", "remove", "put_archive", "exec"}) {
+      EXPECT_NE(all[i].rfind(write, 0), 0U) << "a refused command called " << all[i];
+    }
+  }
+  EXPECT_FALSE(fs::exists(home.path() / "instances" / "shop2"));
+}
+
 TEST_F(Commands, ConfigSetOfDbPrimaryIsRefusedNamingDbFailover) {
   const std::string spec = core::read_file(instance_dir() / "instance.yaml");
   const Result r = run({"config", "set", "shop", "db.primary", "db-standby"});

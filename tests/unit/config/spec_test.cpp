@@ -165,6 +165,15 @@ TEST(Spec, DbStandbyIsOffUnlessSaidAndRunsServiceDbStandbyWhenOn) {
   EXPECT_THROW(parse_spec(std::string(k_minimal) + "db:\n  replicas: 2\n", "instance.yaml"), Error);
 }
 
+TEST(Spec, BackupWalIsOffUnlessSetAndRoundTrips) {
+  InstanceSpec s = parse_spec(k_minimal, "instance.yaml");
+  EXPECT_FALSE(s.backup.wal);
+  s = parse_spec(std::string(k_minimal) + "backup:\n  wal: true\n", "instance.yaml");
+  EXPECT_TRUE(s.backup.wal);
+  EXPECT_TRUE(parse_spec(format_spec(s), "instance.yaml").backup.wal);
+  EXPECT_THROW(parse_spec(std::string(k_minimal) + "backup:\n  wal: often\n", "instance.yaml"), Error);
+}
+
 TEST(Spec, DbPrimaryIsDbUnlessAFailoverMovedItAndDecidesWhichPostgresRuns) {
   InstanceSpec s = parse_spec(k_minimal, "instance.yaml");
   EXPECT_EQ(s.db_primary, "db");

@@ -514,5 +514,65 @@ TEST(Render, WithoutPublicUrlTheDerivedUrlsStay) {
   EXPECT_EQ(compose_env(compose, "studio", "SUPABASE_PUBLIC_URL"), "http://localhost:8000");
 }
 
+TEST(Render, WithBackupWalBothPostgresServicesArchiveIntoOneVolumeThroughTheRenderedScript) {
+  test::TempDir dir;
+  config::Instance inst = test::full_instance(dir.path());
+  inst.secrets["DB_REPLICATION_PASSWORD"] = secrets::Secret(std::string(32, 'z'));
+  RenderResult r = render_instance(inst, dir.path(), "");
+  const std::string before = core::read_file(r.compose_file);
+  EXPECT_EQ(before.find("archive_mode"), std::string::npos);
+  EXPECT_FALSE(fs::exists(r.dir / "wal-archive.sh"));
+
+  inst.spec.backup.wal = true;
+  inst.spec.db_standby = true;
+  r = render_instance(inst, dir.path(), "");
+  YAML::Node compose = YAML::LoadFile(r.compose_file.string());
+  EXPECT_TRUE(compose["volumes"]["wal-archive"]);
+  ASSERT_TRUE(fs::exists(r.dir / "wal-archive.sh"));
+  const std::string script = core::read_file(r.dir / "wal-archive.sh");
+  EXPECT_NE(script.find("cmp -s"), std::string::npos) << "a second archive of the same file must be the same bytes";
+  EXPECT_NE(script.find("mv \"$dir/$name.part\" \"$dir/$name\""), std::string::npos);
+  for (const char* svc : {"db", "db-standby"}) {
+    YAML::Node s = compose["services"][svc];
+    ASSERT_TRUE(s) << svc;
+    std::string command;
+    for (const auto& arg : s["command"]) command += arg.as<std::string>() + " ";
+    EXPECT_NE(command.find("archive_mode=on"), std::string::npos) << svc;
+    EXPECT_NE(command.find("archive_command=/bin/sh /usr/local/share/supactl/wal-archive.sh archive %p %f"),
+              std::string::npos)
+        << svc;
+    bool archive_volume = false;
+    for (const auto& v : s["volumes"])
+      archive_volume |= v.as<std::string>() == "wal-archive:/var/lib/supactl/wal-archive";
+    EXPECT_TRUE(archive_volume) << svc;
+  }
+  // db makes the folder the postgres user's before the image's entrypoint; db-standby's own
+  // entrypoint does the same.
+  YAML::Node db_entry = compose["services"]["db"]["entrypoint"];
+  ASSERT_TRUE(db_entry);
+  EXPECT_EQ(db_entry[1].as<std::string>(), "/usr/local/share/supactl/wal-archive.sh");
+  EXPECT_EQ(db_entry[2].as<std::string>(), "entrypoint");
+  EXPECT_NE(
+      core::read_file(r.dir / "db-standby-entrypoint.sh").find("chown postgres:postgres /var/lib/supactl/wal-archive"),
+      std::string::npos);
+  if (std::system("command -v docker-compose >/dev/null 2>&1") == 0) {
+    const std::string log = (dir.path() / "compose-config.log").string();
+    const int status = std::system(
+        ("cd '" + r.dir.string() + "' && docker-compose -f compose.yml -p full config -q >'" + log + "' 2>&1").c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << core::read_file(log);
+  }
+  // The script is POSIX sh (the real image's /bin/sh is dash).
+  if (std::system("command -v dash >/dev/null 2>&1") == 0) {
+    EXPECT_EQ(std::system(("dash -n '" + (r.dir / "wal-archive.sh").string() + "'").c_str()), 0);
+  }
+
+  // Off again: the file is what it always was, and the script is gone.
+  inst.spec.backup.wal = false;
+  inst.spec.db_standby = false;
+  r = render_instance(inst, dir.path(), "");
+  EXPECT_EQ(core::read_file(r.compose_file), before);
+  EXPECT_FALSE(fs::exists(r.dir / "wal-archive.sh"));
+}
+
 }  // namespace
 }  // namespace supactl::render
