@@ -429,6 +429,41 @@ std::vector<BaseInfo> list_bases(const fs::path& dir) {
   return out;
 }
 
+RemotePrune prune_remote_pitr(Remote& remote, const std::string& name, const Keep& keep, std::time_t now,
+                              const fs::path& scratch) {
+  RemotePrune out;
+  const std::string base_prefix = remote_base_key(remote, name, "");
+  std::vector<BackupFile> tars;
+  for (const std::string& f : remote_names(remote, base_prefix)) {
+    if (f.size() > 9 && f.substr(f.size() - 9) == ".base.tar") tars.push_back({.path = f, .size = 0});
+  }
+  std::sort(tars.begin(), tars.end(), [](const BackupFile& a, const BackupFile& b) { return a.path < b.path; });
+  std::set<std::string> gone;
+  for (const BackupFile& f : backups_to_prune(tars, name, keep, now)) {
+    const std::string tar = f.path.string();
+    const std::string json = tar.substr(0, tar.size() - 4) + ".json";
+    remote.client.remove(remote.location.bucket, remote_base_key(remote, name, json));
+    remote.client.remove(remote.location.bucket, remote_base_key(remote, name, tar));
+    out.bases_removed.push_back(remote.location.url_of(remote_base_key(remote, name, tar)));
+    gone.insert(tar);
+  }
+  std::vector<std::uint64_t> starts;
+  for (const BackupFile& f : tars) {
+    const std::string tar = f.path.string();
+    if (gone.count(tar) != 0) continue;
+    ++out.bases_kept;
+    const fs::path json = scratch / (tar.substr(0, tar.size() - 4) + ".json");
+    remote.client.download(remote.location.bucket, remote_base_key(remote, name, json.filename().string()), json);
+    starts.push_back(BaseInfo::from_json(nlohmann::json::parse(core::read_file(json))).start_lsn);
+  }
+  const std::set<std::string> wal = remote_names(remote, remote_wal_key(remote, name, ""));
+  for (const std::string& f : wal_to_prune(std::vector<std::string>(wal.begin(), wal.end()), starts)) {
+    remote.client.remove(remote.location.bucket, remote_wal_key(remote, name, f));
+    ++out.wal_removed;
+  }
+  return out;
+}
+
 void prepare_recovery(docker::Engine& engine, const std::string& project, const std::string& image,
                       const fs::path& base_tar, const std::vector<fs::path>& wal, const RecoveryTarget& target,
                       const std::optional<fs::path>& config_tar, const fs::path& scratch) {

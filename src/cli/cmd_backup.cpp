@@ -296,6 +296,7 @@ int run_prune(const Globals& g, const BackupOptions& o) {
   // even when the local one is newer.
   std::vector<std::string> remote_removed;
   size_t remote_kept = 0;
+  backup::RemotePrune remote_pitr;
   if (std::optional<backup::Remote> remote = remote_if_any(config::home_dir(g.home), o)) {
     const std::vector<backup::BackupFile> remote_files = backup::list_remote_backups(*remote, o.name);
     for (const backup::BackupFile& f : backup::backups_to_prune(remote_files, o.name, keep, std::time(nullptr))) {
@@ -304,6 +305,8 @@ int run_prune(const Globals& g, const BackupOptions& o) {
       remote_removed.push_back(remote->location.url_of(key));
     }
     remote_kept = remote_files.size() - remote_removed.size();
+    backup::TempDir scratch(config::home_dir(g.home), ".prune-");
+    remote_pitr = backup::prune_remote_pitr(*remote, o.name, keep, std::time(nullptr), scratch.path());
   }
   // Base backups by the same rule, then the WAL that no kept base backup needs (all of it
   // stays while no base backup is kept: it is then all there is).
@@ -339,7 +342,9 @@ int run_prune(const Globals& g, const BackupOptions& o) {
                 {"base_removed", bases_removed},
                 {"base_kept", bases.size() - bases_removed.size()},
                 {"wal_removed", wal_removed.size()},
-                {"wal_kept", archived.size() - wal_removed.size()}});
+                {"wal_kept", archived.size() - wal_removed.size()},
+                {"remote_base_removed", remote_pitr.bases_removed},
+                {"remote_wal_removed", remote_pitr.wal_removed}});
   } else {
     for (const std::string& r : removed) std::cout << fmt::format("removed {}\n", r);
     for (const std::string& r : remote_removed) std::cout << fmt::format("removed {}\n", r);
@@ -355,6 +360,11 @@ int run_prune(const Globals& g, const BackupOptions& o) {
           "base backup)\n",
           bases.size() - bases_removed.size(), bases_removed.size(), archived.size() - wal_removed.size(),
           wal_removed.size());
+    }
+    for (const std::string& r : remote_pitr.bases_removed) std::cout << fmt::format("removed {}\n", r);
+    if (!remote_pitr.bases_removed.empty() || remote_pitr.wal_removed > 0) {
+      std::cout << fmt::format("{} off-site base backups kept, {} removed; {} off-site WAL files removed\n",
+                               remote_pitr.bases_kept, remote_pitr.bases_removed.size(), remote_pitr.wal_removed);
     }
   }
   return 0;

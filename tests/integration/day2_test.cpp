@@ -96,6 +96,29 @@ class Day2Test : public ::testing::Test {
 
   std::filesystem::path backups() const { return home.path() / "backups" / name; }
 
+  /// A real S3 API on loopback (s3rver, bucket `offsite`; rclone reads it too) behind the
+  /// proxy that checks every signature as S3 does.
+  struct OffsiteStore {
+    test::TempDir dir;
+    test::S3Server s3{dir.path() / "data", "offsite"};
+    test::SigV4Proxy proxy{s3.port(), "S3RVER", "a-secret/that+s3rver-never-checks"};
+    std::filesystem::path path() const { return dir.path(); }
+  };
+  /// Points the instance's backup.target at `store` (s3://offsite/hosts/one), with a 0600
+  /// credentials file for it; fails the test when the store did not start.
+  void use_store(const OffsiteStore& store) {
+    ASSERT_TRUE(store.s3.ok()) << store.s3.why();
+    ASSERT_TRUE(store.proxy.ok()) << store.proxy.why();
+    const std::filesystem::path creds = store.path() / "s3.env";
+    std::ofstream(creds)
+        << "endpoint=" << store.proxy.endpoint()
+        << "\nregion=us-east-1\naccess_key_id=S3RVER\nsecret_access_key=a-secret/that+s3rver-never-checks\n";
+    ::chmod(creds.c_str(), 0600);
+    std::string out;
+    ASSERT_EQ(run("config set " + name + " backup.target s3://offsite/hosts/one", &out), 0) << out;
+    ASSERT_EQ(run("config set " + name + " backup.credentials " + creds.string(), &out), 0) << out;
+  }
+
   test::TempDir home;
   std::string name;
   bool created = false;
@@ -393,20 +416,10 @@ TEST_F(BackupSafetyTest, EncryptedBackupOpensOnlyWithItsKeyAndAFlippedByteChange
 // `backup ls` lists the remote and `restore` downloads, verifies and loads it; `backup prune`
 // prunes the remote too and keeps its newest.
 TEST_F(BackupSafetyTest, AnOffSiteBackupSurvivesTheLossOfTheLocalCopiesAndRestoresFromS3) {
-  test::TempDir store;
-  test::S3Server s3(store.path() / "data", "offsite");
-  if (!s3.ok()) FAIL() << s3.why();
-  // supactl goes through the proxy that checks every signature as S3 does.
-  test::SigV4Proxy proxy(s3.port(), "S3RVER", "a-secret/that+s3rver-never-checks");
-  if (!proxy.ok()) FAIL() << proxy.why();
-  const std::filesystem::path creds = store.path() / "s3.env";
-  std::ofstream(creds)
-      << "endpoint=" << proxy.endpoint()
-      << "\nregion=us-east-1\naccess_key_id=S3RVER\nsecret_access_key=a-secret/that+s3rver-never-checks\n";
-  ::chmod(creds.c_str(), 0600);
+  OffsiteStore store;
+  ASSERT_NO_FATAL_FAILURE(use_store(store));
+  test::S3Server& s3 = store.s3;
   std::string out;
-  ASSERT_EQ(run("config set " + name + " backup.target s3://offsite/hosts/one", &out), 0) << out;
-  ASSERT_EQ(run("config set " + name + " backup.credentials " + creds.string(), &out), 0) << out;
 
   sql("create table public.todos (id serial primary key, title text)");
   sql("insert into public.todos (title) select 'todo ' || g from generate_series(1, 200) g");
@@ -1012,6 +1025,53 @@ TEST_F(PitrTest, ArchiveFailuresShowInStatusAndPruneKeepsTheWalTheKeptBaseNeeds)
     has_first |= f.size() == 24 && segno == first_segno;
   }
   EXPECT_TRUE(has_first) << "the kept base backup's first segment was pruned";
+}
+
+// With backup.target, base backups and WAL go to the store too (PREFIX/NAME-base/, NAME-wal/),
+// and a point-in-time restore on a host that lost every local copy takes them from there.
+TEST_F(PitrTest, WithAnS3TargetBaseAndWalGoOffSiteAndARestoreUsesThemOnceTheLocalCopiesAreGone) {
+  OffsiteStore store;
+  ASSERT_NO_FATAL_FAILURE(use_store(store));
+  test::S3Server& s3 = store.s3;
+  std::string out;
+  sql("create table public.events (v text); insert into public.events values ('A')");
+  ASSERT_EQ(run("backup " + name + " --base --output json 2>&1", &out), 0) << out;
+  const nlohmann::json made = last_json(out);
+  const std::string file = made["base"]["file"];
+  EXPECT_EQ(made["remote"], "s3://offsite/hosts/one/" + name + "-base/" + file) << out;
+  EXPECT_GE(made["wal"]["uploaded"].get<int>(), 1) << out;
+  // The store's copy is the checked tar, byte for byte, read by another S3 client.
+  std::string remote_sum;
+  ASSERT_EQ(test::run_shell(s3.rclone_env() + "rclone cat s3test:offsite/hosts/one/" + name + "-base/" + file +
+                                " | sha256sum | cut -c1-64",
+                            &remote_sum),
+            0);
+  EXPECT_EQ(remote_sum, made["base"]["sha256"].get<std::string>() + "\n");
+  std::string listed;
+  test::run_shell(s3.rclone_env() + "rclone lsf s3test:offsite/hosts/one/" + name + "-wal", &listed);
+  EXPECT_NE(listed.find("000000010000000000000002\n"), std::string::npos) << listed;
+
+  sql("insert into public.events values ('B')");
+  std::filesystem::remove_all(backups());  // the host's backup disk is lost
+  const std::string copy = name + "-s3";
+  ASSERT_EQ(run("restore " + copy + " --from " + name + " --latest --output json 2>&1", &out), 0) << out;
+  EXPECT_EQ(last_json(out)["base"], file) << out;
+  EXPECT_EQ(events_of(copy), "A,B");
+  run("down " + copy + " --volumes --yes");
+
+  // A newer base; prune --keep 1 removes the older one from the store, and the WAL only it
+  // needed, and keeps the newer one's.
+  pause();
+  ASSERT_EQ(run("backup " + name + " --base --output json 2>&1", &out), 0) << out;
+  const std::string newer = last_json(out)["base"]["file"];
+  ASSERT_EQ(run("backup prune " + name + " --keep 1 --output json 2>&1", &out), 0) << out;
+  const nlohmann::json pruned = last_json(out);
+  EXPECT_EQ(pruned["remote_base_removed"], nlohmann::json::array({"s3://offsite/hosts/one/" + name + "-base/" + file}))
+      << out;
+  EXPECT_GE(pruned["remote_wal_removed"].get<int>(), 1) << out;
+  test::run_shell(s3.rclone_env() + "rclone lsf s3test:offsite/hosts/one/" + name + "-base", &listed);
+  const std::string stem = newer.substr(0, newer.size() - 4);
+  EXPECT_EQ(listed, stem + ".json\n" + newer + "\n");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 // Names and formats: backup/wal.hpp.
 
 #include <supactl/backup/backup.hpp>
+#include <supactl/backup/schedule.hpp>
 #include <supactl/backup/wal.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/docker/engine.hpp>
@@ -83,6 +84,18 @@ BaseInfo take_base_backup(docker::Engine& engine, const config::Instance& inst, 
 
 /// The base backups in `dir`, oldest first (a tar without a readable record is skipped).
 std::vector<BaseInfo> list_bases(const std::filesystem::path& dir);
+
+/// `backup prune` in the off-site store: the base backups under PREFIX/NAME-base/ by `keep`
+/// (the store's own list; its newest is kept), then the WAL under PREFIX/NAME-wal/ that no
+/// kept base needs (none while no base is kept). Returns the removed objects' URLs (bases)
+/// and how many WAL files went.
+struct RemotePrune {
+  std::vector<std::string> bases_removed;
+  int bases_kept = 0;
+  int wal_removed = 0;
+};
+RemotePrune prune_remote_pitr(Remote& remote, const std::string& name, const Keep& keep, std::time_t now,
+                              const std::filesystem::path& scratch);
 
 /// Fills `project`'s Postgres data volume (made here, with compose's labels, so `up` takes it
 /// as its own) for a recovery: the base backup `base_tar`, the WAL files `wal` (host paths)
