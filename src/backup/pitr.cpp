@@ -27,10 +27,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace supactl::backup {
 namespace {
@@ -354,32 +356,65 @@ BaseInfo take_base_backup(docker::Engine& engine, const config::Instance& inst, 
   }
   std::string err;
   Sha256 sha;
+  std::int64_t size = 0;
   try {
-    write_synced(part, [&](int fd) {
-      const docker::ExecResult r = engine.exec(
-          primary,
-          docker::ExecSpec{.cmd = {"pg_basebackup", "-h", "localhost", "-p", "5432", "-U", stack::k_replication_role,
-                                   "--no-password", "-D", "-", "-F", "t", "-X", "none", "--checkpoint=fast",
-                                   "--manifest-checksums=SHA256", "-l", "supactl " + stem},
-                           .env = {"PGPASSWORD=" + pw->second.reveal()},
-                           .user = {},
-                           .working_dir = {},
-                           .tty = false},
-          [&](docker::StreamKind k, std::string_view data) {
-            if (k == docker::StreamKind::stdout_) {
-              write_all(fd, data, part);
-              sha.update(data);
-            } else if (err.size() < 64 * 1024) {
-              err.append(data);
-            }
-            return true;
-          });
-      if (r.exit_code != 0) {
-        throw Error(fmt::format("pg_basebackup in the primary of {} failed (exit {}): {}", inst.name, r.exit_code,
-                                trimmed(err)));
+    // The tar goes to the file and, through a pipe, to a checker thread that hashes every
+    // member as it arrives: one pass over the data, on two cores.
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(fmt::format("pipe: {}", std::strerror(errno)));
+    std::future<BaseCheck> checker =
+        std::async(std::launch::async, [read_end = pipe_fds[0]] { return check_base_stream(read_end); });
+    int write_end = pipe_fds[1];
+    auto close_pipe = [&] {
+      if (write_end >= 0) ::close(std::exchange(write_end, -1));
+    };
+    BaseCheck check;
+    try {
+      write_synced(part, [&](int fd) {
+        const docker::ExecResult r = engine.exec(
+            primary,
+            docker::ExecSpec{.cmd = {"pg_basebackup", "-h", "localhost", "-p", "5432", "-U", stack::k_replication_role,
+                                     "--no-password", "-D", "-", "-F", "t", "-X", "none", "--checkpoint=fast",
+                                     "--manifest-checksums=SHA256", "-l", "supactl " + stem},
+                             .env = {"PGPASSWORD=" + pw->second.reveal()},
+                             .user = {},
+                             .working_dir = {},
+                             .tty = false},
+            [&](docker::StreamKind k, std::string_view data) {
+              if (k == docker::StreamKind::stdout_) {
+                write_all(fd, data, part);
+                sha.update(data);
+                size += static_cast<std::int64_t>(data.size());
+                if (write_end >= 0) write_all(write_end, data, "the checker's pipe");
+              } else if (err.size() < 64 * 1024) {
+                err.append(data);
+              }
+              return true;
+            });
+        if (r.exit_code != 0) {
+          throw Error(fmt::format("pg_basebackup in the primary of {} failed (exit {}): {}", inst.name, r.exit_code,
+                                  trimmed(err)));
+        }
+      });
+    } catch (...) {
+      close_pipe();
+      try {
+        checker.get();
+      } catch (const std::exception&) {
+        // the stream was cut short: the exec's own error is the one to report
       }
-    });
-    const BaseCheck check = check_base_tar(part);
+      ::close(pipe_fds[0]);
+      throw;
+    }
+    close_pipe();
+    try {
+      check = checker.get();
+    } catch (...) {
+      ::close(pipe_fds[0]);
+      throw;
+    }
+    ::close(pipe_fds[0]);
+    check.size = size;
     BaseInfo info;
     info.instance = inst.name;
     info.file = tar.filename().string();

@@ -13,7 +13,10 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <memory>
 #include <regex>
@@ -224,12 +227,52 @@ BaseManifest parse_base_manifest(std::string_view text) {
   return m;
 }
 
+namespace {
+
+/// check_base_tar's work on an opened archive, named `what` in errors.
+BaseCheck check_base_archive(struct archive* a, const std::string& what);
+
+}  // namespace
+
 BaseCheck check_base_tar(const fs::path& tar) {
   std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), tar.c_str(), 1 << 16) != ARCHIVE_OK) {
     throw bad_base(fmt::format("cannot read {}: {}", tar.string(), archive_error_string(a.get())));
   }
+  BaseCheck c = check_base_archive(a.get(), tar.string());
+  std::error_code ec;
+  c.size = static_cast<std::int64_t>(fs::file_size(tar, ec));
+  return c;
+}
+
+BaseCheck check_base_stream(int fd) {
+  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
+    throw bad_base(fmt::format("cannot read the stream: {}", archive_error_string(a.get())));
+  }
+  // Whatever the outcome, the rest of the stream is read, so its writer never blocks.
+  auto drain = [fd] {
+    std::vector<char> buf(1 << 16);
+    while (true) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n == 0 || (n < 0 && errno != EINTR)) break;
+    }
+  };
+  try {
+    BaseCheck c = check_base_archive(a.get(), "the stream");
+    drain();
+    return c;
+  } catch (...) {
+    drain();
+    throw;
+  }
+}
+
+namespace {
+
+BaseCheck check_base_archive(struct archive* a, const std::string& what) {
   struct Seen {
     std::int64_t size = 0;
     std::string sha256;
@@ -240,9 +283,9 @@ BaseCheck check_base_tar(const fs::path& tar) {
   std::vector<char> buf(1 << 16);
   struct archive_entry* entry = nullptr;
   int rc;
-  while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+  while ((rc = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
     if (archive_entry_filetype(entry) != AE_IFREG) {
-      archive_read_data_skip(a.get());
+      archive_read_data_skip(a);
       continue;
     }
     const std::string path = strip_dot_slash(archive_entry_pathname(entry));
@@ -251,8 +294,8 @@ BaseCheck check_base_tar(const fs::path& tar) {
     std::int64_t size = 0;
     std::string text;
     for (;;) {
-      const la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-      if (n < 0) throw bad_base(fmt::format("{}: {}", path, archive_error_string(a.get())));
+      const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      if (n < 0) throw bad_base(fmt::format("{}: {}", path, archive_error_string(a)));
       if (n == 0) break;
       sha.update(std::string_view(buf.data(), static_cast<size_t>(n)));
       if (keep_text) text.append(buf.data(), static_cast<size_t>(n));
@@ -265,8 +308,7 @@ BaseCheck check_base_tar(const fs::path& tar) {
       seen[path] = Seen{.size = size, .sha256 = sha.hex()};
     }
   }
-  if (rc != ARCHIVE_EOF)
-    throw bad_base(fmt::format("{} is cut short: {}", tar.string(), archive_error_string(a.get())));
+  if (rc != ARCHIVE_EOF) throw bad_base(fmt::format("{} is cut short: {}", what, archive_error_string(a)));
   if (manifest_text.empty()) throw bad_base("the tar holds no backup_manifest");
   const BaseManifest m = parse_base_manifest(manifest_text);
   BaseCheck c;
@@ -287,10 +329,10 @@ BaseCheck check_base_tar(const fs::path& tar) {
   static const std::regex k_start_time(R"(START TIME: ([0-9-]+ [0-9:]+ [A-Z]+))");
   std::smatch match;
   if (std::regex_search(label, match, k_start_time)) c.start_time = match[1];
-  std::error_code ec;
-  c.size = static_cast<std::int64_t>(fs::file_size(tar, ec));
   return c;
 }
+
+}  // namespace
 
 std::string RecoveryTarget::describe() const {
   switch (kind) {

@@ -197,6 +197,28 @@ PitrReport restore_to_point(const fs::path& home, const std::string& name, Engin
                  name);
   }
 
+  // The image that took the base backup runs the recovery (the same Postgres).
+  const std::string image = base->postgres_image;
+  if (image.empty() || !engine.inspect_image(image)) {
+    throw Error(fmt::format("the image {} that took base backup {} is not on this host", image, base->file),
+                ExitCode::not_found, fmt::format("run `supactl up {}` (it pulls it), then restore again", source.name));
+  }
+  // Volumes of a NEW made before (its folder removed, its volumes not) may hold data: never mixed with the base.
+  for (const char* key : {"db-data", "db-config"}) {
+    const std::string volume = fmt::format("{}_{}", name, key);
+    try {
+      engine.inspect_volume(volume);
+    } catch (const docker::EngineError& e) {
+      if (e.kind() == docker::ErrorKind::not_found) continue;
+      throw;
+    }
+    throw Error(fmt::format("the volume {} exists already, so {} is not new; nothing was changed", volume, name),
+                ExitCode::conflict,
+                fmt::format("restore into another name, or remove it (`docker volume rm {}`) if it holds nothing you "
+                            "need",
+                            volume));
+  }
+
   // 4. The new instance, like the source, with its secrets.
   const std::string mark = fmt::format("pitr:{}@{}", source.name, options.target.describe());
   config::Instance made = create_like(home, name, source.spec, mark);
@@ -212,11 +234,6 @@ PitrReport restore_to_point(const fs::path& home, const std::string& name, Engin
       SessionOptions{.lock = true, .lock_timeout_s = options.lock_timeout_s, .converging = false, .registry = {}});
 
   // 5. The data volume, then up: Postgres replays and promotes before it answers.
-  std::string image = base->postgres_image;
-  if (image.empty() || !engine.inspect_image(image)) {
-    throw Error(fmt::format("the image {} that took base backup {} is not on this host", image, base->file),
-                ExitCode::not_found, fmt::format("run `supactl up {}` (it pulls it), then restore again", source.name));
-  }
   backup::prepare_recovery(engine, name, image, base_tar, wal_files, options.target, config_tar, scratch.path());
   const std::string again = fmt::format(
       "look at `supactl logs {} db` (replay), remove it with `supactl rm {} --yes` and restore again", name, name);

@@ -95,6 +95,10 @@ struct BaseCheck {
 /// with its size and checksum; every file of the tar but the manifest must be in it. Throws
 /// supactl::Error(usage) naming the first difference.
 BaseCheck check_base_tar(const std::filesystem::path& tar);
+/// The same check of a tar read from file descriptor `fd` until its end (`size` is 0): a base
+/// backup checked while it streams in. It reads to the end of the stream even when it fails
+/// early, so a writer into a pipe never blocks on it.
+BaseCheck check_base_stream(int fd);
 
 /// Parses a backup_manifest: its WAL range (timeline, start and end LSN) and files
 /// ("Path"/"Encoded-Path" → size, SHA-256), after checking its Manifest-Checksum.

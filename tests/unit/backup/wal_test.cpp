@@ -13,6 +13,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <unistd.h>
 
 #include "support/temp_dir.hpp"
 
@@ -153,6 +157,52 @@ TEST(BaseBackupCheck, AChangedFileAMissingOneAnExtraOneOrAChangedManifestIsRefus
   edited.replace(edited.find("0/2000100"), 9, "0/2000200");  // a later end, checksum left alone
   EXPECT_NE(refused(k_files, edited, "an edited manifest").find("Manifest-Checksum"), std::string::npos);
   EXPECT_NE(refused(k_files, "", "no manifest").find("no backup_manifest"), std::string::npos);
+}
+
+/// check_base_stream over a pipe fed by another thread with the bytes of `tar` (1 MiB of
+/// filler appended, as the end of a stream); the writer must always finish.
+BaseCheck check_through_pipe(const fs::path& tar, bool* writer_finished) {
+  std::string bytes;
+  {
+    std::ifstream in(tar, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes.append(1 << 20, '\0');
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  std::thread writer([&] {
+    std::string_view rest(bytes);
+    while (!rest.empty()) {
+      const ssize_t n = ::write(fds[1], rest.data(), rest.size());
+      if (n <= 0) break;
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    ::close(fds[1]);
+    *writer_finished = rest.empty();
+  });
+  struct Join {
+    std::thread& t;
+    int fd;
+    ~Join() {
+      t.join();
+      ::close(fd);
+    }
+  } join{writer, fds[0]};
+  return check_base_stream(fds[0]);
+}
+
+TEST(BaseBackupCheck, AStreamIsCheckedAsItArrivesAndItsWriterNeverBlocksOnAFailure) {
+  test::TempDir dir;
+  bool finished = false;
+  const BaseCheck c = check_through_pipe(write_base(dir.path(), k_files, manifest_of(k_files)), &finished);
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(c.files, 4);
+  EXPECT_EQ(c.end_lsn, 0x2000100U);
+  auto changed = k_files;
+  changed[2].second[7] = 'q';
+  finished = false;
+  EXPECT_THROW(check_through_pipe(write_base(dir.path(), changed, manifest_of(k_files)), &finished), Error);
+  EXPECT_TRUE(finished) << "the writer was left blocked on a full pipe";
 }
 
 TEST(RecoveryTargets, TimesNeedAZoneAndBecomeUtcForPostgres) {
