@@ -12,10 +12,10 @@
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/lock.hpp>
+#include <supactl/stack/failover.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <supactl/stack/failover.hpp>
 
 #include <filesystem>
 #include <iostream>
