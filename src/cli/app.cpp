@@ -42,6 +42,7 @@ void setup_psql(CLI::App&, Globals&);
 void setup_exec(CLI::App&, Globals&);
 void setup_db(CLI::App&, Globals&);
 void setup_ca(CLI::App&, Globals&);
+void setup_edge(CLI::App&, Globals&);
 void setup_rm(CLI::App&, Globals&);
 void setup_completion(CLI::App&, Globals&);
 void setup_inspect(CLI::App&, Globals&);
@@ -71,7 +72,10 @@ const Command k_commands[] = {
     {"psql", "Run psql in an instance's db container (interactive on a terminal)", setup_psql},
     {"exec", "Run a command in a running service container of an instance", setup_exec},
     {"db", "Database tasks: `db migrate NAME DIR`", setup_db},
-    {"ca", "Print the root certificate (PEM) of an instance's private CA (tls.mode internal)", setup_ca},
+    {"ca", "Print the root certificate (PEM) of an instance's private CA, or the shared edge's (`ca edge`)",
+     setup_ca},
+    {"edge", "The shared front door on 80/443 for instances made with --edge shared: edge up|down|status",
+     setup_edge},
     {"config", "Read or change one instance.yaml key: `config get NAME [KEY]`, `config set NAME KEY VALUE...`",
      setup_config},
     {"inspect", "Database reports: `inspect db NAME REPORT` (table-sizes, locks, blocking, ...)", setup_inspect},

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `supactl ca NAME`: prints the root certificate (PEM) of the private CA an instance's Caddy
-// signs with under `tls.mode: internal`, for trust stores (`supactl ca shop > shop-ca.pem`).
+// `supactl ca NAME` (or `supactl ca edge`, the shared edge's): prints the root certificate (PEM) of the private CA an
+// instance's Caddy signs with under `tls.mode: internal`, for trust stores (`supactl ca shop > shop-ca.pem`).
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
@@ -16,7 +17,22 @@ namespace supactl::cli {
 namespace {
 
 int run_ca(const Globals& g, const std::string& name) {
+  if (name == "edge") {
+    // The shared edge's CA signs every internal name it routes (*.localhost, *.test, IPs).
+    const std::string pem = stack::caddy_root_ca(g.engine(), edge::k_project);
+    if (g.json()) {
+      print_json({{"edge", edge::k_project}, {"root_ca_pem", pem}});
+    } else {
+      std::cout << pem;
+      if (!pem.empty() && pem.back() != '\n') std::cout << '\n';
+    }
+    return 0;
+  }
   const config::Instance inst = config::load_instance(config::home_dir(g.home), name);
+  if (inst.spec.shared_edge()) {
+    throw Error(fmt::format("instance {} has no Caddy of its own: the shared edge signs its certificate", name),
+                ExitCode::usage, "print the edge's root certificate with `supactl ca edge`");
+  }
   if (inst.spec.tls.mode != config::TlsMode::internal) {
     throw Error(
         fmt::format("instance {} uses tls.mode {}: it has no private CA", name, config::to_string(inst.spec.tls.mode)),

@@ -9,6 +9,7 @@
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/lock.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/stack/stack.hpp>
 
 #include <fmt/format.h>
@@ -51,6 +52,9 @@ int run_down(const Globals& g, const DownOptions& o) {
           fmt::format("run `supactl down {} --volumes --yes` to delete them; nothing was changed", o.name));
     }
   }
+
+  // The shared edge lets the instance go first: its route, then its network.
+  if (!o.dry_run) edge::release(engine, config::home_dir(g.home), o.name);
 
   plan::DownOptions options;
   options.remove_volumes = o.volumes;

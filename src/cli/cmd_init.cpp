@@ -7,6 +7,7 @@
 
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/render/render.hpp>
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@ struct InitOptions {
   std::string domain;
   std::string registry;
   std::string public_url;
+  std::string edge;
   int http_port = 0;
   int https_port = 0;
   int db_port = 0;
@@ -43,6 +45,7 @@ int run_init(const Globals& g, const InitOptions& o) {
   create.domain = o.domain;
   create.registry = o.registry;
   create.public_url = o.public_url;
+  create.edge = o.edge;
   if (o.http_port != 0) create.ports.http = o.http_port;
   if (o.https_port != 0) create.ports.https = o.https_port;
   if (o.db_port != 0) create.ports.db = o.db_port;
@@ -51,6 +54,16 @@ int run_init(const Globals& g, const InitOptions& o) {
   create.enable = o.enable;
 
   const std::filesystem::path home = config::home_dir(g.home);
+  if (o.edge == "shared" && o.domain.empty()) {
+    throw Error("--edge shared needs --domain: the edge routes each instance by its domain; nothing was created",
+                ExitCode::usage,
+                fmt::format("e.g. `supactl init {} --domain {}.example.com --edge shared`", o.name, o.name));
+  }
+  // Behind an edge on another port than 443, clients must name that port.
+  if (o.edge == "shared" && o.public_url.empty()) {
+    const std::optional<edge::Settings> edge = edge::load_settings(home);
+    if (edge && edge->https_port != 443) create.public_url = fmt::format("https://{}:{}", o.domain, edge->https_port);
+  }
   ports::HostPortProbe probe;
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -61,6 +74,7 @@ int run_init(const Globals& g, const InitOptions& o) {
     print_json({{"name", inst.name},
                 {"dir", inst.dir.string()},
                 {"domain", inst.spec.domain},
+                {"edge", inst.spec.edge},
                 {"ports",
                  {{"http", inst.spec.ports.http},
                   {"https", inst.spec.ports.https},
@@ -78,9 +92,13 @@ int run_init(const Globals& g, const InitOptions& o) {
   if (!e.studio_url.empty()) {
     std::cout << fmt::format("  Studio   {}  (user and password: DASHBOARD_* in secrets.env)\n", e.studio_url);
   }
-  std::cout << fmt::format(
-      "  ports    http {}, https {}, db {}\n", inst.spec.ports.http, inst.spec.ports.https,
-      inst.spec.ports.db == 0 ? std::string("not published") : fmt::format("127.0.0.1:{}", inst.spec.ports.db));
+  const std::string db =
+      inst.spec.ports.db == 0 ? std::string("not published") : fmt::format("127.0.0.1:{}", inst.spec.ports.db);
+  if (inst.spec.shared_edge()) {
+    std::cout << fmt::format("  edge     shared: `supactl edge up` routes {} here; db {}\n", inst.spec.domain, db);
+  } else {
+    std::cout << fmt::format("  ports    http {}, https {}, db {}\n", inst.spec.ports.http, inst.spec.ports.https, db);
+  }
   if (inst.spec.ports.pooler_session != 0) {
     std::cout << fmt::format("  pooler   127.0.0.1:{} (session), 127.0.0.1:{} (transaction)\n",
                              inst.spec.ports.pooler_session, inst.spec.ports.pooler_transaction);
@@ -98,6 +116,8 @@ void setup_init(CLI::App& sub, Globals& g) {
   sub.add_option("--registry", o->registry, "Pull images through this registry mirror (HOST[:PORT])");
   sub.add_option("--public-url", o->public_url,
                  "The URL clients use when your own proxy is in front, e.g. https://api.example.com");
+  sub.add_option("--edge", o->edge, "own (default): its own Caddy on its own ports; shared: behind `supactl edge`")
+      ->check(CLI::IsMember({"own", "shared"}));
   sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")->check(CLI::Range(1, 65535));
   sub.add_option("--https-port", o->https_port, "Host port for HTTPS (default: a free one)")
       ->check(CLI::Range(1, 65535));

@@ -60,7 +60,7 @@ void validate_new_name(const std::string& name) {
       "init",    "ls",         "render",  "up",        "down",   "status",  "logs",    "scale",
       "upgrade", "functions",  "secrets", "doctor",    "backup", "backups", "restore", "psql",
       "exec",    "db",         "ca",      "instances", "help",   "edge",    "metrics", "config",
-      "rm",      "completion", "inspect", "gen",       "keygen", "prune",   "schedule"};
+      "rm",      "completion", "inspect", "gen",       "keygen", "prune",   "schedule", "supactl-edge"};
   for (const char* reserved : k_reserved) {
     if (name == reserved) {
       throw Error(fmt::format("instance name `{}` is reserved (a supactl command or a folder of its home)", name),

@@ -199,6 +199,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
   spec.tls.mode = options.domain.empty() ? TlsMode::off : TlsMode::internal;
   spec.registry = options.registry;
   spec.public_url = options.public_url;
+  if (!options.edge.empty()) spec.edge = options.edge;
   for (const std::string& s : options.enable) spec.services[s] = true;
   for (const std::string& s : options.exclude) spec.services[s] = false;
   spec.ports = Ports{.http = 8000, .https = 8443, .db = 0};  // placeholders for the check below
@@ -216,7 +217,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
   } catch (const Error& e) {
     std::string message = std::regex_replace(std::string(e.what()), std::regex("(^|\n)options:[0-9]+: "), "$1");
     throw Error(message, ExitCode::usage,
-                "change the option the message names (--domain, --public-url, --registry, --exclude, --enable); "
+                "change the option the message names (--domain, --public-url, --edge, --registry, --exclude, --enable); "
                 "nothing was created");
   }
 

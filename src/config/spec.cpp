@@ -47,7 +47,8 @@ bool default_enabled(std::string_view service) {
 bool InstanceSpec::enabled(std::string_view service) const {
   if (service == "db" || service == "db-standby")
     return db_primary == service || (db_standby && db_standby_service() == service);
-  if (service == "kong" || service == "redis" || service == "caddy") return true;
+  if (service == "kong" || service == "redis") return true;
+  if (service == "caddy") return !shared_edge();
   if (service == "minio" || service == "minio-init") {
     return enabled("storage") && storage.backend == StorageBackend::minio;
   }

@@ -35,6 +35,9 @@ std::string format_spec(const InstanceSpec& spec) {
   line("# The URL clients use when a proxy of your own (nginx, Traefik, a load balancer) sits in front,");
   line("# e.g. https://api.example.com; \"\" = the one derived from domain and ports.");
   line(fmt::format("public_url: {}", q(spec.public_url)));
+  line("# own = this instance's Caddy publishes its ports; shared = the shared edge (`supactl edge up`)");
+  line("# routes `domain` here.");
+  line(fmt::format("edge: {}", q(spec.edge)));
   line("# Image mirror (HOST[:PORT]); images are then pulled as REGISTRY/repo:tag.");
   line(fmt::format("registry: {}", q(spec.registry)));
   line("# Per-service image overrides, e.g. `studio: supabase/studio:2026.09.07-sha-7996410`.");

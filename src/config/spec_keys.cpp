@@ -21,6 +21,7 @@ const std::vector<std::string>& spec_key_paths() {
       "release",
       "domain",
       "public_url",
+      "edge",
       "registry",
       "images.<service>",
       "ports.http",

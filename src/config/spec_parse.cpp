@@ -480,6 +480,12 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
       !why.empty()) {
     r.problem(root["public_url"], why);
   }
+  r.string(root["edge"], "edge", spec.edge);
+  if (spec.edge != "own" && spec.edge != "shared") {
+    r.problem(root["edge"], fmt::format("edge must be `own` or `shared`, not `{}`", shown(spec.edge)));
+  } else if (spec.shared_edge() && (spec.domain == "localhost" || spec.domain.find('.') == std::string::npos)) {
+    r.problem(root["edge"], "edge: shared needs a domain of the instance's own (set `domain`, e.g. shop.example.com)");
+  }
   r.string(root["registry"], "registry", spec.registry);
   static const std::regex k_registry(R"(^[a-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._/-]+)?$)");
   if (!spec.registry.empty() && !std::regex_match(spec.registry, k_registry)) {

@@ -9,6 +9,7 @@
 #include <supactl/config/home.hpp>
 #include <supactl/config/instance.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/plan/reconcile.hpp>
 
 #include <fmt/format.h>
@@ -43,6 +44,7 @@ RemoveResult remove_instance(docker::Engine& engine, const fs::path& home, const
   down.stop_timeout_s = options.stop_timeout_s;
   // The journal too, as `down` does: stops a killed run left under way are finished first.
   const fs::path dir = config::instance_dir(home, name);
+  edge::release(engine, home, name);
   result.down = stack::down(engine, name, down, progress, /*dry_run=*/false, dir / config::Instance::k_journal_name);
   if (!result.down.report.ok) return result;
   // 2. The instance folder (spec, secrets, rendered files, lock).

@@ -9,6 +9,7 @@
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/secrets/random.hpp>
 #include <supactl/stack/db.hpp>
 #include <supactl/stack/standby.hpp>
@@ -122,6 +123,16 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   }
   if (!options.dry_run && session.instance().spec.db_standby) serve_standby(session.engine(), session.instance());
   const config::Instance& inst = session.instance();
+  // Behind the shared edge: without it the instance could come up but never be reached.
+  if (!options.dry_run && inst.spec.shared_edge()) {
+    const std::string edge = edge::find_container(session.engine());
+    if (edge.empty() || !session.engine().inspect_container(edge).state.running) {
+      throw Error(
+          fmt::format("instance {} routes through the shared edge (edge: shared), which does not run", inst.name),
+          ExitCode::not_found,
+          fmt::format("start it with `supactl edge up`, then `supactl up {}`; nothing was changed", inst.name));
+    }
+  }
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.
   std::unique_ptr<backup::TempDir> scratch;
@@ -147,6 +158,11 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   ConvergeResult result{.up = stack::up(session.engine(), req, progress),
                         .endpoints = render::instance_endpoints(inst.spec)};
   if (!options.dry_run && result.ok()) unpublish_jwt_secret(session.engine(), inst);
+  // The edge routes to the instance from now on (or, no longer shared, lets it go).
+  if (!options.dry_run && result.ok() && (inst.spec.shared_edge() || edge::in_use(session.home()))) {
+    const edge::SyncReport synced = edge::sync(session.engine(), session.home());
+    for (const std::string& w : synced.warnings) spdlog::warn("{}", w);
+  }
   // A db container made anew in this run has the image's pg_hba.conf again.
   if (!options.dry_run) serve_standby(session.engine(), inst);
   return result;

@@ -77,6 +77,7 @@ Data template_data(const config::InstanceSpec& spec, const std::map<std::string,
   d.set("name", spec.name);
   d.set("release", spec.release);
   d.set("domain", spec.domain);
+  d.set("shared_edge", spec.shared_edge());
   d.set("http_port", std::to_string(spec.ports.http));
   d.set("https_port", std::to_string(spec.ports.https));
   // ports.db publishes whichever Postgres is the primary (db.primary).

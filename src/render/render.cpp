@@ -51,6 +51,10 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 bool wanted(const std::string& path, const config::InstanceSpec& spec) {
   if (path.rfind("images/", 0) == 0 || path == "README.md") return false;
   if (path == "wal-archive.sh") return spec.backup.wal;
+  // The shared edge's own files (supactl edge) are never part of an instance.
+  if (path.rfind("edge/", 0) == 0) return false;
+  // Behind the shared edge the instance has no Caddy of its own.
+  if (path == "Caddyfile.mustache") return !spec.shared_edge();
   for (const Conditional& c : k_conditional) {
     if (path.rfind(c.prefix, 0) == 0) return spec.enabled(c.service);
   }
@@ -170,6 +174,9 @@ Endpoints instance_endpoints(const config::InstanceSpec& spec) {
   if (!spec.public_url.empty()) {
     // Behind the user's own proxy: clients come in through its address, not Caddy's.
     e.api_url = spec.public_url;
+  } else if (spec.shared_edge()) {
+    // Behind the shared edge on 443 (`edge up --https-port` elsewhere: init writes a public_url).
+    e.api_url = fmt::format("https://{}", spec.domain);
   } else if (spec.tls.mode == config::TlsMode::off) {
     e.api_url = spec.ports.http == 80 ? fmt::format("http://{}", spec.domain)
                                       : fmt::format("http://{}:{}", spec.domain, spec.ports.http);

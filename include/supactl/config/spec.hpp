@@ -117,6 +117,11 @@ struct InstanceSpec {
   /// trailing slash; every public URL the services use follows it. Empty = derived from
   /// `domain`, `tls.mode` and the ports.
   std::string public_url;
+  /// `edge`: `own` (the default) = the instance's own Caddy publishes ports.http/https;
+  /// `shared` = no Caddy of its own: the shared edge (`supactl edge up`) routes `domain` to its
+  /// gateway, and ports.http/https stay reserved for a return to `own`.
+  std::string edge = "own";
+  bool shared_edge() const { return edge == "shared"; }
   std::string registry;                       ///< image mirror, e.g. 127.0.0.1:5000; empty = none
   std::map<std::string, std::string> images;  ///< service → image, overriding the release's
   Ports ports;
