@@ -19,7 +19,15 @@ namespace {
 int run_ca(const Globals& g, const std::string& name) {
   if (name == "edge") {
     // The shared edge's CA signs every internal name it routes (*.localhost, *.test, IPs).
-    const std::string pem = stack::caddy_root_ca(g.engine(), edge::k_project);
+    std::string pem;
+    try {
+      pem = stack::caddy_root_ca(g.engine(), edge::k_project);
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::not_found) throw;
+      throw Error(fmt::format("the shared edge has no private CA: {}", e.what()), ExitCode::not_found,
+                  "start it with `supactl edge up`; its CA is made with the first route to an internal name "
+                  "(*.localhost, *.test, an IP address)");
+    }
     if (g.json()) {
       print_json({{"edge", edge::k_project}, {"root_ca_pem", pem}});
     } else {

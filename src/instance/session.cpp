@@ -114,6 +114,17 @@ compose::LoadOptions compose_options(const config::Instance& inst, const std::fi
 }
 
 ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::Progress& progress) {
+  // Behind the shared edge: without it the instance could come up but never be reached.
+  if (!options.dry_run && session.instance().spec.shared_edge()) {
+    const std::string edge = edge::find_container(session.engine());
+    if (edge.empty() || !session.engine().inspect_container(edge).state.running) {
+      throw Error(fmt::format("instance {} routes through the shared edge (edge: shared), which does not run",
+                              session.instance().name),
+                  ExitCode::not_found,
+                  fmt::format("start it with `supactl edge up`, then `supactl up {}`; nothing was changed",
+                              session.instance().name));
+    }
+  }
   // A `secrets rotate --postgres` killed after the database changed: its secrets first, or
   // the services would be rendered with the password the database no longer takes.
   if (!options.dry_run) finish_interrupted_rotation(session, std::chrono::system_clock::now());
@@ -123,16 +134,6 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   }
   if (!options.dry_run && session.instance().spec.db_standby) serve_standby(session.engine(), session.instance());
   const config::Instance& inst = session.instance();
-  // Behind the shared edge: without it the instance could come up but never be reached.
-  if (!options.dry_run && inst.spec.shared_edge()) {
-    const std::string edge = edge::find_container(session.engine());
-    if (edge.empty() || !session.engine().inspect_container(edge).state.running) {
-      throw Error(
-          fmt::format("instance {} routes through the shared edge (edge: shared), which does not run", inst.name),
-          ExitCode::not_found,
-          fmt::format("start it with `supactl edge up`, then `supactl up {}`; nothing was changed", inst.name));
-    }
-  }
   // A dry run renders into a scratch folder that stands for rendered/ (same paths in the
   // plan), so it writes nothing in the instance's folder.
   std::unique_ptr<backup::TempDir> scratch;

@@ -257,11 +257,11 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
   EXPECT_THROW(config::parse_spec(base + "auth:\n  providers:\n    gitlab: {}\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "resources:\n  db:\n    disk: 2g\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "colour: blue\n", "instance.yaml"), Error);
-  EXPECT_EQ(
-      config::spec_child_keys(""),
-      (std::vector<std::string>{"name",      "release", "domain", "public_url", "registry",  "images",  "ports",
-                                "services",  "kong",    "scale",  "auth",       "rest",      "storage", "tls",
-                                "resources", "wait",    "logs",   "backup",     "functions", "db",      "overrides"}));
+  EXPECT_EQ(config::spec_child_keys(""),
+            (std::vector<std::string>{"name",   "release",   "domain",   "public_url", "edge",  "registry",
+                                      "images", "ports",     "services", "kong",       "scale", "auth",
+                                      "rest",   "storage",   "tls",      "resources",  "wait",  "logs",
+                                      "backup", "functions", "db",       "overrides"}));
   EXPECT_TRUE(config::spec_child_keys("services").empty());
 }
 

@@ -72,10 +72,29 @@ function handler(route) {
   };
 }
 
+// A websocket handshake (RFC 6455) on a path ending in /websocket, as Realtime answers one
+// behind Kong: 101 with the Sec-WebSocket-Accept of the client's key; the socket then stays
+// open, reading and dropping frames, until the client closes it. Anything else gets 400.
+function websocketUpgrade(req, socket) {
+  const key = req.headers['sec-websocket-key'];
+  const wantsWs = String(req.headers.upgrade || '').toLowerCase() === 'websocket';
+  if (!wantsWs || !key || !/\/websocket$/.test(new URL(req.url, 'http://standin').pathname)) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${accept}\r\nX-Standin-Service: ${currentService}\r\n\r\n`);
+  socket.on('error', () => socket.destroy());
+  socket.on('end', () => socket.end());
+  socket.resume();
+}
+
 // listen([{host, port, route}]): host '' or undefined = every interface.
 function listen(service, listeners) {
   for (const l of listeners) {
     const server = http.createServer(handler(l.route));
+    server.on('upgrade', websocketUpgrade);
     server.on('error', (err) => fatal(`standin ${service}: listen ${l.host || '*'}:${l.port}: ${err.message}`));
     const cb = () => log(service, `listening on ${l.host || '*'}:${l.port} (argv: ${JSON.stringify(currentArgv)})`);
     if (l.host) server.listen(l.port, l.host, cb); else server.listen(l.port, cb);
