@@ -19,6 +19,7 @@
 #include <kainjow/mustache.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -123,7 +124,16 @@ std::string gateway_host(const std::string& instance) { return instance + "-kong
 
 std::string access_log_path(const std::string& instance) { return "/data/access/" + instance + ".log"; }
 
-json caddy_config(const Settings& settings, const std::vector<Route>& unsorted) {
+bool caddy_keeps_streams(const std::string& version_text) {
+  int major = 0;
+  int minor = 0;
+  const char* text = version_text.c_str();
+  if (*text == 'v') ++text;  // official builds print "v2.10.2 h1:...", Debian's "2.6.2"
+  if (std::sscanf(text, "%d.%d", &major, &minor) != 2) return false;
+  return major > 2 || (major == 2 && minor >= 7);
+}
+
+json caddy_config(const Settings& settings, const std::vector<Route>& unsorted, const std::string& stream_close_delay) {
   std::vector<Route> routes = unsorted;
   std::sort(routes.begin(), routes.end(), [](const Route& a, const Route& b) { return a.instance < b.instance; });
 
@@ -139,16 +149,20 @@ json caddy_config(const Settings& settings, const std::vector<Route>& unsorted) 
 
   for (const Route& r : routes) {
     const json host_match = json::array({json{{"host", json::array({r.domain})}}});
+    json proxy{
+        {"handler", "reverse_proxy"},
+        // Resolved at every dial: a stopped gateway is gone from Docker's DNS at once, so the
+        // request fails fast into the 503 below instead of hanging.
+        {"upstreams", json::array({json{{"dial", gateway_host(r.instance) + ":8000"}}})},
+        {"transport", json{{"protocol", "http"}, {"dial_timeout", "2s"}}},
+    };
+    // Every route change reloads the whole config; without a delay Caddy closes every proxied
+    // websocket (Realtime) of every instance at each reload.
+    if (!stream_close_delay.empty()) proxy["stream_close_delay"] = stream_close_delay;
     https_routes.push_back(json{
         {"@id", "supactl-" + r.instance},
         {"match", host_match},
-        {"handle", json::array({json{
-                       {"handler", "reverse_proxy"},
-                       // Resolved at every dial: a stopped gateway is gone from Docker's DNS at
-                       // once, so the request fails fast into the 503 below instead of hanging.
-                       {"upstreams", json::array({json{{"dial", gateway_host(r.instance) + ":8000"}}})},
-                       {"transport", json{{"protocol", "http"}, {"dial_timeout", "2s"}}},
-                   }})},
+        {"handle", json::array({proxy})},
         {"terminal", true},
     });
     error_routes.push_back(json{
@@ -287,6 +301,21 @@ std::vector<Route> shared_instances(const fs::path& home, std::vector<std::strin
   return out;
 }
 
+constexpr const char* k_stream_close_delay = "30m";
+
+/// `caddy version` in the edge container ("" when it cannot be run).
+std::string caddy_version(docker::Engine& engine, const std::string& container) {
+  docker::ExecSpec spec;
+  spec.cmd = {"caddy", "version"};
+  try {
+    const docker::ExecResult r = engine.exec(container, spec);
+    return r.exit_code == 0 ? r.out : std::string();
+  } catch (const docker::EngineError& e) {
+    spdlog::debug("edge: caddy version: {}", e.what());
+    return {};
+  }
+}
+
 /// Loads `config` into the running edge: the file is put into the container's config volume,
 /// then `caddy reload` hands it to the admin API (a graceful reload, never a restart).
 void load_config(docker::Engine& engine, const std::string& container, const json& config) {
@@ -379,7 +408,8 @@ SyncReport sync(docker::Engine& engine, const fs::path& home, const std::string&
   }
   // Routes first, then the networks go: no request is sent to a network being left.
   try {
-    load_config(engine, container, caddy_config(load_settings(home).value_or(Settings{}), report.routes));
+    const std::string delay = caddy_keeps_streams(caddy_version(engine, container)) ? k_stream_close_delay : "";
+    load_config(engine, container, caddy_config(load_settings(home).value_or(Settings{}), report.routes, delay));
   } catch (...) {
     leave();  // a network `down` removes is let go even so
     throw;

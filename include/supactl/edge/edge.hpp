@@ -75,7 +75,14 @@ std::string access_log_path(const std::string& instance);
 ///   challenge is answered before any route);
 /// - a JSON access log per instance without API keys, tokens or cookies;
 /// - TLS automation: the internal issuer for internal names, ACME (with `email`) otherwise.
-nlohmann::json caddy_config(const Settings& settings, const std::vector<Route>& routes);
+///
+/// `stream_close_delay`: keep websockets open across a reload for that long (e.g. "30m"); only
+/// Caddy 2.7 and later know the setting, so it is "" (left out) for older ones.
+nlohmann::json caddy_config(const Settings& settings, const std::vector<Route>& routes,
+                            const std::string& stream_close_delay = {});
+
+/// Whether the `caddy version` text (e.g. "v2.10.2 h1:...") names Caddy 2.7 or later.
+bool caddy_keeps_streams(const std::string& version_text);
 
 /// The edge's compose file for `settings` (templates/edge/compose.yml.mustache).
 std::string render_compose(const Settings& settings, const std::string& templates_override);

@@ -120,6 +120,22 @@ TEST(EdgeConfig, TheSameRoutesGiveTheSameConfigInAnyOrder) {
   EXPECT_EQ(caddy_config(ports(80, 443), r).dump(), a);
 }
 
+TEST(EdgeConfig, WebsocketsOutliveAReloadWhereCaddyKnowsHow) {
+  EXPECT_FALSE(server(caddy_config(ports(80, 443), two_routes()), "edge")["routes"][0]["handle"][0].contains(
+      "stream_close_delay"));
+  const json c = caddy_config(ports(80, 443), two_routes(), "30m");
+  EXPECT_EQ(server(c, "edge")["routes"][0]["handle"][0]["stream_close_delay"], "30m");
+  EXPECT_EQ(server(c, "edge")["routes"][1]["handle"][0]["stream_close_delay"], "30m");
+  EXPECT_TRUE(caddy_keeps_streams("v2.10.2 h1:abc="));
+  EXPECT_TRUE(caddy_keeps_streams("v2.7.0"));
+  EXPECT_TRUE(caddy_keeps_streams("v3.0.0"));
+  EXPECT_FALSE(caddy_keeps_streams("v2.6.2 h1:xyz="));
+  EXPECT_FALSE(caddy_keeps_streams("2.6.2"));
+  EXPECT_TRUE(caddy_keeps_streams("2.8.4"));
+  EXPECT_FALSE(caddy_keeps_streams(""));
+  EXPECT_FALSE(caddy_keeps_streams("garbage"));
+}
+
 TEST(EdgeSettings, SavedSettingsComeBackAndBadOnesAreRefused) {
   test::TempDir home;
   EXPECT_FALSE(load_settings(home.path()).has_value());

@@ -5,6 +5,7 @@
 #include <supactl/config/spec.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/edge/edge.hpp>
 #include <supactl/render/render.hpp>
 
 #include "support/temp_dir.hpp"
@@ -65,6 +66,49 @@ TEST(RenderTools, DockerComposeAcceptsTheRenderedProject) {
     EXPECT_NE(output.find(inst.secrets.at("POSTGRES_PASSWORD").reveal()), std::string::npos);
     EXPECT_EQ(output.find("${POSTGRES_PASSWORD}"), std::string::npos);
     EXPECT_EQ(output.find("WARNING"), std::string::npos) << output;
+  }
+}
+
+TEST(RenderTools, DockerComposeAcceptsTheSharedEdgeAndAnInstanceBehindIt) {
+  SUPACTL_REQUIRE_TOOL("docker-compose");
+  test::TempDir dir;
+  edge::Settings s;
+  s.bind = "127.0.0.1";
+  s.http_port = 18080;
+  s.https_port = 18443;
+  fs::create_directories(dir.path() / "edge");
+  core::write_file_atomic(dir.path() / "edge" / "compose.yml", edge::render_compose(s, ""));
+  std::string output;
+  EXPECT_EQ(run_in(dir.path() / "edge", "docker-compose -f compose.yml -p supactl-edge config", output), 0) << output;
+  EXPECT_NE(output.find("127.0.0.1"), std::string::npos) << output;
+  EXPECT_EQ(output.find("WARNING"), std::string::npos) << output;
+
+  config::Instance inst = test::default_instance(dir.path());
+  inst.spec.domain = "shop.example.com";
+  inst.spec.edge = "shared";
+  RenderResult r = render_instance(inst, dir.path() / "shared", "");
+  EXPECT_EQ(run_in(r.dir, "docker-compose -f compose.yml -p " + inst.name + " config", output), 0) << output;
+  EXPECT_NE(output.find(inst.name + "-kong"), std::string::npos) << output;
+  EXPECT_EQ(output.find("WARNING"), std::string::npos) << output;
+}
+
+TEST(RenderTools, CaddyValidatesTheSharedEdgesJsonConfig) {
+  SUPACTL_REQUIRE_TOOL("caddy");
+  test::TempDir dir;
+  edge::Settings s;
+  s.http_port = 18080;
+  s.https_port = 18443;
+  s.email = "ops@example.com";
+  const std::vector<edge::Route> routes = {
+      edge::Route{.instance = "shop", .domain = "shop.example.com", .internal_tls = false},
+      edge::Route{.instance = "blog", .domain = "blog.test", .internal_tls = true}};
+  // The host's caddy is Debian's 2.6, which predates stream_close_delay: validated without it.
+  for (const auto& config : {edge::caddy_config(s, routes), edge::caddy_config(s, {})}) {
+    core::write_file_atomic(dir.path() / "edge.json", config.dump(2));
+    std::string output;
+    const int code = run_in(dir.path(), "HOME='" + dir.path().string() + "' caddy validate --config edge.json", output);
+    EXPECT_EQ(code, 0) << output;
+    EXPECT_NE(output.find("Valid configuration"), std::string::npos) << output;
   }
 }
 
