@@ -142,6 +142,14 @@ TEST_F(EdgeTest, InstancesBehindOneEdgeEachByItsOwnHost) {
                "/auth/v1/health?x=1'"),
             "308 https://" + domain(names[0]) + ":" + std::to_string(https_port) + "/auth/v1/health?x=1");
 
+  // `edge up` again changes nothing and keeps every route.
+  ASSERT_EQ(run("--output json edge up", &out), 0) << out;
+  const nlohmann::json again = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_TRUE(again.is_object()) << out;
+  EXPECT_EQ(again["writes"], 0) << out;
+  EXPECT_EQ(again["routes"].size(), 3U) << out;
+  EXPECT_EQ(again["https_port"], https_port) << "the saved settings are kept";
+
   // 2. Isolation: the edge is on each instance's edge network; no two instances share one.
   const std::string edge_nets =
       sh("docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' supactl-edge-caddy-1");
