@@ -57,9 +57,9 @@ void validate_new_name(const std::string& name) {
   // Names that read as a command (`supactl up ls`) or stand for a folder of the home. Only
   // new instances are held to this: an existing one keeps working under its name.
   static const char* const k_reserved[] = {
-      "init",    "ls",         "render",  "up",        "down",   "status",  "logs",    "scale",
-      "upgrade", "functions",  "secrets", "doctor",    "backup", "backups", "restore", "psql",
-      "exec",    "db",         "ca",      "instances", "help",   "edge",    "metrics", "config",
+      "init",    "ls",         "render",  "up",        "down",   "status",  "logs",     "scale",
+      "upgrade", "functions",  "secrets", "doctor",    "backup", "backups", "restore",  "psql",
+      "exec",    "db",         "ca",      "instances", "help",   "edge",    "metrics",  "config",
       "rm",      "completion", "inspect", "gen",       "keygen", "prune",   "schedule", "supactl-edge"};
   for (const char* reserved : k_reserved) {
     if (name == reserved) {

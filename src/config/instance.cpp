@@ -216,9 +216,10 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
     parse_spec(format_spec(spec), "options");
   } catch (const Error& e) {
     std::string message = std::regex_replace(std::string(e.what()), std::regex("(^|\n)options:[0-9]+: "), "$1");
-    throw Error(message, ExitCode::usage,
-                "change the option the message names (--domain, --public-url, --edge, --registry, --exclude, --enable); "
-                "nothing was created");
+    throw Error(
+        message, ExitCode::usage,
+        "change the option the message names (--domain, --public-url, --edge, --registry, --exclude, --enable); "
+        "nothing was created");
   }
 
   // 2. The instances folder, locked so concurrent `init`s never hand out the same ports.

@@ -9,6 +9,7 @@
 #include <supactl/config/instance.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
+#include <supactl/core/lock.hpp>
 #include <supactl/docker/tar.hpp>
 #include <supactl/render/render.hpp>
 
@@ -374,6 +375,11 @@ void leave_all(docker::Engine& engine) {
 }
 
 SyncReport sync(docker::Engine& engine, const fs::path& home, const std::string& leaving) {
+  // One sync at a time per home: two instances coming up at once would otherwise each load a
+  // config computed before the other's network existed, and the later load would drop a route.
+  std::error_code ec;
+  fs::create_directories(edge_dir(home), ec);
+  const core::FileLock lock = core::FileLock::directory(edge_dir(home));
   SyncReport report;
   const std::string container = find_container(engine);
   const std::map<std::string, std::string> network_of = instance_networks(engine);
