@@ -11,9 +11,11 @@
 #include <supactl/core/lock.hpp>
 #include <supactl/edge/edge.hpp>
 #include <supactl/stack/stack.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -36,6 +38,39 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+/// A swarm instance: its services, then its networks, configs and secrets (and, with
+/// --volumes, its volumes on this node), found by the stack namespace label.
+int down_swarm(const Globals& g, const DownOptions& o, docker::Engine& engine) {
+  if (o.dry_run) {
+    std::cout << fmt::format("would remove the services, networks, configs and secrets labelled {}={}{}\n",
+                             swarm::k_label_namespace, o.name, o.volumes ? ", and its volumes" : "");
+    return 0;
+  }
+  const std::vector<std::string> removed = swarm::down(engine, o.name, o.volumes);
+  auto count = [&](const std::string& kind) {
+    return std::count_if(removed.begin(), removed.end(), [&](const std::string& r) { return r.rfind(kind, 0) == 0; });
+  };
+  if (g.json()) {
+    std::cout << nlohmann::json{{"instance", o.name},
+                                {"ok", true},
+                                {"mode", "swarm"},
+                                {"removed_services", count("services ")},
+                                {"removed_networks", count("networks ")},
+                                {"removed_configs", count("configs ")},
+                                {"removed_secrets", count("secrets ")},
+                                {"removed_volumes", count("volumes ")},
+                                {"removed", removed}}
+                     .dump()
+              << std::endl;
+  } else {
+    std::cout << fmt::format(
+        "{} is down: {} services, {} networks, {} configs, {} secrets removed; {}\n", o.name, count("services "),
+        count("networks "), count("configs "), count("secrets "),
+        o.volumes ? fmt::format("{} volumes deleted", count("volumes ")) : std::string("data volumes kept"));
+  }
+  return 0;
+}
+
 int run_down(const Globals& g, const DownOptions& o) {
   config::validate_name(o.name);
   const std::filesystem::path dir = config::instance_dir(config::home_dir(g.home), o.name);
@@ -55,6 +90,10 @@ int run_down(const Globals& g, const DownOptions& o) {
 
   // The shared edge lets the instance go first: its route, then its network.
   if (!o.dry_run) edge::release(engine, config::home_dir(g.home), o.name);
+
+  if (std::filesystem::exists(dir) && config::load_instance(config::home_dir(g.home), o.name).spec.swarm()) {
+    return down_swarm(g, o, engine);
+  }
 
   plan::DownOptions options;
   options.remove_volumes = o.volumes;

@@ -29,6 +29,7 @@ struct InitOptions {
   int https_port = 0;
   int db_port = 0;
   bool db = false;
+  bool swarm = false;
   std::vector<std::string> exclude;
   std::vector<std::string> enable;
 };
@@ -46,6 +47,7 @@ int run_init(const Globals& g, const InitOptions& o) {
   create.registry = o.registry;
   create.public_url = o.public_url;
   create.edge = o.edge;
+  create.swarm = o.swarm;
   if (o.http_port != 0) create.ports.http = o.http_port;
   if (o.https_port != 0) create.ports.https = o.https_port;
   if (o.db_port != 0) create.ports.db = o.db_port;
@@ -75,6 +77,7 @@ int run_init(const Globals& g, const InitOptions& o) {
                 {"dir", inst.dir.string()},
                 {"domain", inst.spec.domain},
                 {"edge", inst.spec.edge},
+                {"engine_mode", inst.spec.engine_mode},
                 {"ports",
                  {{"http", inst.spec.ports.http},
                   {"https", inst.spec.ports.https},
@@ -118,6 +121,7 @@ void setup_init(CLI::App& sub, Globals& g) {
                  "The URL clients use when your own proxy is in front, e.g. https://api.example.com");
   sub.add_option("--edge", o->edge, "own (default): its own Caddy on its own ports; shared: behind `supactl edge`")
       ->check(CLI::IsMember({"own", "shared"}));
+  sub.add_flag("--swarm", o->swarm, "Run as Swarm services on the swarm this Engine manages (engine.mode: swarm)");
   sub.add_option("--http-port", o->http_port, "Host port for HTTP (default: a free one)")->check(CLI::Range(1, 65535));
   sub.add_option("--https-port", o->https_port, "Host port for HTTPS (default: a free one)")
       ->check(CLI::Range(1, 65535));

@@ -5,10 +5,13 @@
 #include "cli/globals.hpp"
 
 #include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
 #include <supactl/stack/stack.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <unistd.h>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 namespace supactl::cli {
@@ -35,6 +38,14 @@ int run_logs(const Globals& g, const LogsOptions& o) {
   req.options.since = stack::parse_since(o.since, static_cast<int64_t>(std::time(nullptr)));
   req.color = !o.no_color && ::isatty(STDOUT_FILENO);
   docker::Engine& engine = g.engine();
+  const std::filesystem::path dir = config::instance_dir(config::home_dir(g.home), o.name);
+  if (std::filesystem::exists(dir) && config::load_instance(config::home_dir(g.home), o.name).spec.swarm()) {
+    swarm::logs(engine, o.name, o.services, req.options, [](std::string_view text) {
+      std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+      std::cout.flush();
+    });
+    return 0;
+  }
   stack::logs(engine, req, [](std::string_view text) {
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
     std::cout.flush();

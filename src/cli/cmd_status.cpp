@@ -16,6 +16,7 @@
 #include <supactl/stack/disk.hpp>
 #include <supactl/stack/stack.hpp>
 #include <supactl/stack/standby.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -141,9 +142,39 @@ void warn_low_disk(docker::Engine& engine) {
   if (space && stack::low_on_space(*space)) spdlog::warn("{}", stack::low_space_warning(*space));
 }
 
+/// A swarm instance: desired and running tasks, their nodes and states, per service.
+int run_swarm(const Globals& g, const config::Instance& inst) {
+  const swarm::InstanceStatus s = swarm::status(g.engine(), inst.name);
+  const render::Endpoints ep = render::instance_endpoints(inst.spec);
+  if (g.json()) {
+    nlohmann::json j = swarm::to_json(s);
+    j["state"] = s.services.empty() ? "down" : (s.healthy ? "healthy" : "degraded");
+    j["endpoints"] = {{"api", ep.api_url}, {"studio", ep.studio_url}, {"db", ep.db_url}};
+    print_json(j);
+  } else {
+    std::cout << fmt::format("{}: {} (swarm)\n", inst.name,
+                             s.services.empty() ? "down" : (s.healthy ? "healthy" : "degraded"));
+    std::cout << fmt::format("  {:<12} {:<9} {:<8} {}\n", "SERVICE", "RUNNING", "STATE", "NODES");
+    for (const swarm::ServiceStatus& svc : s.services) {
+      std::set<std::string> nodes;
+      for (const swarm::TaskStatus& t : svc.tasks) {
+        nodes.insert(t.node.substr(0, 12) + (t.state == "running" || t.state == "complete" ? "" : "(" + t.state + ")"));
+      }
+      std::string where;
+      for (const std::string& n : nodes) where += (where.empty() ? "" : " ") + n;
+      std::cout << fmt::format("  {:<12} {:<9} {:<8} {}\n", svc.service,
+                               svc.job ? "job" : fmt::format("{}/{}", svc.running, svc.desired),
+                               svc.ok ? "ok" : (svc.update_state.empty() ? "waiting" : svc.update_state), where);
+    }
+    std::cout << fmt::format("  api      {}\n", ep.api_url);
+  }
+  return s.healthy ? 0 : static_cast<int>(ExitCode::unhealthy);
+}
+
 int run_one(const Globals& g, const StatusOptions& o) {
   const std::filesystem::path home = config::home_dir(g.home);
   config::Instance inst = config::load_instance(home, o.name);
+  if (inst.spec.swarm()) return run_swarm(g, inst);
   const instance::Expectation e = instance::expectation_of(inst);
   docker::Engine& engine = g.engine();
   std::vector<stack::InstanceStatus> all =

@@ -23,6 +23,8 @@ using plan::OpType;
 
 std::string key_of(const Operation& op) {
   if (op.service.empty()) return op.target;
+  // A swarm service's operations name the service (number holds its replicas there).
+  if (op.type >= OpType::create_config) return op.service;
   return fmt::format("{}-{}", op.service, op.number);
 }
 
@@ -40,6 +42,15 @@ const char* verb(OpType t, bool done) {
     case OpType::rename_container: return done ? "renamed" : "renaming";
     case OpType::remove_network: return done ? "network removed" : "removing network";
     case OpType::remove_volume: return done ? "volume removed" : "removing volume";
+    case OpType::create_config: return done ? "config created" : "creating config";
+    case OpType::create_secret: return done ? "secret created" : "creating secret";
+    case OpType::create_service: return done ? "service created" : "creating service";
+    case OpType::update_service: return done ? "service updated" : "updating service";
+    case OpType::remove_service: return done ? "service removed" : "removing service";
+    case OpType::remove_config: return done ? "config removed" : "removing config";
+    case OpType::remove_secret: return done ? "secret removed" : "removing secret";
+    case OpType::update_node: return done ? "node labelled" : "labelling node";
+    case OpType::wait_service: return done ? "tasks ready" : "waiting for tasks";
   }
   return "";
 }

@@ -200,6 +200,7 @@ Instance create_instance(const fs::path& home, const std::string& name, const Cr
   spec.registry = options.registry;
   spec.public_url = options.public_url;
   if (!options.edge.empty()) spec.edge = options.edge;
+  if (options.swarm) spec.engine_mode = "swarm";
   for (const std::string& s : options.enable) spec.services[s] = true;
   for (const std::string& s : options.exclude) spec.services[s] = false;
   spec.ports = Ports{.http = 8000, .https = 8443, .db = 0};  // placeholders for the check below

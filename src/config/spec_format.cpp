@@ -38,6 +38,18 @@ std::string format_spec(const InstanceSpec& spec) {
   line("# own = this instance's Caddy publishes its ports; shared = the shared edge (`supactl edge up`)");
   line("# routes `domain` here.");
   line(fmt::format("edge: {}", q(spec.edge)));
+  if (spec.swarm()) {
+    line("# swarm = Swarm services on the swarm this Engine manages (docs/DEPLOYMENT.md, Docker Swarm).");
+    line("engine:");
+    line(fmt::format("  mode: {}", q(spec.engine_mode)));
+    line("# The node (id or hostname) each stateful service is pinned to; unset = the manager.");
+    if (spec.placement.empty()) {
+      line("placement: {}");
+    } else {
+      line("placement:");
+      for (const auto& [service, node] : spec.placement) line(fmt::format("  {}: {}", service, q(node)));
+    }
+  }
   line("# Image mirror (HOST[:PORT]); images are then pulled as REGISTRY/repo:tag.");
   line(fmt::format("registry: {}", q(spec.registry)));
   line("# Per-service image overrides, e.g. `studio: supabase/studio:2026.09.07-sha-7996410`.");

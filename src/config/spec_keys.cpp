@@ -22,6 +22,8 @@ const std::vector<std::string>& spec_key_paths() {
       "domain",
       "public_url",
       "edge",
+      "engine.mode",
+      "placement.<service>",
       "registry",
       "images.<service>",
       "ports.http",

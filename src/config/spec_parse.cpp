@@ -486,6 +486,35 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
   } else if (spec.shared_edge() && (spec.domain == "localhost" || spec.domain.find('.') == std::string::npos)) {
     r.problem(root["edge"], "edge: shared needs a domain of the instance's own (set `domain`, e.g. shop.example.com)");
   }
+  const YAML::Node engine = root["engine"];
+  if (r.mapping(engine, "engine")) {
+    r.string(engine["mode"], "engine.mode", spec.engine_mode);
+    if (spec.engine_mode != "standalone" && spec.engine_mode != "swarm") {
+      r.problem(engine["mode"],
+                fmt::format("engine.mode must be `standalone` or `swarm`, not `{}`", shown(spec.engine_mode)));
+    }
+  }
+  const YAML::Node placement = root["placement"];
+  if (r.mapping(placement, "placement")) {
+    for (const auto& it : placement) {
+      const std::string service = it.first.Scalar();
+      if (!is_known(all_services(), service)) {
+        r.problem(it.first, fmt::format("placement.{}: `{}` is not a service", shown(service), shown(service)));
+        continue;
+      }
+      std::string node;
+      r.string(it.second, "placement." + service, node);
+      static const std::regex k_node(R"(^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$)");
+      if (!std::regex_match(node, k_node)) {
+        r.problem(it.second, fmt::format("placement.{} must be a node id or host name", service));
+        continue;
+      }
+      spec.placement[service] = node;
+    }
+  }
+  if (spec.swarm() && spec.shared_edge()) {
+    r.problem(root["edge"], "edge: shared is not built for engine.mode: swarm; give the instance its own edge");
+  }
   r.string(root["registry"], "registry", spec.registry);
   static const std::regex k_registry(R"(^[a-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._/-]+)?$)");
   if (!spec.registry.empty() && !std::regex_match(spec.registry, k_registry)) {

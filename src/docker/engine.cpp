@@ -10,4 +10,14 @@ void Engine::put_archive_file(const std::string& id, const std::string& path, co
   put_archive(id, path, core::read_file(tar_file));
 }
 
+nlohmann::json Engine::call_json(const std::string&, const std::string&, const nlohmann::json&,
+                                 const std::string& what) {
+  throw EngineError(ErrorKind::unsupported, 0, what + ": this Engine connection does not speak the swarm API");
+}
+
+void Engine::service_logs(const std::string& service, const LogOptions&, const OutputSink&) {
+  throw EngineError(ErrorKind::unsupported, 0,
+                    "read the logs of service " + service + ": this Engine connection does not speak the swarm API");
+}
+
 }  // namespace supactl::docker

@@ -360,6 +360,26 @@ class HttpEngine : public Engine {
   }
 
   // --- logs, exec, files
+  json call_json(const std::string& method, const std::string& path, const json& body,
+                 const std::string& what) override {
+    HttpResponse r = m_transport.perform({.method = method,
+                                          .path = v(path),
+                                          .body = body.is_null() ? std::string() : body.dump(),
+                                          .timeout_ms = 120000});
+    if (r.status < 200 || r.status >= 300) fail(r, what);
+    if (r.body.empty()) return json();
+    return json::parse(r.body, nullptr, false);
+  }
+  void service_logs(const std::string& service, const LogOptions& o, const OutputSink& sink) override {
+    std::string q = fmt::format("?stdout={}&stderr={}&follow={}&timestamps={}&tail={}", o.stdout_ ? 1 : 0,
+                                o.stderr_ ? 1 : 0, o.follow ? 1 : 0, o.timestamps ? 1 : 0, url_encode(o.tail));
+    if (o.since != 0) q += "&since=" + std::to_string(o.since);
+    FrameDemuxer demux(sink);
+    HttpResponse r = m_transport.perform({.method = "GET",
+                                          .path = v("/services/" + url_encode(service) + "/logs" + q),
+                                          .sink = [&](std::string_view c) { return demux.feed(c); }});
+    if (r.status >= 400) fail(r, "read the logs of service " + service);
+  }
   void logs(const std::string& id, const LogOptions& o, const OutputSink& sink) override {
     std::string q = fmt::format("?stdout={}&stderr={}&follow={}&timestamps={}&tail={}", o.stdout_ ? 1 : 0,
                                 o.stderr_ ? 1 : 0, o.follow ? 1 : 0, o.timestamps ? 1 : 0, url_encode(o.tail));

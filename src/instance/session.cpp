@@ -13,6 +13,7 @@
 #include <supactl/secrets/random.hpp>
 #include <supactl/stack/db.hpp>
 #include <supactl/stack/standby.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -143,6 +144,30 @@ ConvergeResult converge(Session& session, const ConvergeOptions& options, plan::
   {
     core::PhaseTimer t("render");
     rendered = render::render_instance(inst, scratch ? scratch->path() : inst.rendered_dir(), options.templates_dir);
+  }
+
+  if (inst.spec.swarm()) {
+    swarm::UpRequest sreq;
+    sreq.compose = compose_options(inst, rendered.compose_file, rendered.variables);
+    if (scratch) sreq.compose.stands_for = inst.rendered_dir();
+    for (const auto& [key, value] : inst.secrets) {
+      // A user name is no secret (and "supabase" is in many plain values).
+      if (key != "DASHBOARD_USERNAME") sreq.options.secret_values.push_back(value.reveal());
+    }
+    sreq.options.no_shell_services = {"rest"};  // PostgREST's image is its binary alone
+    sreq.placement = inst.spec.placement;
+    sreq.wait_timeout_s = options.wait_timeout_s > 0 ? options.wait_timeout_s : inst.spec.wait.timeout_s;
+    sreq.execute.parallel = options.parallel;
+    sreq.dry_run = options.dry_run;
+    swarm::UpResult up = swarm::up(session.engine(), sreq, progress);
+    ConvergeResult result;
+    result.endpoints = render::instance_endpoints(inst.spec);
+    result.up.project = std::move(up.project);
+    result.up.plan = std::move(up.plan);
+    result.up.report = std::move(up.report);
+    result.up.engine_requests = up.engine_requests;
+    if (!options.dry_run && result.ok()) unpublish_jwt_secret(session.engine(), inst);
+    return result;
   }
 
   stack::UpRequest req;

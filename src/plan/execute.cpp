@@ -13,6 +13,7 @@
 #include <supactl/core/fault.hpp>
 #include <supactl/plan/journal.hpp>
 #include <supactl/plan/readiness.hpp>
+#include <supactl/plan/swarm_ops.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -172,6 +173,13 @@ class Executor {
         if (r.ready) return {};
         return failure(op, r);
       }
+      case OpType::wait_service: {
+        ReadyResult r = wait_service(m_engine, op.target, op.number, op.job, op.timeout_s, &m_abort);
+        if (r.ready) return {};
+        if (r.reason == "aborted") return fmt::format("service {} ({}) aborted", op.service, op.target);
+        return fmt::format("service {} ({}) {}{}", op.service, op.target, r.reason,
+                           r.last_output.empty() ? "" : "; last task error: " + r.last_output);
+      }
       default: break;
     }
     Slot slot(m_writes);
@@ -207,6 +215,14 @@ class Executor {
         }
         return {};
       case OpType::remove_volume: m_engine.remove_volume(op.target, false); return {};
+      case OpType::create_config:
+      case OpType::create_secret:
+      case OpType::create_service:
+      case OpType::update_service:
+      case OpType::remove_service:
+      case OpType::remove_config:
+      case OpType::remove_secret:
+      case OpType::update_node: perform_swarm(m_engine, op); return {};
       default: return fmt::format("operation {} not executable", to_string(op.type));
     }
   }

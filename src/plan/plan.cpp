@@ -24,6 +24,15 @@ const char* to_string(OpType type) {
     case OpType::rename_container: return "RenameContainer";
     case OpType::remove_network: return "RemoveNetwork";
     case OpType::remove_volume: return "RemoveVolume";
+    case OpType::create_config: return "CreateConfig";
+    case OpType::create_secret: return "CreateSecret";
+    case OpType::create_service: return "CreateService";
+    case OpType::update_service: return "UpdateService";
+    case OpType::remove_service: return "RemoveService";
+    case OpType::remove_config: return "RemoveConfig";
+    case OpType::remove_secret: return "RemoveSecret";
+    case OpType::update_node: return "UpdateNode";
+    case OpType::wait_service: return "WaitService";
   }
   return "?";
 }

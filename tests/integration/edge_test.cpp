@@ -20,17 +20,7 @@
 namespace supactl {
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string sh(const std::string& command, int* status = nullptr) {
-  std::string out;
-  const int rc = test::run_shell(command, &out);
-  if (status != nullptr) *status = rc;
-  return trim(out);
-}
+std::string sh(const std::string& command, int* status = nullptr) { return test::shell_output(command, status); }
 
 class EdgeTest : public ::testing::Test {
  protected:

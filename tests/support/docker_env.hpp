@@ -59,6 +59,16 @@ bool eventually(const std::string& command, std::chrono::seconds limit, std::str
 /// The offline image kit's registry (tests/images/kit up).
 inline constexpr const char* k_kit_registry = "127.0.0.1:5000";
 
+/// Runs `command` with sh; returns its output without the trailing newlines and spaces, and
+/// its exit status in `*status` when given.
+inline std::string shell_output(const std::string& command, int* status = nullptr) {
+  std::string out;
+  const int rc = run_shell(command, &out);
+  if (status != nullptr) *status = rc;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 /// Whether the kit's registry answers.
 bool kit_registry_answers();
 

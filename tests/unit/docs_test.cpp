@@ -257,11 +257,14 @@ TEST(DocsApiReference, KeyListAgreesWithTheLoader) {
   EXPECT_THROW(config::parse_spec(base + "auth:\n  providers:\n    gitlab: {}\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "resources:\n  db:\n    disk: 2g\n", "instance.yaml"), Error);
   EXPECT_THROW(config::parse_spec(base + "colour: blue\n", "instance.yaml"), Error);
+  EXPECT_NO_THROW(config::parse_spec(base + "engine:\n  mode: swarm\nplacement:\n  db: node-1\n", "instance.yaml"));
+  EXPECT_THROW(config::parse_spec(base + "engine:\n  mode: kubernetes\n", "instance.yaml"), Error);
+  EXPECT_THROW(config::parse_spec(base + "placement:\n  nosuch: node-1\n", "instance.yaml"), Error);
   EXPECT_EQ(config::spec_child_keys(""),
-            (std::vector<std::string>{"name",   "release",   "domain",   "public_url", "edge",  "registry",
-                                      "images", "ports",     "services", "kong",       "scale", "auth",
-                                      "rest",   "storage",   "tls",      "resources",  "wait",  "logs",
-                                      "backup", "functions", "db",       "overrides"}));
+            (std::vector<std::string>{"name",      "release",  "domain", "public_url", "edge",     "engine",
+                                      "placement", "registry", "images", "ports",      "services", "kong",
+                                      "scale",     "auth",     "rest",   "storage",    "tls",      "resources",
+                                      "wait",      "logs",     "backup", "functions",  "db",       "overrides"}));
   EXPECT_TRUE(config::spec_child_keys("services").empty());
 }
 

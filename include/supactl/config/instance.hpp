@@ -93,6 +93,7 @@ struct CreateOptions {
   std::string registry;    ///< empty = none
   std::string public_url;  ///< empty = derived from the domain and ports (instance.yaml `public_url`)
   std::string edge;        ///< "" or "own" = its own Caddy; "shared" = behind the shared edge
+  bool swarm = false;      ///< engine.mode: swarm
   ports::PortRequest ports;
   std::vector<std::string> exclude;  ///< optional services to switch off
   std::vector<std::string> enable;   ///< optional services to switch on

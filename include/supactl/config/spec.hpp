@@ -122,6 +122,13 @@ struct InstanceSpec {
   /// gateway, and ports.http/https stay reserved for a return to `own`.
   std::string edge = "own";
   bool shared_edge() const { return edge == "shared"; }
+  /// `engine.mode`: `standalone` (the default) = containers on one Engine; `swarm` = Swarm
+  /// services, overlay networks, configs and secrets on the swarm the Engine manages.
+  std::string engine_mode = "standalone";
+  bool swarm() const { return engine_mode == "swarm"; }
+  /// `placement.<service>`: the node (id or hostname) a stateful service is pinned to on a
+  /// swarm; unset = the manager supactl talks to.
+  std::map<std::string, std::string> placement;
   std::string registry;                       ///< image mirror, e.g. 127.0.0.1:5000; empty = none
   std::map<std::string, std::string> images;  ///< service → image, overriding the release's
   Ports ports;

@@ -142,6 +142,16 @@ class Engine {
   virtual void get_archive(const std::string& id, const std::string& path,
                            const std::function<void(std::string_view)>& out) = 0;
 
+  // --- swarm: the Engine's own JSON shapes in and out (swarm/ types them)
+  /// One swarm request: `method` ("GET", "POST", "DELETE") on `path` (with its query, below
+  /// the API version), `body` sent as JSON unless null. Returns the parsed answer (null when
+  /// the answer is empty). Throws EngineError naming `what`. Engines without swarm support
+  /// (the test fakes) throw ErrorKind::unsupported.
+  virtual nlohmann::json call_json(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                   const std::string& what);
+  /// `GET /services/{id}/logs`, demultiplexed into `sink` like container logs.
+  virtual void service_logs(const std::string& service, const LogOptions& options, const OutputSink& sink);
+
   /// Number of HTTP requests made so far (benchmarks and tests count them).
   virtual uint64_t request_count() const = 0;
 };

@@ -8,6 +8,7 @@
 #include <supactl/docker/types.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,16 @@ enum class OpType : int {
   rename_container = 10,
   remove_network = 11,
   remove_volume = 12,
+  // Swarm mode (swarm/): each one Engine call, or one wait.
+  create_config = 13,
+  create_secret = 14,
+  create_service = 15,
+  update_service = 16,
+  remove_service = 17,
+  remove_config = 18,
+  remove_secret = 19,
+  update_node = 20,
+  wait_service = 21,  ///< its replicas running (healthy), or its job completed
 };
 
 /// "PullImage", "CreateContainer", ...
@@ -50,7 +61,14 @@ struct Operation {
   std::optional<docker::VolumeSpec> volume;        ///< create_volume
   std::optional<docker::Healthcheck> health;       ///< wait_ready: the test to probe
   int timeout_s = 0;                               ///< stop timeout, or wait timeout
-  bool is_write() const { return type != OpType::wait_ready && type != OpType::wait_completed; }
+  /// Swarm operations: the JSON body sent (a ServiceSpec, a config or secret, a NodeSpec)...
+  std::string body;
+  /// ... and the object version an update is made against (the Engine refuses a stale one).
+  int64_t version = 0;
+  bool job = false;  ///< wait_service: a job, done once a task completed
+  bool is_write() const {
+    return type != OpType::wait_ready && type != OpType::wait_completed && type != OpType::wait_service;
+  }
 };
 
 struct Plan {

@@ -43,6 +43,9 @@ function send(req, res, status, body, headers) {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     'X-Standin-Service': currentService,
+    // Which container answered (its host name, the container id): the swarm tests count the
+    // replicas a load balancer reached.
+    'X-Standin-Host': require('os').hostname(),
   }, headers || {}));
   res.end(req.method === 'HEAD' ? undefined : text);
 }

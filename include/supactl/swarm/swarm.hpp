@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Swarm mode: one compose project deployed as Swarm services, overlay networks, configs and
+// secrets, through the same pipeline as containers: the compose model becomes the desired
+// swarm objects (pure but for reading the rendered files the model binds), one bounded observe
+// reads what exists, a pure reconcile writes a printable Plan, and plan::execute runs it.
+//
+// Names: networks, volumes and services keep compose's `NAME_key`; configs and secrets carry
+// a hash of their content (`NAME_kong-yml_3f2a…`), because Swarm's are immutable: a changed
+// file is a new object, and the service that uses it rolls.
+
+#include <supactl/compose/model.hpp>
+#include <supactl/docker/engine.hpp>
+#include <supactl/plan/execute.hpp>
+#include <supactl/plan/plan.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace supactl::swarm {
+
+inline constexpr const char* k_label_namespace = "com.docker.stack.namespace";
+inline constexpr const char* k_label_spec_hash = "dev.supactl.spec-hash";
+inline constexpr const char* k_label_service = "dev.supactl.service";
+/// A node label supactl sets on the node a stateful service is pinned to:
+/// `dev.supactl.place.NAME.SERVICE=true`.
+std::string placement_label(const std::string& project, const std::string& service);
+
+/// What the swarm path needs besides the compose model.
+struct Options {
+  std::string project;
+  /// Secret values (secrets.env): an environment variable whose value holds one of them is
+  /// handed to the task as a Swarm secret file, not put in the service spec.
+  std::vector<std::string> secret_values;
+  /// Services that stay at one task on one node (their data lives there).
+  std::set<std::string> stateful;
+  /// Image entrypoint and command by image reference, as the Engine reports them (a service
+  /// whose secrets are read from files gets a small shell prelude before the image's own
+  /// entrypoint, so it must know it).
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> image_commands;
+  /// Images with no /bin/sh (postgrest): their secret variables stay in the environment.
+  std::set<std::string> no_shell_services;
+  /// A dry run rendered aside: bind sources below `files_from` are read below `files_at`.
+  std::filesystem::path files_from;
+  std::filesystem::path files_at;
+};
+
+/// A config or secret: immutable, named with a hash of its bytes.
+struct FileObject {
+  std::string name;
+  std::string data;
+  nlohmann::json labels;
+};
+
+struct ServiceObject {
+  std::string service;  ///< compose key
+  std::string name;     ///< NAME_service
+  nlohmann::json spec;  ///< the ServiceSpec sent to the Engine (configs and secrets by name)
+  std::string hash;     ///< of spec; also its dev.supactl.spec-hash label
+  int replicas = 1;
+  bool job = false;       ///< runs once (ReplicatedJob)
+  bool stateful = false;  ///< pinned by placement_label
+  std::vector<compose::Dependency> depends_on;
+  /// Environment variables whose secret values stay visible in the spec (no shell to read a
+  /// file), for `status` and the docs.
+  std::vector<std::string> visible_secret_env;
+};
+
+struct Desired {
+  std::string project;
+  std::vector<docker::NetworkSpec> networks;
+  std::map<std::string, FileObject> configs;  ///< by name
+  std::map<std::string, FileObject> secrets;  ///< by name
+  std::map<std::string, ServiceObject> services;
+};
+
+/// The swarm objects the project needs. Reads the files its bind mounts name (they become
+/// configs, or secrets when they hold a secret value); throws supactl::Error(usage) for what a
+/// swarm cannot run (network_mode, a bind mount of a missing file).
+Desired desired(const compose::Project& project, const Options& options);
+
+/// A node of the swarm, as observed.
+struct Node {
+  std::string id;
+  std::string hostname;
+  std::string role;   ///< "manager" | "worker"
+  std::string state;  ///< "ready", "down", ...
+  std::string availability;
+  int64_t version = 0;
+  nlohmann::json spec;  ///< for label updates
+  std::map<std::string, std::string> labels;
+};
+
+struct ObservedService {
+  std::string id;
+  std::string name;
+  std::string service;  ///< dev.supactl.service label
+  std::string hash;
+  int64_t version = 0;
+};
+
+struct Observed {
+  bool manager = false;   ///< the Engine is a swarm manager
+  std::string self_node;  ///< its node id
+  std::vector<Node> nodes;
+  std::vector<ObservedService> services;
+  std::set<std::string> networks;              ///< names
+  std::map<std::string, std::string> configs;  ///< name -> id
+  std::map<std::string, std::string> secrets;  ///< name -> id
+};
+
+/// One call each: /info, nodes, services, networks, configs and secrets of `project`.
+Observed observe(docker::Engine& engine, const std::string& project);
+
+/// `placement.<service>` (node id or hostname) resolved to node ids; the manager supactl
+/// talks to when unset. Throws supactl::Error(usage) for a node the swarm does not have, or a
+/// hostname that names several nodes.
+std::map<std::string, std::string> resolve_placement(const Observed& observed, const std::set<std::string>& stateful,
+                                                     const std::map<std::string, std::string>& placement);
+
+struct ReconcileOptions {
+  int wait_timeout_s = 300;
+  std::map<std::string, std::string> placement;  ///< stateful service -> node id
+  bool remove_orphans = true;                    ///< services of the project no longer desired are removed
+};
+
+/// Pure: desired vs observed -> Plan. A service whose spec hash is unchanged gets no update;
+/// every service is waited for (replicas running, healthy; a job completed); configs and
+/// secrets no service uses any more are removed after the waits.
+plan::Plan reconcile(const Desired& desired, const Observed& observed, const ReconcileOptions& options);
+
+// --- commands -------------------------------------------------------------------------------
+
+struct UpRequest {
+  compose::LoadOptions compose;
+  Options options;                               ///< project, stateful and image_commands are filled in by `up`
+  std::map<std::string, std::string> placement;  ///< placement.<service> as written
+  int wait_timeout_s = 300;
+  plan::ExecuteOptions execute;
+  bool dry_run = false;
+};
+
+struct UpResult {
+  compose::Project project;
+  plan::Plan plan;
+  plan::ExecutionReport report;
+  uint64_t engine_requests = 0;
+};
+
+/// Load → observe → desired → reconcile → execute. Throws supactl::Error when the Engine is no
+/// swarm manager (hint: `docker swarm init`) or the files are bad.
+UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress);
+
+/// Removes the project's services, then its configs, secrets and networks (labels alone; no
+/// compose file needed); with `remove_volumes`, its volumes on this node. Returns what was
+/// removed, one line each.
+std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes);
+
+struct TaskStatus {
+  std::string id;
+  int slot = 0;
+  std::string node;  ///< node id
+  std::string node_hostname;
+  std::string state;          ///< running, starting, complete, failed, ...
+  std::string desired_state;  ///< running, shutdown, ...
+  std::string error;
+  std::string container;
+};
+
+struct ServiceStatus {
+  std::string service;
+  std::string name;
+  int desired = 0;
+  int running = 0;
+  bool job = false;
+  bool ok = false;                ///< running == desired (tasks run only once healthy), or a job completed
+  std::string update_state;       ///< "", updating, completed, rollback_completed, paused, ...
+  std::vector<TaskStatus> tasks;  ///< those meant to run, and the last failures
+};
+
+struct InstanceStatus {
+  std::string instance;
+  std::vector<ServiceStatus> services;
+  bool healthy = false;
+};
+
+/// Services and tasks of `project` (three calls: services with status, tasks, nodes).
+InstanceStatus status(docker::Engine& engine, const std::string& project);
+nlohmann::json to_json(const InstanceStatus& status);
+
+/// The logs of the project's services (all when `services` is empty) through the service logs
+/// endpoint (every task, on every node), each line prefixed with `service |`; one thread per
+/// service when following. Throws supactl::Error(not_found) when no service matches.
+void logs(docker::Engine& engine, const std::string& project, const std::vector<std::string>& services,
+          const docker::LogOptions& options, const std::function<void(std::string_view)>& out);
+
+}  // namespace supactl::swarm

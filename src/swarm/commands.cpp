@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `up`, `down` and `status` of a swarm project. `up` sequences load → observe → desired →
+// reconcile → execute like stack::up; `down` and `status` work from labels alone.
+#include <supactl/swarm/swarm.hpp>
+
+#include <supactl/core/error.hpp>
+#include <supactl/core/log.hpp>
+
+#include "swarm/query.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace supactl::swarm {
+namespace {
+
+using nlohmann::json;
+
+using detail::filters_query;
+using detail::namespace_query;
+using detail::remove_patiently;
+
+std::vector<std::string> strings_of(const json& j) {
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const json& s : j) {
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+/// Entrypoint and command of each image the project uses; pulls those this Engine lacks
+/// (unless `pull` is false: a dry run then goes on without them).
+void read_image_commands(docker::Engine& engine, const compose::Project& project, bool pull, Options& options) {
+  for (const auto& [name, s] : project.services) {
+    const std::string& ref = s.spec.image;
+    if (options.image_commands.count(ref) != 0) continue;
+    const std::string path = "/images/" + ref + "/json";
+    json image;
+    try {
+      image = engine.call_json("GET", path, nullptr, "inspect image " + ref);
+    } catch (const docker::EngineError& e) {
+      if (e.kind() != docker::ErrorKind::not_found || !pull) continue;
+      core::PhaseTimer t("pull " + ref);
+      engine.pull_image(ref, {});
+      image = engine.call_json("GET", path, nullptr, "inspect image " + ref);
+    }
+    const json config = image.value("Config", json::object());
+    options.image_commands[ref] = {strings_of(config.value("Entrypoint", json())),
+                                   strings_of(config.value("Cmd", json()))};
+  }
+}
+
+/// Deletes what `list` returns (by id) with `remove`, retrying for up to `seconds` while the
+/// Engine still says it is in use (task containers go away a moment after their service).
+std::vector<std::string> remove_all(docker::Engine& engine, const std::string& kind, const std::string& project,
+                                    int seconds) {
+  std::vector<std::string> removed;
+  const json list = engine.call_json("GET", "/" + kind + "?" + namespace_query(project), nullptr, "list " + kind);
+  for (const json& item : list) {
+    const std::string id = item.value("ID", item.value("Id", ""));
+    const std::string name = item.contains("Spec") ? item["Spec"].value("Name", id) : item.value("Name", id);
+    if (remove_patiently(
+            [&] {
+              engine.call_json("DELETE", "/" + kind + "/" + id, nullptr, fmt::format("remove {} {}", kind, name));
+            },
+            seconds)) {
+      removed.push_back(fmt::format("{} {}", kind, name));
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
+UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress) {
+  UpResult result;
+  const uint64_t before = engine.request_count();
+  {
+    core::PhaseTimer t("load compose model");
+    result.project = compose::load(request.compose);
+  }
+  for (const std::string& w : result.project.warnings) spdlog::warn("{}", w);
+  Observed observed;
+  {
+    core::PhaseTimer t("observe swarm");
+    observed = observe(engine, result.project.name);
+  }
+  if (!observed.manager) {
+    throw Error(fmt::format("instance {} runs on Docker Swarm (engine.mode: swarm), and this Docker Engine is not a "
+                            "swarm manager; nothing was changed",
+                            result.project.name),
+                ExitCode::usage,
+                "run `docker swarm init` (or point DOCKER_HOST at a manager), or set engine.mode: standalone");
+  }
+  Options options = request.options;
+  options.project = result.project.name;
+  if (!request.compose.stands_for.empty() && !request.compose.files.empty()) {
+    options.files_from = request.compose.stands_for;
+    options.files_at = request.compose.files.front().parent_path();
+  }
+  read_image_commands(engine, result.project, !request.dry_run, options);
+  Desired want;
+  {
+    core::PhaseTimer t("desired swarm objects");
+    want = desired(result.project, options);
+  }
+  std::set<std::string> stateful;
+  for (const auto& [name, s] : want.services) {
+    if (s.stateful) stateful.insert(name);
+  }
+  ReconcileOptions reconcile_options;
+  reconcile_options.wait_timeout_s = request.wait_timeout_s;
+  reconcile_options.placement = resolve_placement(observed, stateful, request.placement);
+  {
+    core::PhaseTimer t("reconcile swarm");
+    result.plan = reconcile(want, observed, reconcile_options);
+  }
+  if (!request.dry_run) {
+    core::PhaseTimer t("execute");
+    plan::ExecuteOptions execute = request.execute;
+    execute.project.clear();  // no container events to follow: waits read tasks
+    result.report = plan::execute(engine, result.plan, progress, execute);
+  }
+  result.engine_requests = engine.request_count() - before;
+  return result;
+}
+
+std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes) {
+  std::vector<std::string> removed = remove_all(engine, "services", project, 10);
+  // Networks, configs and secrets stay in use until the tasks' containers are gone.
+  for (const char* kind : {"networks", "configs", "secrets"}) {
+    for (std::string& r : remove_all(engine, kind, project, 60)) removed.push_back(std::move(r));
+  }
+  // The Engine forgets a removed network, and removes the tasks' containers, a moment later:
+  // `down` returns when nothing of the project is left here.
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    docker::Filters f;
+    f.add("label", std::string(k_label_namespace) + "=" + project);
+    const bool left =
+        !engine.list_containers(f, true).empty() ||
+        !engine.call_json("GET", "/networks?" + namespace_query(project), nullptr, "list networks").empty();
+    if (!left || std::chrono::steady_clock::now() >= settle) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (remove_volumes) {
+    docker::Filters f;
+    f.add("label", std::string(compose::k_label_project) + "=" + project);
+    for (const docker::VolumeInfo& v : engine.list_volumes(f)) {
+      if (remove_patiently([&] { engine.remove_volume(v.name, false); }, 60)) removed.push_back("volumes " + v.name);
+    }
+  }
+  return removed;
+}
+
+InstanceStatus status(docker::Engine& engine, const std::string& project) {
+  InstanceStatus out;
+  out.instance = project;
+  const json services = engine.call_json("GET", "/services?status=true&" + namespace_query(project), nullptr,
+                                         "list services of " + project);
+  std::map<std::string, std::string> hostnames;
+  std::set<std::string> down_nodes;
+  for (const json& n : engine.call_json("GET", "/nodes", nullptr, "list swarm nodes")) {
+    hostnames[n.value("ID", "")] = n.contains("Description") ? n["Description"].value("Hostname", "") : "";
+    if (n.contains("Status") && n["Status"].value("State", "") != "ready") down_nodes.insert(n.value("ID", ""));
+  }
+  json names = json::array();
+  for (const json& s : services) names.push_back(s["Spec"].value("Name", ""));
+  std::map<std::string, std::vector<TaskStatus>> tasks;
+  if (!names.empty()) {
+    const json list =
+        engine.call_json("GET", "/tasks?" + filters_query({{"service", names}}), nullptr, "list tasks of " + project);
+    for (const json& t : list) {
+      TaskStatus task;
+      task.id = t.value("ID", "");
+      task.slot = t.value("Slot", 0);
+      task.node = t.value("NodeID", "");
+      task.node_hostname = hostnames[task.node];
+      task.state = t["Status"].value("State", "");
+      task.error = t["Status"].value("Err", "");
+      task.desired_state = t.value("DesiredState", "");
+      if (t["Status"].contains("ContainerStatus")) {
+        task.container = t["Status"]["ContainerStatus"].value("ContainerID", "");
+      }
+      // The tasks meant to run; for a job, its completed ones too (the rest is history).
+      const bool job_done = task.state == "complete" && t.contains("JobIteration");
+      if (task.desired_state != "running" && !job_done) continue;
+      // A task on a node that is down still says "running": nobody is there to say otherwise.
+      if (down_nodes.count(task.node) != 0 && task.state == "running") task.state = "unknown (node down)";
+      tasks[t.value("ServiceID", "")].push_back(std::move(task));
+    }
+  }
+  out.healthy = !services.empty();
+  for (const json& s : services) {
+    ServiceStatus st;
+    const json& spec = s["Spec"];
+    st.name = spec.value("Name", "");
+    st.service = spec.value("Labels", json::object()).value(k_label_service, st.name);
+    st.job = spec.contains("Mode") && spec["Mode"].contains("ReplicatedJob");
+    if (s.contains("ServiceStatus")) st.desired = s["ServiceStatus"].value("DesiredTasks", 0);
+    if (s.contains("UpdateStatus")) st.update_state = s["UpdateStatus"].value("State", "");
+    st.tasks = tasks[s.value("ID", "")];
+    st.running = static_cast<int>(
+        std::count_if(st.tasks.begin(), st.tasks.end(), [](const TaskStatus& t) { return t.state == "running"; }));
+    if (st.job) {
+      st.ok = std::any_of(st.tasks.begin(), st.tasks.end(), [](const TaskStatus& t) { return t.state == "complete"; });
+    } else {
+      st.ok = st.desired > 0 && st.running >= st.desired && st.update_state != "updating";
+    }
+    out.healthy = out.healthy && st.ok;
+    out.services.push_back(std::move(st));
+  }
+  std::sort(out.services.begin(), out.services.end(),
+            [](const ServiceStatus& a, const ServiceStatus& b) { return a.service < b.service; });
+  return out;
+}
+
+void logs(docker::Engine& engine, const std::string& project, const std::vector<std::string>& services,
+          const docker::LogOptions& options, const std::function<void(std::string_view)>& out) {
+  const json list =
+      engine.call_json("GET", "/services?" + namespace_query(project), nullptr, "list services of " + project);
+  std::vector<std::pair<std::string, std::string>> chosen;  // service key, Engine name
+  for (const json& s : list) {
+    const std::string name = s["Spec"].value("Name", "");
+    const std::string key = s["Spec"].value("Labels", json::object()).value(k_label_service, name);
+    if (services.empty() || std::find(services.begin(), services.end(), key) != services.end()) {
+      chosen.emplace_back(key, name);
+    }
+  }
+  if (chosen.empty()) {
+    throw Error(fmt::format("no service of {} matches", project), ExitCode::not_found,
+                fmt::format("`supactl status {}` lists its services", project));
+  }
+  std::sort(chosen.begin(), chosen.end());
+  std::mutex mutex;
+  auto follow_one = [&](const std::string& key, const std::string& name) {
+    std::string pending;
+    engine.service_logs(name, options, [&](docker::StreamKind, std::string_view chunk) {
+      pending.append(chunk);
+      for (size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+        const std::string line = fmt::format("{} | {}\n", key, std::string_view(pending).substr(0, nl));
+        pending.erase(0, nl + 1);
+        std::lock_guard<std::mutex> lock(mutex);
+        out(line);
+      }
+      return true;
+    });
+    if (!pending.empty()) out(fmt::format("{} | {}\n", key, pending));
+  };
+  if (!options.follow) {
+    for (const auto& [key, name] : chosen) follow_one(key, name);
+    return;
+  }
+  std::vector<std::thread> threads;
+  for (const auto& [key, name] : chosen) threads.emplace_back([&, key = key, name = name] { follow_one(key, name); });
+  for (std::thread& t : threads) t.join();
+}
+
+nlohmann::json to_json(const InstanceStatus& status) {
+  json services = json::array();
+  for (const ServiceStatus& s : status.services) {
+    json tasks = json::array();
+    for (const TaskStatus& t : s.tasks) {
+      tasks.push_back({{"id", t.id},
+                       {"slot", t.slot},
+                       {"node", t.node},
+                       {"node_hostname", t.node_hostname},
+                       {"state", t.state},
+                       {"desired_state", t.desired_state},
+                       {"error", t.error}});
+    }
+    services.push_back({{"service", s.service},
+                        {"name", s.name},
+                        {"desired", s.desired},
+                        {"running", s.running},
+                        {"job", s.job},
+                        {"ok", s.ok},
+                        {"update_state", s.update_state},
+                        {"tasks", tasks}});
+  }
+  return {{"instance", status.instance}, {"mode", "swarm"}, {"healthy", status.healthy}, {"services", services}};
+}
+
+}  // namespace supactl::swarm

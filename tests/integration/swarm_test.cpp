@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// Swarm mode on a two-node swarm built on this machine (tests/swarm/lab: the host Engine is
+// the manager, a second dockerd in a network namespace the worker), through the real binary
+// and the kit's images. One test walks the whole life of an instance, because building the
+// swarm is the slow part: up, spread of a scaled service over both nodes with requests through
+// Caddy reaching both, secret values kept out of the service specs, a rolling update under a
+// request loop, the loss of the worker, rows that survive, and a down that leaves nothing.
+// The host Engine leaves swarm mode at the end, whatever happened.
+// Needs root and `tests/images/kit up`; skips without them, except in CI (CI=true).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/docker_env.hpp"
+#include "support/free_port.hpp"
+#include "support/temp_dir.hpp"
+
+namespace supactl {
+namespace {
+
+using nlohmann::json;
+
+std::string sh(const std::string& command, int* status = nullptr) { return test::shell_output(command, status); }
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > at) out.push_back(text.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return out;
+}
+
+const std::string k_lab = std::string(SUPACTL_SOURCE_DIR) + "/tests/swarm/lab";
+
+class SwarmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SUPACTL_REQUIRE_ENGINE(e);
+    (void)e;
+    SUPACTL_REQUIRE_KIT();
+    const bool ci = std::getenv("CI") != nullptr && std::string(std::getenv("CI")) == "true";
+    if (::geteuid() != 0) {
+      if (ci) FAIL() << "the swarm lab needs root (network namespaces, a second dockerd)";
+      GTEST_SKIP() << "the swarm lab needs root";
+    }
+    // Someone's own swarm is never touched.
+    ASSERT_EQ(sh("docker info --format '{{.Swarm.LocalNodeState}}'"), "inactive")
+        << "this Docker Engine is in a swarm already; the swarm tests build their own";
+    std::string out;
+    int rc = 0;
+    out = sh(k_lab + " up 2>&1", &rc);
+    lab_up = true;
+    ASSERT_EQ(rc, 0) << out;
+    name = test::instance_name("sw");
+  }
+  void TearDown() override {
+    if (!name.empty()) run("down " + name + " --volumes --yes");
+    if (lab_up) {
+      std::string out = sh(k_lab + " down 2>&1");
+      EXPECT_EQ(sh("docker info --format '{{.Swarm.LocalNodeState}}'"), "inactive") << out;
+    }
+    if (!name.empty()) test::remove_test_objects(name);
+  }
+
+  int run(const std::string& args, std::string* out = nullptr) {
+    const std::string cmd =
+        "SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " " + args + " </dev/null 2>&1";
+    return test::run_shell(cmd, out);
+  }
+
+  /// Node ids of the running tasks of service `service`.
+  std::vector<std::string> task_nodes(const std::string& service) {
+    // Both nodes have one host name here: tasks are told apart by node id.
+    return lines(
+        sh("docker service ps -q --filter desired-state=running " + name + "_" + service +
+           " | xargs -r docker inspect --format '{{.NodeID}} {{.Status.State}}' | awk '$2 == \"running\" {print $1}'"));
+  }
+
+  /// A request through the instance's Caddy on loopback: "STATUS HOST" (the stand-in's host
+  /// name: which replica answered).
+  std::string through_caddy(const std::string& path) {
+    return sh("curl -s --max-time 10 -o /dev/null -D - -H 'apikey: " + anon +
+              "' http://localhost:" + std::to_string(http_port) + path +
+              " | awk 'NR==1 {s=$2} tolower($1)==\"x-standin-host:\" {h=$2} END {print s, h}' | tr -d '\\r'");
+  }
+
+  test::TempDir home;
+  std::string name;
+  bool lab_up = false;
+  int http_port = 0;
+  std::string anon;
+};
+
+TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
+  std::string out;
+  http_port = test::free_port();
+  ASSERT_EQ(run("init " + name + " --swarm --registry " + test::k_kit_registry + " --http-port " +
+                    std::to_string(http_port) + " --exclude studio,analytics,vector,supavisor,functions,imgproxy",
+                &out),
+            0)
+      << out;
+
+  // --- up: every service running (and healthy) on the swarm, seen by `docker stack`
+  ASSERT_EQ(run("up " + name + " --output json", &out), 0) << out;
+  const std::string services = sh("docker stack services " + name + " --format '{{.Name}}' | sort | tr '\\n' ' '");
+  EXPECT_NE(services.find(name + "_db"), std::string::npos) << services;
+  EXPECT_NE(services.find(name + "_kong"), std::string::npos) << services;
+  ASSERT_EQ(run("status " + name + " --output json", &out), 0) << out;
+  {
+    const json j = json::parse(out.substr(out.find('{')));
+    EXPECT_EQ(j["mode"], "swarm");
+    EXPECT_TRUE(j["healthy"].get<bool>()) << out;
+  }
+  // A second up changes nothing: no service update.
+  ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
+  EXPECT_EQ(out.find("UpdateService"), std::string::npos) << out;
+  EXPECT_EQ(out.find("CreateService"), std::string::npos) << out;
+  const std::string versions_before = sh("docker service ls --filter label=com.docker.stack.namespace=" + name +
+                                         " -q | xargs docker service inspect "
+                                         "--format '{{.ID}} {{.Version.Index}}' | sort");
+  ASSERT_EQ(run("up " + name, &out), 0) << out;
+  EXPECT_EQ(sh("docker service ls --filter label=com.docker.stack.namespace=" + name +
+               " -q | xargs docker service inspect --format '{{.ID}} {{.Version.Index}}' | sort"),
+            versions_before);
+
+  // --- secrets: no secret value in any service spec beyond the documented ones
+  anon = sh("grep '^ANON_KEY=' " + (home.path() / "instances" / name / "secrets.env").string() + " | cut -d= -f2-");
+  ASSERT_FALSE(anon.empty());
+  {
+    std::set<std::string> visible;
+    const std::string specs_dir = sh("mktemp -d");
+    sh("for s in $(docker service ls --filter label=com.docker.stack.namespace=" + name +
+       " --format '{{.Name}}'); do docker service inspect $s > " + specs_dir + "/$s.json; done");
+    for (const std::string& kv : lines(sh("cat " + (home.path() / "instances" / name / "secrets.env").string()))) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || kv.size() - eq - 1 < 8 || kv[0] == '#') continue;
+      const std::string key = kv.substr(0, eq);
+      if (key == "DASHBOARD_USERNAME") continue;  // a user name, not a secret
+      const std::string value = kv.substr(eq + 1);
+      for (const std::string& hit :
+           lines(sh("grep -lF -- '" + value + "' " + specs_dir + "/*.json | xargs -r -n1 basename"))) {
+        visible.insert(hit.substr(name.size() + 1, hit.size() - name.size() - 6) + ":" + key);
+      }
+    }
+    sh("rm -rf " + specs_dir);
+    // docs/ARCHITECTURE.md, Swarm: PostgREST's image is its binary alone (no shell to read a
+    // file): its database URL holds the authenticator's password, and it checks tokens with the
+    // JWT secret.
+    EXPECT_EQ(visible, (std::set<std::string>{"rest:POSTGRES_PASSWORD", "rest:JWT_SECRET"}));
+  }
+
+  // --- data: rows written now must survive the update and the loss of the worker
+  ASSERT_EQ(run("psql " + name +
+                    " -- -c 'create table swarm_rows(n int); insert into swarm_rows select generate_series(1,42)'",
+                &out),
+            0)
+      << out;
+
+  // --- spread: two tasks of each scaled service, one on each node; requests through Caddy
+  // reach both Kong replicas
+  ASSERT_EQ(run("scale " + name + " kong=2 rest=2", &out), 0) << out;
+  for (const std::string service : {"kong", "rest"}) {
+    const std::vector<std::string> nodes = task_nodes(service);
+    ASSERT_EQ(nodes.size(), 2u) << sh("docker service ps " + name + "_" + service);
+    EXPECT_NE(nodes[0], nodes[1]) << "both " << service << " tasks on one node";
+  }
+  std::set<std::string> answered_by;
+  for (int i = 0; i < 40 && answered_by.size() < 2; ++i) {
+    const std::string r = through_caddy("/rest/v1/");
+    if (r.rfind("200 ", 0) == 0) answered_by.insert(r.substr(4));
+  }
+  EXPECT_EQ(answered_by.size(), 2u) << "Kong replicas reached: " << answered_by.size();
+
+  // --- rolling update of rest under a request loop: no request fails. The loop runs in a
+  // container on the instance's backend network (node, a fresh connection and DNS lookup per
+  // request, as Kong's upstream calls do), because the kit's Kong stand-in answers itself.
+  const std::string image =
+      sh("docker service inspect " + name + "_meta --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}'");
+  const std::string loop_script =
+      "const http=require('http');let ok=0,bad=0;"
+      "const one=()=>http.get({host:'rest',port:3000,path:'/',agent:false,timeout:3000},r=>{r.resume();"
+      "(r.statusCode<500?ok++:bad++);setTimeout(one,50)}).on('error',e=>{bad++;console.log('fail '+e.message);"
+      "setTimeout(one,50)});one();"
+      "process.on('SIGTERM',()=>{console.log('ok='+ok+' failed='+bad);process.exit(0)});";
+  const std::string loop =
+      sh("docker run -d --label " + std::string(test::k_run_label) + "=" + test::run_id() + " --network " + name +
+         "_backend --entrypoint node " + image + " -e \"" + loop_script + "\"");
+  ASSERT_FALSE(loop.empty());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_EQ(run("config set " + name + " rest.max_rows 999", &out), 0) << out;
+  const int update_rc = run("up " + name, &out);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  sh("docker stop -t 5 " + loop);
+  const std::string counted = sh("docker logs " + loop + " 2>&1; docker rm -f " + loop + " >/dev/null");
+  ASSERT_EQ(update_rc, 0) << out;
+  EXPECT_NE(sh("docker service inspect " + name + "_rest --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'")
+                .find("=999\""),
+            std::string::npos);
+  EXPECT_EQ(sh("docker service inspect " + name + "_rest --format '{{.UpdateStatus.State}}'"), "completed");
+  std::cout << "[ swarm ] rolling update of rest under load: " << counted.substr(counted.rfind("ok=")) << "\n";
+  EXPECT_NE(counted.find("failed=0"), std::string::npos) << counted;
+  EXPECT_EQ(counted.find("ok=0 "), std::string::npos) << counted;
+
+  // --- the worker goes away: its tasks come back on the manager, the instance is healthy
+  const auto t0 = std::chrono::steady_clock::now();
+  sh(k_lab + " stop-worker");
+  std::string last;
+  const bool healthy_again =
+      test::eventually("SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " status " + name +
+                           " >/dev/null 2>&1 && [ $(docker node ls --format '{{.Status}}' | grep -c Down) -ge 1 ]",
+                       std::chrono::seconds(180), &last);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "[ swarm ] healthy again " << seconds << " s after the worker's dockerd stopped\n";
+  ASSERT_TRUE(healthy_again) << sh("docker service ls; docker node ls");
+  const std::string manager = sh("docker info --format '{{.Swarm.NodeID}}'");
+  for (const std::string& node : task_nodes("rest")) EXPECT_EQ(node, manager);
+  std::string r = through_caddy("/rest/v1/");
+  EXPECT_EQ(r.substr(0, 3), "200") << r;
+  ASSERT_EQ(run("psql " + name + " -- -At -c 'select count(*) from swarm_rows'", &out), 0) << out;
+  EXPECT_NE(out.find("42"), std::string::npos) << out;
+
+  // --- down leaves no service, network, config or secret of the instance
+  ASSERT_EQ(run("down " + name, &out), 0) << out;
+  for (const char* kind : {"service", "network", "config", "secret"}) {
+    EXPECT_EQ(sh(std::string("docker ") + kind + " ls -q --filter label=com.docker.stack.namespace=" + name), "")
+        << kind;
+  }
+  // The volumes stay (asked for nothing else).
+  EXPECT_NE(sh("docker volume ls -q --filter label=com.docker.compose.project=" + name), "");
+}
+
+}  // namespace
+}  // namespace supactl
