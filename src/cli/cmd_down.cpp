@@ -91,7 +91,7 @@ int run_down(const Globals& g, const DownOptions& o) {
   // The shared edge lets the instance go first: its route, then its network.
   if (!o.dry_run) edge::release(engine, config::home_dir(g.home), o.name);
 
-  if (std::filesystem::exists(dir) && config::load_instance(config::home_dir(g.home), o.name).spec.swarm()) {
+  if (config::is_swarm_instance(config::home_dir(g.home), o.name)) {
     return down_swarm(g, o, engine);
   }
 

@@ -38,8 +38,7 @@ int run_logs(const Globals& g, const LogsOptions& o) {
   req.options.since = stack::parse_since(o.since, static_cast<int64_t>(std::time(nullptr)));
   req.color = !o.no_color && ::isatty(STDOUT_FILENO);
   docker::Engine& engine = g.engine();
-  const std::filesystem::path dir = config::instance_dir(config::home_dir(g.home), o.name);
-  if (std::filesystem::exists(dir) && config::load_instance(config::home_dir(g.home), o.name).spec.swarm()) {
+  if (config::is_swarm_instance(config::home_dir(g.home), o.name)) {
     swarm::logs(engine, o.name, o.services, req.options, [](std::string_view text) {
       std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
       std::cout.flush();

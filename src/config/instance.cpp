@@ -360,4 +360,14 @@ void check_override(const Instance& inst) {
   }
 }
 
+bool is_swarm_instance(const std::filesystem::path& home, const std::string& name) {
+  std::error_code ec;
+  if (!std::filesystem::exists(instance_dir(home, name), ec)) return false;
+  try {
+    return load_instance(home, name).spec.swarm();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace supactl::config

@@ -11,6 +11,7 @@
 #include <supactl/core/error.hpp>
 #include <supactl/edge/edge.hpp>
 #include <supactl/plan/reconcile.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 
@@ -45,7 +46,12 @@ RemoveResult remove_instance(docker::Engine& engine, const fs::path& home, const
   // The journal too, as `down` does: stops a killed run left under way are finished first.
   const fs::path dir = config::instance_dir(home, name);
   edge::release(engine, home, name);
-  result.down = stack::down(engine, name, down, progress, /*dry_run=*/false, dir / config::Instance::k_journal_name);
+  if (config::is_swarm_instance(home, name)) {
+    // Services, networks, configs, secrets, and the volumes on this node.
+    swarm::down(engine, name, /*remove_volumes=*/true);
+  } else {
+    result.down = stack::down(engine, name, down, progress, /*dry_run=*/false, dir / config::Instance::k_journal_name);
+  }
   if (!result.down.report.ok) return result;
   // 2. The instance folder (spec, secrets, rendered files, lock).
   remove_folder(dir);

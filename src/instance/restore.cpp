@@ -8,6 +8,7 @@
 #include <supactl/core/fault.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/stack/db.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -144,7 +145,11 @@ RestoreOutcome restore_data(Session& session, const backup::Extracted& ex, const
   core::fault_point("restore:converged");
   backup::clear_storage(engine, inst.name, ex);
   core::fault_point("restore:storage-cleared");
-  stack::stop_services(engine, inst.name, {inst.spec.db_primary});
+  if (inst.spec.swarm()) {
+    swarm::stop_services(engine, inst.name, {inst.spec.db_primary});  // Swarm would restart a stopped task
+  } else {
+    stack::stop_services(engine, inst.name, {inst.spec.db_primary});
+  }
   core::fault_point("restore:quiesced");
 
   // Roles and databases, then the storage files. A dump made by an older supactl may bring

@@ -138,6 +138,12 @@ ReadyResult wait_service(docker::Engine& engine, const std::string& name, int re
     int completed = 0;
     int pending = 0;
     int64_t iteration = -1;
+    // Tasks of the current template only: right after an update, the old ones still run.
+    const auto labels_of = [](const json& holder) {
+      return holder.value("ContainerSpec", json::object()).value("Labels", json::object());
+    };
+    const std::string task_hash = labels_of(service.value("Spec", json::object()).value("TaskTemplate", json::object()))
+                                      .value("dev.supactl.task-hash", "");
     if (job && service.contains("JobStatus")) iteration = service["JobStatus"]["JobIteration"].value("Index", -1);
     for (const json& t : tasks) {
       const std::string state = t["Status"].value("State", "");
@@ -150,6 +156,12 @@ ReadyResult wait_service(docker::Engine& engine, const std::string& name, int re
         if (!err.empty()) last_error = err;
       }
       if (state == "complete") ++completed;
+      const bool current = task_hash.empty() ||
+                           labels_of(t.value("Spec", json::object())).value("dev.supactl.task-hash", "") == task_hash;
+      if (!current) {
+        if (desired == "running") ++pending;  // an old task, not yet replaced
+        continue;
+      }
       const bool lost = down.count(t.value("NodeID", "")) != 0;
       if (desired == "running" && state == "running" && !lost) ++running;
       if (desired == "running" && (state != "running" || lost)) ++pending;

@@ -161,6 +161,41 @@ std::vector<std::string> down(docker::Engine& engine, const std::string& project
   return removed;
 }
 
+void stop_services(docker::Engine& engine, const std::string& project, const std::vector<std::string>& keep,
+                   int timeout_s) {
+  json stopped = json::array();
+  for (const json& s :
+       engine.call_json("GET", "/services?" + namespace_query(project), nullptr, "list services of " + project)) {
+    json spec = s["Spec"];
+    const std::string key = spec.value("Labels", json::object()).value(k_label_service, "");
+    const bool job = spec.contains("Mode") && spec["Mode"].contains("ReplicatedJob");
+    if (job || std::find(keep.begin(), keep.end(), key) != keep.end()) continue;
+    spec["Mode"]["Replicated"]["Replicas"] = 0;
+    spec["Labels"][k_label_spec_hash] = "stopped";
+    const std::string name = spec.value("Name", "");
+    engine.call_json("POST",
+                     fmt::format("/services/{}/update?version={}", s.value("ID", ""), s["Version"].value("Index", 0)),
+                     spec, "stop service " + name);
+    stopped.push_back(name);
+  }
+  if (stopped.empty()) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (;;) {
+    bool running = false;
+    for (const json& t : engine.call_json("GET", "/tasks?" + filters_query({{"service", stopped}}), nullptr,
+                                          "list tasks of " + project)) {
+      const std::string state = t["Status"].value("State", "");
+      running = running || state == "running" || state == "starting" || state == "preparing";
+    }
+    if (!running) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error(fmt::format("the services of {} did not stop within {} s", project, timeout_s), ExitCode::failure,
+                  fmt::format("`supactl status {}` shows what still runs", project));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 InstanceStatus status(docker::Engine& engine, const std::string& project) {
   InstanceStatus out;
   out.instance = project;

@@ -229,6 +229,7 @@ class Builder {
       task["LogDriver"] = {{"Name", c.log.driver.empty() ? "json-file" : c.log.driver}, {"Options", c.log.options}};
     }
 
+    task["ContainerSpec"]["Labels"][k_label_task_hash] = core::sha256_hex(task.dump());
     json spec = {{"Name", svc.name}, {"TaskTemplate", task}};
     json labels = base_labels(m_project.name);
     labels[k_label_service] = s.name;

@@ -108,4 +108,8 @@ struct CreateOptions {
 Instance create_instance(const std::filesystem::path& home, const std::string& name, const CreateOptions& options,
                          const ports::PortRange& range, const ports::PortProbe& probe, std::int64_t now);
 
+/// Whether instance `name` of `home` exists and runs on a swarm (engine.mode: swarm). An
+/// instance folder that cannot be read counts as standalone (down and rm must still work).
+bool is_swarm_instance(const std::filesystem::path& home, const std::string& name);
+
 }  // namespace supactl::config

@@ -30,6 +30,9 @@ namespace supactl::swarm {
 inline constexpr const char* k_label_namespace = "com.docker.stack.namespace";
 inline constexpr const char* k_label_spec_hash = "dev.supactl.spec-hash";
 inline constexpr const char* k_label_service = "dev.supactl.service";
+/// On each task's container: a hash of the task template it was made from, so a wait can tell
+/// the tasks of the current spec from those an update is replacing.
+inline constexpr const char* k_label_task_hash = "dev.supactl.task-hash";
 /// A node label supactl sets on the node a stateful service is pinned to:
 /// `dev.supactl.place.NAME.SERVICE=true`.
 std::string placement_label(const std::string& project, const std::string& service);
@@ -163,6 +166,12 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
 /// compose file needed); with `remove_volumes`, its volumes on this node. Returns what was
 /// removed, one line each.
 std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes);
+
+/// Scales every service of `project` but those in `keep` (and its jobs) to 0 tasks and waits
+/// until none of them runs (restore: nothing is connected while the databases are replaced).
+/// Their spec-hash label is cleared, so the next `up` scales them back.
+void stop_services(docker::Engine& engine, const std::string& project, const std::vector<std::string>& keep,
+                   int timeout_s = 120);
 
 struct TaskStatus {
   std::string id;
