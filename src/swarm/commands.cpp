@@ -295,6 +295,7 @@ void logs(docker::Engine& engine, const std::string& project, const std::vector<
     return;
   }
   std::vector<std::thread> threads;
+  threads.reserve(chosen.size());
   for (const auto& [key, name] : chosen) threads.emplace_back([&, key = key, name = name] { follow_one(key, name); });
   for (std::thread& t : threads) t.join();
 }
