@@ -209,11 +209,7 @@ class Executor {
         }
         return {};
       }
-      case OpType::remove_network: try { m_engine.remove_network(op.target);
-        } catch (const docker::EngineError& e) {
-          if (e.kind() != docker::ErrorKind::not_found) throw;
-        }
-        return {};
+      case OpType::remove_network: remove_network(op.target); return {};
       case OpType::remove_volume: m_engine.remove_volume(op.target, false); return {};
       case OpType::create_config:
       case OpType::create_secret:
@@ -224,6 +220,24 @@ class Executor {
       case OpType::remove_secret:
       case OpType::update_node: perform_swarm(m_engine, op); return {};
       default: return fmt::format("operation {} not executable", to_string(op.type));
+    }
+  }
+
+  // The Engine can answer "has active endpoints" for a moment after the last container on the
+  // network was removed (its endpoint is released after the removal returns; seen on a 20.10
+  // Engine in CI). Such a refusal is retried for up to 10 s; any other failure is final.
+  void remove_network(const std::string& name) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      try {
+        m_engine.remove_network(name);
+        return;
+      } catch (const docker::EngineError& e) {
+        if (e.kind() == docker::ErrorKind::not_found) return;
+        const bool settling = std::string_view(e.what()).find("active endpoints") != std::string_view::npos;
+        if (!settling || std::chrono::steady_clock::now() >= deadline || core::cancel_requested()) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
 

@@ -38,6 +38,9 @@ class FakeEngine : public docker::Engine {
 
   /// What container_stats answers, by container name; missing = zeros.
   std::map<std::string, docker::ContainerStats> stats;
+  /// How many removals of a network the Engine refuses with "has active endpoints" before it
+  /// removes it (a real Engine does so for a moment after the network's last container went).
+  std::map<std::string, int> network_busy_refusals;
   /// What info() answers when set (else a fixed small document).
   std::optional<nlohmann::json> info_answer;
 
@@ -107,6 +110,11 @@ class FakeEngine : public docker::Engine {
   void remove_network(const std::string& id) override {
     record("remove_network " + id);
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (auto busy = network_busy_refusals.find(id); busy != network_busy_refusals.end() && busy->second > 0) {
+      --busy->second;
+      throw docker::EngineError(docker::ErrorKind::server, 403,
+                                "error while removing network: network " + id + " has active endpoints");
+    }
     m_networks.erase(id);
   }
   void connect_network(const std::string& n, const std::string& c, const std::vector<std::string>&) override {

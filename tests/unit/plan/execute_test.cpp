@@ -37,6 +37,20 @@ TEST(Execute, FreshPlanRunsEveryOperationRespectingDependencies) {
   EXPECT_EQ(report.created.size(), 6u);
 }
 
+TEST(Execute, ANetworkTheEngineStillCallsBusyIsRemovedOnceItSettles) {
+  Plan plan;
+  Operation op;
+  op.type = OpType::remove_network;
+  op.target = "shop_backend";
+  plan.add(op);
+  test::FakeEngine engine;
+  engine.network_busy_refusals["shop_backend"] = 3;
+  NullProgress progress;
+  ExecutionReport report = execute(engine, plan, progress);
+  EXPECT_TRUE(report.ok) << (report.errors.empty() ? "" : report.errors[0]);
+  EXPECT_EQ(engine.calls_of("remove_network shop_backend").size(), 4U);
+}
+
 TEST(Execute, ConvergedPlanMakesNoEngineCall) {
   compose::Project p = test::make_project();
   Plan plan = reconcile_up(p, test::converged(p), UpOptions{});
