@@ -46,7 +46,9 @@ int down_swarm(const Globals& g, const DownOptions& o, docker::Engine& engine) {
                              swarm::k_label_namespace, o.name, o.volumes ? ", and its volumes" : "");
     return 0;
   }
-  const std::vector<std::string> removed = swarm::down(engine, o.name, o.volumes);
+  const std::vector<std::string> removed = swarm::down(
+      engine, o.name, o.volumes,
+      o.volumes ? swarm::rendered_db_image(config::instance_dir(config::home_dir(g.home), o.name)) : std::string());
   auto count = [&](const std::string& kind) {
     return std::count_if(removed.begin(), removed.end(), [&](const std::string& r) { return r.rfind(kind, 0) == 0; });
   };

@@ -48,7 +48,7 @@ RemoveResult remove_instance(docker::Engine& engine, const fs::path& home, const
   edge::release(engine, home, name);
   if (config::is_swarm_instance(home, name)) {
     // Services, networks, configs, secrets, and the volumes on this node.
-    swarm::down(engine, name, /*remove_volumes=*/true);
+    swarm::down(engine, name, /*remove_volumes=*/true, swarm::rendered_db_image(dir));
   } else {
     result.down = stack::down(engine, name, down, progress, /*dry_run=*/false, dir / config::Instance::k_journal_name);
   }

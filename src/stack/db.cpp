@@ -13,6 +13,7 @@
 #include <supactl/core/fs.hpp>
 #include <supactl/core/sha256.hpp>
 #include <supactl/stack/stack.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -98,6 +99,21 @@ std::vector<std::string> tool_argv(const char* tool, const PgTarget& t) {
   return {tool, "-h", k_socket_dir, "-U", t.user};
 }
 
+/// The error of a command that finds no running container of `service`: on a swarm whose
+/// task runs on another node, it names the node and the way there.
+[[noreturn]] void not_running(docker::Engine& engine, const std::string& project, const std::string& service) {
+  const std::string node = swarm::task_node_elsewhere(engine, project, service);
+  if (!node.empty()) {
+    throw Error(
+        fmt::format("service {} of {} runs on node {}, not on the node of this Docker Engine", service, project, node),
+        ExitCode::not_found,
+        "run the command against that node's Engine: `supactl --host ...` or DOCKER_HOST (docs/DEPLOYMENT.md, "
+        "\"Backups on a swarm\")");
+  }
+  throw Error(fmt::format("service {} of {} is not running", service, project), ExitCode::not_found,
+              fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
+}
+
 }  // namespace
 
 std::string running_container(docker::Engine& engine, const std::string& project, const std::string& service) {
@@ -110,8 +126,7 @@ std::string running_container(docker::Engine& engine, const std::string& project
   for (const docker::ContainerSummary& c : cs) {
     if (c.run_state() == docker::RunState::running) return c.id;
   }
-  throw Error(fmt::format("service {} of {} is not running", service, project), ExitCode::not_found,
-              fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
+  not_running(engine, project, service);
 }
 
 std::string running_primary(docker::Engine& engine, const std::string& project) {
@@ -126,10 +141,7 @@ std::string running_primary(docker::Engine& engine, const std::string& project) 
     const std::string sb = docker::label_of(b.labels, compose::k_label_service);
     return sa != sb ? sa < sb : a.name < b.name;
   });
-  if (cs.empty()) {
-    throw Error(fmt::format("service db of {} is not running", project), ExitCode::not_found,
-                fmt::format("run `supactl up {}` first (`supactl status {}` shows what runs)", project, project));
-  }
+  if (cs.empty()) not_running(engine, project, "db");
   if (cs.size() == 1 && docker::label_of(cs.front().labels, compose::k_label_service) == "db") return cs.front().id;
   for (const docker::ContainerSummary& c : cs) {
     try {

@@ -7,15 +7,18 @@
 #include <supactl/core/error.hpp>
 #include <supactl/core/log.hpp>
 
+#include "docker/transport.hpp"
 #include "swarm/query.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace supactl::swarm {
@@ -78,7 +81,163 @@ std::vector<std::string> remove_all(docker::Engine& engine, const std::string& k
   return removed;
 }
 
+/// The image of `project`'s db service ("" when there is none): it has sh and curl, which the
+/// volume removal job needs.
+std::string db_image(docker::Engine& engine, const std::string& project) {
+  for (const json& s :
+       engine.call_json("GET", "/services?" + namespace_query(project), nullptr, "list services of " + project)) {
+    const json spec = s.value("Spec", json::object());
+    if (spec.value("Labels", json::object()).value(k_label_service, "") == "db") {
+      return spec.value("/TaskTemplate/ContainerSpec/Image"_json_pointer, std::string());
+    }
+  }
+  return {};
+}
+
+/// Runs the volume removal job until its task on every node that runs one has ended (or 120
+/// s), then reads what they printed and removes the job. Returns the volumes removed.
+std::vector<std::string> remove_volumes_everywhere(docker::Engine& engine, const std::string& project,
+                                                   const std::string& image) {
+  const json spec = volume_removal_job(project, image);
+  const std::string name = spec.value("Name", "");
+  const std::string id =
+      engine.call_json("POST", "/services/create", spec, "create service " + name).value("ID", std::string());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::vector<std::string> unfinished;
+  std::vector<std::string> failed;
+  for (;;) {
+    unfinished.clear();
+    failed.clear();
+    const json tasks =
+        engine.call_json("GET", "/tasks?" + filters_query({{"service", {id}}}), nullptr, "list the tasks of " + name);
+    for (const json& t : tasks) {
+      const std::string state = t.value("/Status/State"_json_pointer, std::string());
+      const std::string node = t.value("NodeID", std::string()).substr(0, 12);
+      if (state == "failed" || state == "rejected") {
+        failed.push_back(fmt::format("{} ({})", node, t.value("/Status/Err"_json_pointer, state)));
+      } else if (state != "complete" && state != "shutdown") {
+        unfinished.push_back(node);
+      }
+    }
+    if ((!tasks.empty() && unfinished.empty()) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::string printed;
+  try {
+    docker::LogOptions logs;
+    engine.service_logs(id, logs, [&](docker::StreamKind, std::string_view chunk) {
+      printed.append(chunk);
+      return true;
+    });
+  } catch (const Error& e) {
+    spdlog::warn("what {} printed could not be read: {}", name, e.what());
+  }
+  remove_patiently([&] { engine.call_json("DELETE", "/services/" + id, nullptr, "remove service " + name); }, 30);
+  std::vector<std::string> removed;
+  std::vector<std::string> kept;
+  std::istringstream in(printed);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("removed ", 0) == 0) removed.push_back("volumes " + line.substr(8));
+    if (line.rfind("kept ", 0) == 0) kept.push_back(line.substr(5));
+  }
+  for (const std::string& node : unfinished) {
+    spdlog::warn(
+        "node {} did not remove the volumes of {} within 120 s (is it down?); run `supactl down {} "
+        "--volumes --yes` again once it is up",
+        node, project, project);
+  }
+  if (!kept.empty() || !failed.empty()) {
+    std::string what;
+    for (const std::string& k : kept) what += (what.empty() ? "" : "; ") + k;
+    for (const std::string& f : failed) what += (what.empty() ? "" : "; ") + ("node " + f);
+    throw Error(
+        fmt::format("some volumes of {} were not removed: {}", project, what), ExitCode::failure,
+        fmt::format("see `docker volume ls` on those nodes; `supactl down {} --volumes --yes` tries again", project));
+  }
+  return removed;
+}
+
 }  // namespace
+
+std::string volume_removal_script(const std::string& project) {
+  const std::string filters =
+      docker::url_encode(json{{"label", {std::string(k_label_namespace) + "=" + project}}}.dump());
+  return "api() { curl -sS --unix-socket /var/run/docker.sock \"$@\"; }\n"
+         "list=$(api 'http://localhost/volumes?filters=" +
+         filters +
+         "') || {\n"
+         "  echo \"kept the volumes of one node: no Docker Engine answers at its /var/run/docker.sock (a rootless "
+         "Engine?)\"\n"
+         "  exit 1\n"
+         "}\n"
+         "status=0\n"
+         "for v in $(printf '%s\\n' \"$list\" | grep -o '\"Name\":\"[^\"]*\"' | cut -d'\"' -f4); do\n"
+         "  tries=0\n"
+         "  while :; do\n"
+         "    code=$(api -o /tmp/supactl-answer -w '%{http_code}' -X DELETE \"http://localhost/volumes/$v\")\n"
+         "    [ \"$code\" = 409 ] && [ \"$tries\" -lt 60 ] || break\n"
+         "    tries=$((tries + 1))\n"
+         "    sleep 1\n"
+         "  done\n"
+         "  case \"$code\" in\n"
+         "    204) echo \"removed $v\" ;;\n"
+         "    404) ;;\n"
+         "    *) echo \"kept $v: $code $(cat /tmp/supactl-answer 2>/dev/null)\"; status=1 ;;\n"
+         "  esac\n"
+         "done\n"
+         "exit \"$status\"\n";
+}
+
+std::string rendered_db_image(const std::filesystem::path& instance_dir) {
+  try {
+    const YAML::Node compose = YAML::LoadFile((instance_dir / "rendered" / "compose.yml").string());
+    const YAML::Node image = compose["services"]["db"]["image"];
+    if (image && image.IsScalar()) return image.as<std::string>();
+  } catch (const std::exception& e) {
+    spdlog::debug("no db image from the rendered compose file of {}: {}", instance_dir.string(), e.what());
+  }
+  return {};
+}
+
+json volume_removal_job(const std::string& project, const std::string& image) {
+  const json labels = {
+      {k_label_namespace, project}, {"dev.supactl.instance", project}, {k_label_service, "supactl-volume-removal"}};
+  return {
+      {"Name", project + "_supactl-volume-removal"},
+      {"Labels", labels},
+      {"Mode", {{"GlobalJob", json::object()}}},
+      {"TaskTemplate",
+       {{"ContainerSpec",
+         {{"Image", image},
+          {"Command", {"sh", "-c", volume_removal_script(project)}},
+          {"User", "0"},
+          {"Labels", labels},
+          {"Mounts", {{{"Type", "bind"}, {"Source", "/var/run/docker.sock"}, {"Target", "/var/run/docker.sock"}}}}}},
+        {"RestartPolicy", {{"Condition", "none"}}}}}};
+}
+
+std::string task_node_elsewhere(docker::Engine& engine, const std::string& project, const std::string& service) {
+  try {
+    const json info = engine.info();
+    const std::string self = info.value("/Swarm/NodeID"_json_pointer, std::string());
+    if (self.empty() || !info.value("/Swarm/ControlAvailable"_json_pointer, false)) return {};
+    const json tasks = engine.call_json(
+        "GET", "/tasks?" + filters_query({{"service", {project + "_" + service}}, {"desired-state", {"running"}}}),
+        nullptr, "list the tasks of " + project + "_" + service);
+    for (const json& task : tasks) {
+      const std::string node = task.value("NodeID", std::string());
+      if (node.empty() || node == self || task.value("/Status/State"_json_pointer, std::string()) != "running") {
+        continue;
+      }
+      const json n = engine.call_json("GET", "/nodes/" + node, nullptr, "inspect node " + node);
+      const std::string host = n.value("/Description/Hostname"_json_pointer, std::string());
+      return fmt::format("{} ({})", host.empty() ? std::string("?") : host, node.substr(0, 12));
+    }
+  } catch (const Error& e) {
+    spdlog::debug("where the tasks of {}_{} run is not known: {}", project, service, e.what());
+  }
+  return {};
+}
 
 UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress) {
   UpResult result;
@@ -133,7 +292,11 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
   return result;
 }
 
-std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes) {
+std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes,
+                              const std::string& image_hint) {
+  // The image for the volume removal job on the other nodes, read while the db service exists.
+  std::string job_image = remove_volumes ? db_image(engine, project) : std::string();
+  if (job_image.empty()) job_image = image_hint;
   std::vector<std::string> removed = remove_all(engine, "services", project, 10);
   // Networks, configs and secrets stay in use until the tasks' containers are gone.
   for (const char* kind : {"networks", "configs", "secrets"}) {
@@ -156,6 +319,15 @@ std::vector<std::string> down(docker::Engine& engine, const std::string& project
     f.add("label", std::string(compose::k_label_project) + "=" + project);
     for (const docker::VolumeInfo& v : engine.list_volumes(f)) {
       if (remove_patiently([&] { engine.remove_volume(v.name, false); }, 60)) removed.push_back("volumes " + v.name);
+    }
+    if (job_image.empty()) {
+      spdlog::warn(
+          "{} has no db service nor rendered compose file to take an image from: its volumes on other nodes "
+          "than this one were not removed (`docker volume rm` them there)",
+          project);
+    } else {
+      // Those of this node are gone already: what the job removed was on the other nodes.
+      for (std::string& r : remove_volumes_everywhere(engine, project, job_image)) removed.push_back(std::move(r));
     }
   }
   return removed;

@@ -217,6 +217,11 @@ TEST_F(KitContract, EachImageHasExactlyTheToolsOfItsRealImage) {
     }
     EXPECT_EQ(got, want) << service << " (tools on PATH)";
   }
+  // db is built from Debian's PostgreSQL: the real image's Ubuntu base has bash, curl and wget
+  // (the swarm `down --volumes` job runs its curl).
+  EXPECT_EQ(sh("docker run --rm " + label + " --entrypoint sh " + image_of("db") +
+               " -c 'for t in bash curl wget; do command -v $t >/dev/null && printf \"%s \" $t; done'"),
+            "bash curl wget ");
 }
 
 TEST_F(KitContract, ShellsAndClientsTheRealImagesLackReallyFail) {

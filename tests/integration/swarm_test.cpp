@@ -184,6 +184,18 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   }
   EXPECT_EQ(answered_by.size(), 2u) << "Kong replicas reached: " << answered_by.size();
 
+  // --- a command run against the other node's Engine (--host) reaches the task there (the
+  // way docs/DEPLOYMENT.md gives for a task that does not run on the manager's node): the
+  // container id of the worker's kong task is the host name `hostname` prints in it.
+  {
+    const std::string worker_host = "unix:///run/supactl-swarm2/docker.sock";
+    const std::string worker_kong =
+        sh("docker -H " + worker_host + " ps -q --filter label=com.docker.swarm.service.name=" + name + "_kong");
+    ASSERT_FALSE(worker_kong.empty());
+    ASSERT_EQ(run("--host " + worker_host + " exec " + name + " kong -- hostname", &out), 0) << out;
+    EXPECT_EQ(out.substr(0, 12), worker_kong.substr(0, 12)) << out;
+  }
+
   // --- rolling update of rest under a request loop: no request fails. The loop runs in a
   // container on the instance's backend network (node, a fresh connection and DNS lookup per
   // request, as Kong's upstream calls do), because the kit's Kong stand-in answers itself.
@@ -240,6 +252,23 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   }
   // The volumes stay (asked for nothing else).
   EXPECT_NE(sh("docker volume ls -q --filter label=com.docker.compose.project=" + name), "");
+
+  // --- down --volumes --yes deletes the instance's volumes on every node. The worker comes
+  // back (a new node) with a volume of the instance, as a task placed there would have made
+  // it; no service is left, so the removal job takes its image from the rendered compose file.
+  sh(k_lab + " start-worker");
+  ASSERT_TRUE(
+      test::eventually("[ $(docker node ls --format '{{.Status}}' | grep -c Ready) -ge 2 ]", std::chrono::seconds(60)));
+  const std::string worker = "docker -H unix:///run/supactl-swarm2/docker.sock ";
+  sh(worker + "volume create --label com.docker.stack.namespace=" + name +
+     " --label com.docker.compose.project=" + name + " " + name + "_db-data");
+  ASSERT_EQ(sh(worker + "volume ls -q --filter label=com.docker.stack.namespace=" + name), name + "_db-data");
+  ASSERT_EQ(run("down " + name + " --volumes --yes --output json", &out), 0) << out;
+  EXPECT_NE(out.find("\"volumes " + name + "_db-data\""), std::string::npos) << out;
+  EXPECT_EQ(sh(worker + "volume ls -q --filter label=com.docker.stack.namespace=" + name), "");
+  EXPECT_EQ(sh("docker volume ls -q --filter label=com.docker.compose.project=" + name), "");
+  // The job is gone too.
+  EXPECT_EQ(sh("docker service ls -q --filter label=com.docker.stack.namespace=" + name), "");
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ class FakeEngine : public docker::Engine {
   /// How many removals of a network the Engine refuses with "has active endpoints" before it
   /// removes it (a real Engine does so for a moment after the network's last container went).
   std::map<std::string, int> network_busy_refusals;
+  /// Answers call_json(method, path) when set (else the Engine's default: unsupported).
+  std::function<nlohmann::json(const std::string& method, const std::string& path)> on_call_json;
   /// What info() answers when set (else a fixed small document).
   std::optional<nlohmann::json> info_answer;
 
@@ -80,6 +82,12 @@ class FakeEngine : public docker::Engine {
     return info_answer ? *info_answer : nlohmann::json::object();
   }
   std::string api_version() const override { return "1.41"; }
+  nlohmann::json call_json(const std::string& method, const std::string& path, const nlohmann::json& body,
+                           const std::string& what) override {
+    record("call_json " + method + " " + path);
+    if (on_call_json) return on_call_json(method, path);
+    return docker::Engine::call_json(method, path, body, what);
+  }
   void events(const docker::Filters&, int64_t, int64_t, const docker::EventSink&) override {}
 
   std::string create_network(const docker::NetworkSpec& spec) override {

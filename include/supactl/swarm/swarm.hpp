@@ -163,9 +163,35 @@ struct UpResult {
 UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress);
 
 /// Removes the project's services, then its configs, secrets and networks (labels alone; no
-/// compose file needed); with `remove_volumes`, its volumes on this node. Returns what was
-/// removed, one line each.
-std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes);
+/// compose file needed); with `remove_volumes`, its volumes on this node and then, by a global
+/// job (volume_removal_job), on every other node that is up. Returns what was removed, one
+/// line each. Throws supactl::Error when a node kept a volume (the rest is removed by then).
+/// `image_hint`: the image for that job when the project has no db service any more (a second
+/// `down`), e.g. the db image of the instance's rendered compose file.
+std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes,
+                              const std::string& image_hint = {});
+
+/// The shell script (POSIX sh and curl) that deletes, through the Engine socket at
+/// /var/run/docker.sock, the volumes labelled com.docker.stack.namespace=`project` on the node
+/// it runs on: each retried for up to 60 s while the Engine says it is in use. Prints
+/// `removed NAME` per deleted volume and `kept NAME: CODE ANSWER` per one it could not
+/// delete; exits 1 when one was kept or the Engine did not answer.
+std::string volume_removal_script(const std::string& project);
+
+/// The db image the instance's rendered compose file (`DIR/rendered/compose.yml`) names, or ""
+/// when it cannot be read.
+std::string rendered_db_image(const std::filesystem::path& instance_dir);
+
+/// The Swarm service spec of a global job (one task on every node that is up, run once) that
+/// runs volume_removal_script with `image` (one of the instance's images with sh and curl: the
+/// db's) and each node's Engine socket bind-mounted. Labelled with the stack namespace, so a
+/// `down` that was killed half-way removes it the next time.
+nlohmann::json volume_removal_job(const std::string& project, const std::string& image);
+
+/// When `service` of `project` has no task on the node of this Engine but a running one on
+/// another node: that node's host name and the start of its id ("worker-2 (k3j9...)"). Else "",
+/// also when this Engine is no swarm manager (the question cannot be asked).
+std::string task_node_elsewhere(docker::Engine& engine, const std::string& project, const std::string& service);
 
 /// Scales every service of `project` but those in `keep` (and its jobs) to 0 tasks and waits
 /// until none of them runs (restore: nothing is connected while the databases are replaced).
