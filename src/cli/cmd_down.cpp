@@ -42,8 +42,18 @@ std::string join(const std::vector<std::string>& v) {
 /// --volumes, its volumes on this node), found by the stack namespace label.
 int down_swarm(const Globals& g, const DownOptions& o, docker::Engine& engine) {
   if (o.dry_run) {
-    std::cout << fmt::format("would remove the services, networks, configs and secrets labelled {}={}{}\n",
-                             swarm::k_label_namespace, o.name, o.volumes ? ", and its volumes" : "");
+    const std::vector<std::string> would = swarm::down_preview(engine, o.name, o.volumes);
+    const std::string elsewhere =
+        o.volumes ? "volumes of the instance on other nodes are removed too; only this node's are listed" : "";
+    if (g.json()) {
+      nlohmann::json line{{"instance", o.name}, {"mode", "swarm"}, {"dry_run", true}, {"would_remove", would}};
+      if (!elsewhere.empty()) line["note"] = elsewhere;
+      std::cout << line.dump() << std::endl;
+      return 0;
+    }
+    if (would.empty()) std::cout << fmt::format("{} has nothing to take down on this swarm\n", o.name);
+    for (const std::string& w : would) std::cout << "would remove " << w << "\n";
+    if (!elsewhere.empty()) std::cout << "(" << elsewhere << ")\n";
     return 0;
   }
   const std::vector<std::string> removed = swarm::down(

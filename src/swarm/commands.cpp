@@ -61,15 +61,26 @@ void read_image_commands(docker::Engine& engine, const compose::Project& project
   }
 }
 
+/// The project's objects of `kind` (services, networks, configs, secrets) as (id, name).
+std::vector<std::pair<std::string, std::string>> list_named(docker::Engine& engine, const std::string& kind,
+                                                            const std::string& project) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const json list = engine.call_json("GET", "/" + kind + "?" + namespace_query(project), nullptr, "list " + kind);
+  for (const json& item : list) {
+    const std::string id = item.value("ID", item.value("Id", ""));
+    out.emplace_back(id, item.contains("Spec") ? item["Spec"].value("Name", id) : item.value("Name", id));
+  }
+  return out;
+}
+
 /// Deletes what `list` returns (by id) with `remove`, retrying for up to `seconds` while the
 /// Engine still says it is in use (task containers go away a moment after their service).
 std::vector<std::string> remove_all(docker::Engine& engine, const std::string& kind, const std::string& project,
                                     int seconds) {
   std::vector<std::string> removed;
-  const json list = engine.call_json("GET", "/" + kind + "?" + namespace_query(project), nullptr, "list " + kind);
-  for (const json& item : list) {
-    const std::string id = item.value("ID", item.value("Id", ""));
-    const std::string name = item.contains("Spec") ? item["Spec"].value("Name", id) : item.value("Name", id);
+  for (const auto& named : list_named(engine, kind, project)) {
+    const std::string& id = named.first;
+    const std::string& name = named.second;
     if (remove_patiently(
             [&] {
               engine.call_json("DELETE", "/" + kind + "/" + id, nullptr, fmt::format("remove {} {}", kind, name));
@@ -290,6 +301,19 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
   }
   result.engine_requests = engine.request_count() - before;
   return result;
+}
+
+std::vector<std::string> down_preview(docker::Engine& engine, const std::string& project, bool remove_volumes) {
+  std::vector<std::string> out;
+  for (const char* kind : {"services", "networks", "configs", "secrets"}) {
+    for (const auto& named : list_named(engine, kind, project)) out.push_back(fmt::format("{} {}", kind, named.second));
+  }
+  if (remove_volumes) {
+    docker::Filters f;
+    f.add("label", std::string(compose::k_label_project) + "=" + project);
+    for (const docker::VolumeInfo& v : engine.list_volumes(f)) out.push_back("volumes " + v.name);
+  }
+  return out;
 }
 
 std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes,

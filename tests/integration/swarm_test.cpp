@@ -244,6 +244,15 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   ASSERT_EQ(run("psql " + name + " -- -At -c 'select count(*) from swarm_rows'", &out), 0) << out;
   EXPECT_NE(out.find("42"), std::string::npos) << out;
 
+  // --- down --dry-run lists what down removes, and removes nothing
+  ASSERT_EQ(run("--output json down " + name + " --dry-run", &out), 0) << out;
+  const nlohmann::json would = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_TRUE(would.is_object()) << out;
+  const std::string listed = would.value("would_remove", nlohmann::json::array()).dump();
+  for (const std::string& item : {"services " + name + "_db", "services " + name + "_kong", "networks " + name})
+    EXPECT_NE(listed.find(item), std::string::npos) << item << " in " << out;
+  EXPECT_NE(sh("docker service ls -q --filter label=com.docker.stack.namespace=" + name), "");
+
   // --- down leaves no service, network, config or secret of the instance
   ASSERT_EQ(run("down " + name, &out), 0) << out;
   for (const char* kind : {"service", "network", "config", "secret"}) {

@@ -19,6 +19,7 @@
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 
+#include "support/supactl_binary.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -76,7 +77,7 @@ ShellResult run_shell(const std::string& command) {
 
 /// `supactl ARGS --help` of the real binary.
 std::string help_of(const std::vector<std::string>& command) {
-  std::string cmd = shell_quote(SUPACTL_BINARY);
+  std::string cmd = shell_quote(supactl::test::supactl_binary());
   for (const std::string& word : command) cmd += " " + shell_quote(word);
   ShellResult r = run_shell(cmd + " --help");
   EXPECT_EQ(r.exit_code, 0) << cmd << " --help\n" << r.err;
@@ -350,7 +351,7 @@ void expect_examples_parse(const fs::path& file, std::size_t at_least) {
   for (const std::string& command : commands) {
     std::string args = command.substr(command.find("supactl") + 7);
     // Shell words as written (quotes and all); --dry-parse parses argv and runs nothing.
-    ShellResult r = run_shell(shell_quote(SUPACTL_BINARY) + " --dry-parse" + args);
+    ShellResult r = run_shell(shell_quote(supactl::test::supactl_binary()) + " --dry-parse" + args);
     EXPECT_EQ(r.exit_code, 0) << file.filename().string() << ": `" << command << "` does not parse:\n" << r.err;
   }
 }
@@ -361,11 +362,11 @@ TEST(DocsExamples, SetupShellExamplesParse) { expect_examples_parse(k_source_dir
 
 TEST(DocsExamples, DryParseRejectsWhatTheCliRejects) {
   // The check above means something only if a bad line fails it.
-  ShellResult bad = run_shell(shell_quote(SUPACTL_BINARY) + " --dry-parse up shop --no-such-flag");
+  ShellResult bad = run_shell(shell_quote(supactl::test::supactl_binary()) + " --dry-parse up shop --no-such-flag");
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
-  ShellResult unknown = run_shell(shell_quote(SUPACTL_BINARY) + " --dry-parse frobnicate");
+  ShellResult unknown = run_shell(shell_quote(supactl::test::supactl_binary()) + " --dry-parse frobnicate");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
-  ShellResult good = run_shell(shell_quote(SUPACTL_BINARY) + " --dry-parse up shop --dry-run");
+  ShellResult good = run_shell(shell_quote(supactl::test::supactl_binary()) + " --dry-parse up shop --dry-run");
   EXPECT_EQ(good.exit_code, 0) << good.err;
   EXPECT_EQ(good.out, "");
 }

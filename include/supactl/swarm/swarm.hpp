@@ -171,6 +171,11 @@ UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& pr
 std::vector<std::string> down(docker::Engine& engine, const std::string& project, bool remove_volumes,
                               const std::string& image_hint = {});
 
+/// What `down` would remove, in its order and lines ("services shop_db", ...), read with list
+/// calls alone: nothing changes. Volumes (with `remove_volumes`) only of this node: the API of
+/// one node does not see the volumes of the others.
+std::vector<std::string> down_preview(docker::Engine& engine, const std::string& project, bool remove_volumes);
+
 /// The shell script (POSIX sh and curl) that deletes, through the Engine socket at
 /// /var/run/docker.sock, the volumes labelled com.docker.stack.namespace=`project` on the node
 /// it runs on: each retried for up to 60 s while the Engine says it is in use. Prints

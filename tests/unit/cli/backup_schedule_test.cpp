@@ -7,6 +7,7 @@
 
 #include "support/docker_env.hpp"
 #include "support/file_names.hpp"
+#include "support/supactl_binary.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -62,7 +63,7 @@ class BackupSchedule : public ::testing::Test {
         "env -u DOCKER_HOST -u DOCKER_CONTEXT -u SUPACTL_TEST_SYSTEMCTL "
         "SUPACTL_PORT_RANGE=21000-21999 SUPACTL_SYSTEMD_DIR=" +
             quote(units().string()) + " SUPACTL_CRON_DIR=" + quote(cron().string()) + " " + env + " " +
-            quote(SUPACTL_BINARY) + " --home " + quote(home().string()) + " " + args,
+            quote(supactl::test::supactl_binary()) + " --home " + quote(home().string()) + " " + args,
         &r.out, &r.err);
     return r;
   }
@@ -82,7 +83,7 @@ TEST_F(BackupSchedule, SystemdUnitsPassSystemdAnalyzeVerifyAreListedAndRemoved) 
   ASSERT_EQ(test::file_names(units()), files);
 
   const std::string service = core::read_file(units() / "supactl-backup-shop.service");
-  const std::string binary = fs::canonical(SUPACTL_BINARY).string();
+  const std::string binary = fs::canonical(supactl::test::supactl_binary()).string();
   EXPECT_NE(service.find("\nEnvironment=\"DOCKER_HOST=unix:///run/docker.sock\"\n"), std::string::npos) << service;
   EXPECT_NE(service.find("\nExecStart=" + binary + " --home " + home().string() +
                          " backup shop --lock-timeout 600 "
@@ -138,7 +139,7 @@ TEST_F(BackupSchedule, CronFileHasSixFieldsBeforeTheCommandAndARunPartsName) {
   EXPECT_TRUE(std::regex_match("supactl-shop", std::regex("^[A-Za-z0-9_-]+$")));  // run-parts' rule
   EXPECT_EQ(static_cast<unsigned>(fs::status(cron() / "supactl-shop").permissions()), 0644U);
 
-  const std::string binary = fs::canonical(SUPACTL_BINARY).string();
+  const std::string binary = fs::canonical(supactl::test::supactl_binary()).string();
   std::istringstream in(core::read_file(cron() / "supactl-shop"));
   std::vector<std::string> jobs;
   bool shell_set = false;

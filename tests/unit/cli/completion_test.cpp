@@ -8,6 +8,7 @@
 // are checked for syntax with `zsh -n` / `fish -n` when those shells are installed.
 #include <supactl/core/fs.hpp>
 
+#include "support/supactl_binary.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -51,8 +52,11 @@ class Completion : public ::testing::Test {
   void SetUp() override {
     env = "SUPACTL_HOME=" + quote(home.path().string()) + " SUPACTL_PORT_RANGE=24000-24999 ";
     std::string out;
-    ASSERT_EQ(sh(env + quote(SUPACTL_BINARY) + " init shop 2>&1", &out), 0) << out;
-    ASSERT_EQ(sh(env + quote(SUPACTL_BINARY) + " completion bash > " + quote(script().string()) + " 2>&1", &out), 0)
+    ASSERT_EQ(sh(env + quote(supactl::test::supactl_binary()) + " init shop 2>&1", &out), 0) << out;
+    ASSERT_EQ(
+        sh(env + quote(supactl::test::supactl_binary()) + " completion bash > " + quote(script().string()) + " 2>&1",
+           &out),
+        0)
         << out;
   }
 
@@ -60,7 +64,7 @@ class Completion : public ::testing::Test {
 
   /// What bash offers for the command line `words` (the last word is the one being completed).
   std::vector<std::string> complete(const std::vector<std::string>& words) {
-    std::string array = quote(SUPACTL_BINARY);
+    std::string array = quote(supactl::test::supactl_binary());
     for (const std::string& w : words) array += " " + quote(w);
     const std::string program = "source " + quote(script().string()) + " && COMP_WORDS=(" + array +
                                 ") && COMP_CWORD=" + std::to_string(words.size()) +
@@ -127,8 +131,8 @@ TEST_F(Completion, BashCompletesInstanceAndServiceNamesFromTheHome) {
 TEST_F(Completion, ZshAndFishScriptsAreValidAndComeFromTheSameTable) {
   std::string zsh;
   std::string fish;
-  ASSERT_EQ(sh(env + quote(SUPACTL_BINARY) + " completion zsh", &zsh), 0);
-  ASSERT_EQ(sh(env + quote(SUPACTL_BINARY) + " completion fish", &fish), 0);
+  ASSERT_EQ(sh(env + quote(supactl::test::supactl_binary()) + " completion zsh", &zsh), 0);
+  ASSERT_EQ(sh(env + quote(supactl::test::supactl_binary()) + " completion fish", &fish), 0);
   EXPECT_EQ(zsh.rfind("#compdef supactl", 0), 0u);
   EXPECT_NE(zsh.find("bashcompinit"), std::string::npos);
   EXPECT_NE(fish.find("-a 'rm'"), std::string::npos) << fish;
@@ -143,14 +147,14 @@ TEST_F(Completion, ZshAndFishScriptsAreValidAndComeFromTheSameTable) {
   if (has_shell("fish")) {
     EXPECT_EQ(sh("fish -n " + quote((scratch.path() / "supactl.fish").string()) + " 2>&1", &out), 0) << out;
     // fish itself, asked to complete: commands and instance names.
-    const std::string complete_cmd = "function supactl; " + quote(SUPACTL_BINARY) + " $argv; end; source " +
-                                     quote((scratch.path() / "supactl.fish").string()) +
+    const std::string complete_cmd = "function supactl; " + quote(supactl::test::supactl_binary()) +
+                                     " $argv; end; source " + quote((scratch.path() / "supactl.fish").string()) +
                                      "; complete -C 'supactl u'; complete -C 'supactl up s'";
     ASSERT_EQ(sh(env + "fish -c " + quote(complete_cmd) + " 2>&1", &out), 0) << out;
     EXPECT_NE(out.find("upgrade\t"), std::string::npos) << out;
     EXPECT_NE(out.find("shop"), std::string::npos) << out;
   }
-  EXPECT_EQ(sh(env + quote(SUPACTL_BINARY) + " completion tcsh >/dev/null 2>&1"), 2);
+  EXPECT_EQ(sh(env + quote(supactl::test::supactl_binary()) + " completion tcsh >/dev/null 2>&1"), 2);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // `init`, `ls` and `render` as a user runs them: the real binary against a temporary home.
 #include <supactl/core/fs.hpp>
 
+#include "support/supactl_binary.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -36,9 +37,9 @@ struct CommandResult {
 /// before the command ("NAME=value ...").
 CommandResult supactl(const fs::path& home, const std::string& args, const std::string& env = "") {
   test::TempDir capture;
-  std::string cmd = env + " SUPACTL_PORT_RANGE=21000-21999 '" + SUPACTL_BINARY + "' --home '" + home.string() + "' " +
-                    args + " >'" + (capture.path() / "out").string() + "' 2>'" + (capture.path() / "err").string() +
-                    "'";
+  std::string cmd = env + " SUPACTL_PORT_RANGE=21000-21999 '" + supactl::test::supactl_binary() + "' --home '" +
+                    home.string() + "' " + args + " >'" + (capture.path() / "out").string() + "' 2>'" +
+                    (capture.path() / "err").string() + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
