@@ -73,6 +73,13 @@ std::vector<std::pair<std::string, std::string>> list_named(docker::Engine& engi
   return out;
 }
 
+/// The project's volumes on the node of `engine` (found by the compose project label).
+std::vector<docker::VolumeInfo> volumes_here(docker::Engine& engine, const std::string& project) {
+  docker::Filters f;
+  f.add("label", std::string(compose::k_label_project) + "=" + project);
+  return engine.list_volumes(f);
+}
+
 /// Deletes what `list` returns (by id) with `remove`, retrying for up to `seconds` while the
 /// Engine still says it is in use (task containers go away a moment after their service).
 std::vector<std::string> remove_all(docker::Engine& engine, const std::string& kind, const std::string& project,
@@ -309,9 +316,7 @@ std::vector<std::string> down_preview(docker::Engine& engine, const std::string&
     for (const auto& named : list_named(engine, kind, project)) out.push_back(fmt::format("{} {}", kind, named.second));
   }
   if (remove_volumes) {
-    docker::Filters f;
-    f.add("label", std::string(compose::k_label_project) + "=" + project);
-    for (const docker::VolumeInfo& v : engine.list_volumes(f)) out.push_back("volumes " + v.name);
+    for (const docker::VolumeInfo& v : volumes_here(engine, project)) out.push_back("volumes " + v.name);
   }
   return out;
 }
@@ -339,9 +344,7 @@ std::vector<std::string> down(docker::Engine& engine, const std::string& project
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   if (remove_volumes) {
-    docker::Filters f;
-    f.add("label", std::string(compose::k_label_project) + "=" + project);
-    for (const docker::VolumeInfo& v : engine.list_volumes(f)) {
+    for (const docker::VolumeInfo& v : volumes_here(engine, project)) {
       if (remove_patiently([&] { engine.remove_volume(v.name, false); }, 60)) removed.push_back("volumes " + v.name);
     }
     if (job_image.empty()) {
