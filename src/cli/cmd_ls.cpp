@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `supactl ls`: the instances of this home with their domain, host ports and services, from
+// `supactl ls`: the instances of this home with their mode, domain, host ports and services, from
 // their instance.yaml only (no Engine call, no secrets read). A broken instance.yaml is shown
 // with its error instead of hiding the others.
 #include "cli/globals.hpp"
@@ -27,6 +27,7 @@ int run_ls(const Globals& g) {
     try {
       config::InstanceSpec spec =
           config::parse_spec(core::read_file(config::instance_dir(home, name) / "instance.yaml"), "instance.yaml");
+      row["mode"] = spec.swarm() ? "swarm" : "standalone";
       row["domain"] = spec.domain;
       row["ports"] = {{"http", spec.ports.http}, {"https", spec.ports.https}, {"db", port_json(spec.ports.db)}};
       row["services"] = spec.enabled_services();
@@ -51,7 +52,8 @@ int run_ls(const Globals& g) {
       continue;
     }
     const nlohmann::json& p = row["ports"];
-    std::cout << fmt::format("{:<20} {:<24} {:>6} {:>6} {:>6}  {}\n", row["name"].get<std::string>(),
+    std::cout << fmt::format("{:<20} {:<24} {:>6} {:>6} {:>6}  {}\n",
+                             row["name"].get<std::string>() + (row["mode"] == "swarm" ? " (swarm)" : ""),
                              row["domain"].get<std::string>(), p["http"].get<int>(), p["https"].get<int>(),
                              p["db"].is_null() ? std::string("-") : std::to_string(p["db"].get<int>()),
                              fmt::join(row["services"].get<std::vector<std::string>>(), ","));

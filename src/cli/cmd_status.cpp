@@ -273,15 +273,47 @@ int run_one(const Globals& g, const StatusOptions& o) {
   return s.healthy ? 0 : static_cast<int>(ExitCode::unhealthy);
 }
 
+/// One line of `status` without a NAME.
+struct Row {
+  std::string instance;
+  std::string mode;  ///< standalone or swarm
+  std::string state;
+  bool healthy = false;
+  size_t ok = 0;
+  size_t total = 0;
+  std::string api;
+};
+
+/// A swarm instance's line: its services through the manager (three calls). An Engine that is
+/// no swarm manager (any more) makes it `unknown`, not an error: the other lines still count.
+Row swarm_row(docker::Engine& engine, const config::Instance& inst) {
+  Row r{inst.name, "swarm", "unknown", false, 0, 0, render::instance_endpoints(inst.spec).api_url};
+  try {
+    const swarm::InstanceStatus s = swarm::status(engine, inst.name);
+    for (const swarm::ServiceStatus& svc : s.services) r.ok += svc.ok ? 1 : 0;
+    r.total = s.services.size();
+    r.healthy = s.healthy && !s.services.empty();
+    r.state = s.services.empty() ? "down" : (s.healthy ? "healthy" : "degraded");
+  } catch (const Error& e) {
+    spdlog::warn("instance {} (swarm): {}", inst.name, e.what());
+  }
+  return r;
+}
+
 int run_all(const Globals& g) {
   const std::filesystem::path home = config::home_dir(g.home);
   std::map<std::string, std::vector<std::string>> expected;
   std::map<std::string, render::Endpoints> endpoints;
   std::set<std::string> jobs;
   stack::HealthTests health;
+  std::vector<config::Instance> on_swarm;
   for (const std::string& name : config::list_instances(home)) {
     try {
       config::Instance inst = config::load_instance(home, name);
+      if (inst.spec.swarm()) {
+        on_swarm.push_back(std::move(inst));
+        continue;
+      }
       const instance::Expectation e = instance::expectation_of(inst);
       expected[name] = e.services;
       jobs.insert(e.jobs.begin(), e.jobs.end());
@@ -295,26 +327,39 @@ int run_all(const Globals& g) {
   docker::Engine& engine = g.engine();
   std::vector<stack::InstanceStatus> all = stack::summarize(stack::list_stack_containers(engine), expected,
                                                             std::vector<std::string>(jobs.begin(), jobs.end()));
+  // A swarm instance's task containers on this node are no instance of their own: its line
+  // comes from its services.
+  std::erase_if(all, [&](const stack::InstanceStatus& s) {
+    return std::any_of(on_swarm.begin(), on_swarm.end(),
+                       [&](const config::Instance& i) { return i.name == s.instance; });
+  });
   stack::probe_starting(engine, all, health);
+  std::vector<Row> rows;
+  for (const stack::InstanceStatus& s : all) {
+    Row r{s.instance, "standalone", state_of(s), s.healthy, 0, s.services.size(), ""};
+    for (const auto& svc : s.services) r.ok += svc.ok ? 1 : 0;
+    if (endpoints.count(s.instance) != 0) r.api = endpoints[s.instance].api_url;
+    rows.push_back(std::move(r));
+  }
+  for (const config::Instance& inst : on_swarm) rows.push_back(swarm_row(engine, inst));
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.instance < b.instance; });
+
   bool ok = true;
   nlohmann::json list = nlohmann::json::array();
   if (!g.json()) std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", "INSTANCE", "STATE", "SERVICES", "API");
-  for (const stack::InstanceStatus& s : all) {
-    size_t good = 0;
-    for (const auto& svc : s.services) good += svc.ok ? 1 : 0;
-    std::string state = state_of(s);
-    if (state == "degraded") ok = false;
-    std::string api = endpoints.count(s.instance) != 0 ? endpoints[s.instance].api_url : "";
+  for (const Row& r : rows) {
+    if (r.state == "degraded" || r.state == "unknown") ok = false;
     if (g.json()) {
-      list.push_back({{"instance", s.instance},
-                      {"state", state},
-                      {"healthy", s.healthy},
-                      {"services_ok", good},
-                      {"services_total", s.services.size()},
-                      {"api", api}});
+      list.push_back({{"instance", r.instance},
+                      {"mode", r.mode},
+                      {"state", r.state},
+                      {"healthy", r.healthy},
+                      {"services_ok", r.ok},
+                      {"services_total", r.total},
+                      {"api", r.api}});
     } else {
-      std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", s.instance, state,
-                               fmt::format("{}/{}", good, s.services.size()), api);
+      std::cout << fmt::format("{:<20} {:<10} {:<10} {}\n", r.instance + (r.mode == "swarm" ? " (swarm)" : ""), r.state,
+                               fmt::format("{}/{}", r.ok, r.total), r.api);
     }
   }
   if (g.json()) print_json({{"instances", list}});

@@ -330,6 +330,7 @@ TEST(Cli, LsListsInstancesAsTextAndJson) {
   EXPECT_TRUE(rows[1]["ports"]["db"].is_null());
   for (const nlohmann::json& row : rows) {
     for (const char* key : {"name", "domain", "ports", "services"}) EXPECT_TRUE(row.contains(key)) << key;
+    EXPECT_EQ(row["mode"], "standalone");
     for (const char* key : {"http", "https", "db"}) EXPECT_TRUE(row["ports"].contains(key)) << key;
   }
   EXPECT_NE(std::find(rows[1]["services"].begin(), rows[1]["services"].end(), "analytics"), rows[1]["services"].end());
