@@ -7,11 +7,15 @@
 
 #include "cli/globals.hpp"
 
+#include <supactl/config/home.hpp>
+#include <supactl/config/instance.hpp>
 #include <supactl/core/cancel.hpp>
 #include <supactl/core/fd.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/core/log.hpp>
 #include <supactl/docker/engine.hpp>
+#include <supactl/swarm/relay.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace supactl::cli {
@@ -148,9 +153,24 @@ void confirm_by_name(const Globals& g, const std::string& name, const std::strin
 int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   Globals g;
   std::unique_ptr<docker::Engine> connection;
-  g.engine_source = engine ? std::move(engine) : [&g, &connection]() -> docker::Engine& {
-    if (!connection) connection = docker::connect(docker::resolve_endpoint(g.host));
-    return *connection;
+  std::unique_ptr<docker::Engine> relay;
+  // The Engine, behind a relay that reaches a swarm instance's task containers on the other
+  // nodes through the manager (swarm/relay.hpp); standalone instances pass straight through.
+  g.engine_source = engine ? std::move(engine) : [&g, &connection, &relay]() -> docker::Engine& {
+    if (!connection) {
+      connection = docker::connect(docker::resolve_endpoint(g.host));
+      relay = std::make_unique<swarm::NodeRelay>(*connection, [&g](const std::string& project) -> std::string {
+        try {
+          const std::filesystem::path home = config::home_dir(g.home);
+          if (!config::is_swarm_instance(home, project)) return {};
+          return swarm::rendered_db_image(config::instance_dir(home, project));
+        } catch (const Error& e) {
+          spdlog::debug("instance {}: {}", project, e.what());
+          return {};
+        }
+      });
+    }
+    return *relay;
   };
   // SUPACTL_STATS=1: `supactl-stats: requests=N` on stderr when the command ends (benchmarks).
   core::ScopeExit stats([&connection] {

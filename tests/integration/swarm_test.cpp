@@ -68,11 +68,13 @@ class SwarmTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!name.empty()) run("down " + name + " --volumes --yes");
+    if (!second.empty()) run("down " + second + " --volumes --yes");
     if (lab_up) {
       std::string out = sh(k_lab + " down 2>&1");
       EXPECT_EQ(sh("docker info --format '{{.Swarm.LocalNodeState}}'"), "inactive") << out;
     }
     if (!name.empty()) test::remove_test_objects(name);
+    if (!second.empty()) test::remove_test_objects(second);
   }
 
   int run(const std::string& args, std::string* out = nullptr) {
@@ -81,11 +83,13 @@ class SwarmTest : public ::testing::Test {
     return test::run_shell(cmd, out);
   }
 
-  /// Node ids of the running tasks of service `service`.
-  std::vector<std::string> task_nodes(const std::string& service) {
+  /// Node ids of the running tasks of service `service` of the instance.
+  std::vector<std::string> task_nodes(const std::string& service) { return task_nodes_of(name + "_" + service); }
+  /// Node ids of the running tasks of the swarm service `full_name`.
+  std::vector<std::string> task_nodes_of(const std::string& full_name) {
     // Both nodes have one host name here: tasks are told apart by node id.
     return lines(
-        sh("docker service ps -q --filter desired-state=running " + name + "_" + service +
+        sh("docker service ps -q --filter desired-state=running " + full_name +
            " | xargs -r docker inspect --format '{{.NodeID}} {{.Status.State}}' | awk '$2 == \"running\" {print $1}'"));
   }
 
@@ -99,6 +103,7 @@ class SwarmTest : public ::testing::Test {
 
   test::TempDir home;
   std::string name;
+  std::string second;  ///< the instance whose db runs on the worker
   bool lab_up = false;
   int http_port = 0;
   std::string anon;
@@ -123,6 +128,29 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
     const json j = json::parse(out.substr(out.find('{')));
     EXPECT_EQ(j["mode"], "swarm");
     EXPECT_TRUE(j["healthy"].get<bool>()) << out;
+  }
+  // Without a NAME: one line for the instance, from its services (not its task containers on
+  // this node, which would count as a standalone instance missing most of its services).
+  {
+    run("status --output json", &out);
+    const json all = json::parse(out.substr(out.find('{')));
+    int lines = 0;
+    for (const json& i : all["instances"]) {
+      if (i["instance"] != name) continue;
+      ++lines;
+      EXPECT_EQ(i["mode"], "swarm") << out;
+      EXPECT_EQ(i["state"], "healthy") << out;
+      EXPECT_EQ(i["services_ok"], i["services_total"]) << out;
+      EXPECT_GT(i["services_total"].get<int>(), 1) << out;
+    }
+    EXPECT_EQ(lines, 1) << out;
+  }
+  // `ls` (from instance.yaml alone) says which instances are swarm ones.
+  {
+    ASSERT_EQ(run("ls --output json", &out), 0) << out;
+    const json rows = json::parse(out.substr(out.find('[')));
+    ASSERT_EQ(rows.size(), 1u) << out;
+    EXPECT_EQ(rows[0]["mode"], "swarm") << out;
   }
   // A second up changes nothing: no service update.
   ASSERT_EQ(run("up " + name + " --dry-run", &out), 0) << out;
@@ -278,6 +306,51 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   EXPECT_EQ(sh("docker volume ls -q --filter label=com.docker.compose.project=" + name), "");
   // The job is gone too.
   EXPECT_EQ(sh("docker service ls -q --filter label=com.docker.stack.namespace=" + name), "");
+
+  // --- commands through the manager alone reach a db whose task runs on the worker: each
+  // Engine call on that container is a one-shot job placed on the worker (swarm/relay.hpp).
+  second = name + "-w";
+  const std::string worker_id = sh(worker + "info --format '{{.Swarm.NodeID}}'");
+  ASSERT_FALSE(worker_id.empty());
+  ASSERT_EQ(
+      run("init " + second + " --swarm --registry " + test::k_kit_registry + " --http-port " +
+              std::to_string(test::free_port()) + " --exclude studio,analytics,vector,supavisor,functions,imgproxy",
+          &out),
+      0)
+      << out;
+  ASSERT_EQ(run("config set " + second + " placement.db " + worker_id, &out), 0) << out;
+  ASSERT_EQ(run("up " + second, &out), 0) << out;
+  ASSERT_EQ(task_nodes_of(second + "_db"), std::vector<std::string>{worker_id});
+  const std::string worker_db = sh(worker + "ps -q --filter label=com.docker.swarm.service.name=" + second + "_db");
+  ASSERT_FALSE(worker_db.empty());
+  const auto relay_start = std::chrono::steady_clock::now();
+  ASSERT_EQ(run("exec " + second + " db -- hostname", &out), 0) << out;
+  std::cout << "[ swarm ] exec through a relay job on the worker: "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - relay_start).count() << " s\n";
+  EXPECT_NE(out.find(worker_db.substr(0, 12)), std::string::npos) << out;
+  ASSERT_EQ(run("psql " + second + " -- -c 'create table relayed(n int); insert into relayed values (7)'", &out), 0)
+      << out;
+  // A script on standard input travels in a secret and is read inside the container.
+  const std::string script = (home.path() / "relayed.sql").string();
+  sh("printf 'insert into relayed values (8);\nselect sum(n) as relayed_sum from relayed;\n' > " + script);
+  ASSERT_EQ(test::run_shell("SUPACTL_HOME=" + home.path().string() + " " + SUPACTL_BINARY + " psql " + second +
+                                " -- -At < " + script + " 2>&1",
+                            &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("15"), std::string::npos) << out;
+  // A backup: the dumps come back through the jobs' logs, with the table made above in them.
+  ASSERT_EQ(run("backup " + second + " --output json", &out), 0) << out;
+  const json made = json::parse(out.substr(out.find('{')));
+  const std::string backup_file = made.value("path", std::string());
+  ASSERT_FALSE(backup_file.empty()) << out;
+  EXPECT_GE(made.value("tables", 0), 1) << out;  // relayed
+  EXPECT_NE(sh("tar -xzOf " + backup_file + " | grep -ac relayed"), "0");
+  // The relay jobs and their secrets are gone.
+  EXPECT_EQ(sh("docker service ls -q --filter label=dev.supactl.relay"), "");
+  EXPECT_EQ(sh("docker secret ls -q --filter label=dev.supactl.relay"), "");
+  ASSERT_EQ(run("down " + second + " --volumes --yes", &out), 0) << out;
+  EXPECT_EQ(sh(worker + "volume ls -q --filter label=com.docker.compose.project=" + second), "");
 }
 
 }  // namespace

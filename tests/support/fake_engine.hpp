@@ -43,6 +43,10 @@ class FakeEngine : public docker::Engine {
   std::map<std::string, int> network_busy_refusals;
   /// Answers call_json(method, path) when set (else the Engine's default: unsupported).
   std::function<nlohmann::json(const std::string& method, const std::string& path)> on_call_json;
+  /// The bodies sent with call_json, by path (read once the calls are done).
+  std::vector<std::pair<std::string, nlohmann::json>> bodies;
+  /// What service_logs(service) prints on stdout when set (else the Engine's default).
+  std::function<std::string(const std::string& service)> on_service_logs;
   /// What info() answers when set (else a fixed small document).
   std::optional<nlohmann::json> info_answer;
 
@@ -85,8 +89,18 @@ class FakeEngine : public docker::Engine {
   nlohmann::json call_json(const std::string& method, const std::string& path, const nlohmann::json& body,
                            const std::string& what) override {
     record("call_json " + method + " " + path);
+    if (!body.is_null()) {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      bodies.emplace_back(path, body);
+    }
     if (on_call_json) return on_call_json(method, path);
     return docker::Engine::call_json(method, path, body, what);
+  }
+  void service_logs(const std::string& service, const docker::LogOptions& options,
+                    const docker::OutputSink& sink) override {
+    record("service_logs " + service);
+    if (!on_service_logs) return docker::Engine::service_logs(service, options, sink);
+    sink(docker::StreamKind::stdout_, on_service_logs(service));
   }
   void events(const docker::Filters&, int64_t, int64_t, const docker::EventSink&) override {}
 

@@ -3,6 +3,7 @@
 // boundaries anywhere, stream-line errors, error mapping and filter encoding.
 #include "docker/streams.hpp"
 #include "docker/json_codec.hpp"
+#include "support/stream_frame.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,16 +13,7 @@
 namespace supactl::docker {
 namespace {
 
-std::string frame(StreamKind kind, const std::string& payload) {
-  std::string f(8, '\0');
-  f[0] = static_cast<char>(kind);
-  const auto n = static_cast<uint32_t>(payload.size());
-  f[4] = static_cast<char>((n >> 24) & 0xff);
-  f[5] = static_cast<char>((n >> 16) & 0xff);
-  f[6] = static_cast<char>((n >> 8) & 0xff);
-  f[7] = static_cast<char>(n & 0xff);
-  return f + payload;
-}
+using test::stream_frame;
 
 struct Collected {
   std::string out;
@@ -40,8 +32,8 @@ OutputSink collect(Collected& c) {
 TEST(FrameDemuxer, SplitsStdoutAndStderrFedWhole) {
   Collected c;
   FrameDemuxer d(collect(c));
-  ASSERT_TRUE(d.feed(frame(StreamKind::stdout_, "hello\n") + frame(StreamKind::stderr_, "oops\n") +
-                     frame(StreamKind::stdout_, "world\n")));
+  ASSERT_TRUE(d.feed(stream_frame(StreamKind::stdout_, "hello\n") + stream_frame(StreamKind::stderr_, "oops\n") +
+                     stream_frame(StreamKind::stdout_, "world\n")));
   EXPECT_EQ(c.out, "hello\nworld\n");
   EXPECT_EQ(c.err, "oops\n");
 }
@@ -50,8 +42,9 @@ TEST(FrameDemuxer, ChunkBoundariesAnywhereGiveTheSameResult) {
   std::string payload(300, 'x');  // length needs more than one byte of the header
   payload[0] = 'a';
   payload[299] = 'z';
-  const std::string stream = frame(StreamKind::stdout_, "line one\n") + frame(StreamKind::stderr_, payload) +
-                             frame(StreamKind::stdout_, std::string("bin\0ary", 7));
+  const std::string stream = stream_frame(StreamKind::stdout_, "line one\n") +
+                             stream_frame(StreamKind::stderr_, payload) +
+                             stream_frame(StreamKind::stdout_, std::string("bin\0ary", 7));
   for (size_t size = 1; size <= stream.size(); size += (size < 16 ? 1 : 37)) {
     Collected c;
     FrameDemuxer d(collect(c));
@@ -72,7 +65,7 @@ TEST(FrameDemuxer, ATtyStreamIsRawStdout) {
   Collected forced;
   FrameDemuxer raw(collect(forced));
   raw.force_raw();
-  std::string looks_framed = frame(StreamKind::stderr_, "x");
+  std::string looks_framed = stream_frame(StreamKind::stderr_, "x");
   ASSERT_TRUE(raw.feed(looks_framed));
   EXPECT_EQ(forced.out, looks_framed);
 }
@@ -80,8 +73,8 @@ TEST(FrameDemuxer, ATtyStreamIsRawStdout) {
 TEST(FrameDemuxer, ASinkReturningFalseStopsTheStream) {
   int calls = 0;
   FrameDemuxer d([&](StreamKind, std::string_view) { return ++calls < 2; });
-  EXPECT_FALSE(
-      d.feed(frame(StreamKind::stdout_, "1") + frame(StreamKind::stdout_, "2") + frame(StreamKind::stdout_, "3")));
+  EXPECT_FALSE(d.feed(stream_frame(StreamKind::stdout_, "1") + stream_frame(StreamKind::stdout_, "2") +
+                      stream_frame(StreamKind::stdout_, "3")));
   EXPECT_EQ(calls, 2);
 }
 
