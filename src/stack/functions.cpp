@@ -8,7 +8,9 @@
 #include <supactl/core/error.hpp>
 #include <supactl/core/fs.hpp>
 #include <supactl/plan/readiness.hpp>
+#include <supactl/plan/swarm_ops.hpp>
 #include <supactl/stack/stack.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <fmt/format.h>
 
@@ -21,6 +23,9 @@ namespace supactl::stack {
 namespace fs = std::filesystem;
 
 namespace {
+
+/// The label the Engine puts on a swarm task's container: its service's name.
+constexpr const char* k_label_swarm_service = "com.docker.swarm.service.name";
 
 /// The running functions containers of the instance, lowest number first.
 std::vector<docker::ContainerSummary> functions_containers(docker::Engine& engine, const std::string& instance) {
@@ -114,6 +119,21 @@ DeployResult deploy_functions(docker::Engine& engine, const std::string& project
   engine.put_archive(target, k_functions_dir, docker::make_tar(files));
   result.files = files.size();
 
+  // A swarm task's container is not restarted (Swarm would take its stop for the end of the
+  // task and start another beside it): the service rolls its tasks instead.
+  const std::string swarm_service = docker::label_of(containers.front().labels, k_label_swarm_service);
+  if (!swarm_service.empty()) {
+    const int tasks = swarm::force_update(engine, swarm_service);
+    const plan::ReadyResult ready =
+        plan::wait_service(engine, swarm_service, tasks, false, std::max(ready_timeout_s, 120));
+    if (!ready.ready) {
+      throw Error(
+          fmt::format("{} is not healthy after the deploy: {} {}", swarm_service, ready.reason, ready.last_output),
+          ExitCode::unhealthy, fmt::format("see `supactl logs {} functions`", project));
+    }
+    result.restarted = static_cast<size_t>(tasks);
+    return result;
+  }
   for (const auto& c : containers) engine.restart_container(c.id, 10);
   for (const auto& c : containers) {
     plan::ReadyResult ready =

@@ -257,6 +257,17 @@ std::string task_node_elsewhere(docker::Engine& engine, const std::string& proje
   return {};
 }
 
+int force_update(docker::Engine& engine, const std::string& service) {
+  const std::string path = "/services/" + docker::url_encode(service);
+  const json current = engine.call_json("GET", path, nullptr, "inspect service " + service);
+  json spec = current.value("Spec", json::object());
+  json& task = spec["TaskTemplate"];
+  task["ForceUpdate"] = task.value("ForceUpdate", 0) + 1;
+  const int64_t version = current.value("/Version/Index"_json_pointer, int64_t{0});
+  engine.call_json("POST", path + "/update?version=" + std::to_string(version), spec, "update service " + service);
+  return spec.value("/Mode/Replicated/Replicas"_json_pointer, 1);
+}
+
 UpResult up(docker::Engine& engine, const UpRequest& request, plan::Progress& progress) {
   UpResult result;
   const uint64_t before = engine.request_count();

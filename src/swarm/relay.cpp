@@ -183,6 +183,7 @@ std::vector<docker::ContainerSummary> NodeRelay::list_containers(const docker::F
     for (const auto& [key, value] : labels.items()) {
       if (value.is_string()) c.labels[key] = value.get<std::string>();
     }
+    c.labels["com.docker.swarm.service.name"] = service_names[t.value("ServiceID", std::string())];
     {
       const std::lock_guard<std::mutex> lock(m_mutex);
       m_remote[container] = Remote{node, project};

@@ -312,11 +312,10 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   second = name + "-w";
   const std::string worker_id = sh(worker + "info --format '{{.Swarm.NodeID}}'");
   ASSERT_FALSE(worker_id.empty());
-  ASSERT_EQ(
-      run("init " + second + " --swarm --registry " + test::k_kit_registry + " --http-port " +
-              std::to_string(test::free_port()) + " --exclude studio,analytics,vector,supavisor,functions,imgproxy",
-          &out),
-      0)
+  ASSERT_EQ(run("init " + second + " --swarm --registry " + test::k_kit_registry + " --http-port " +
+                    std::to_string(test::free_port()) + " --exclude studio,analytics,vector,supavisor,imgproxy",
+                &out),
+            0)
       << out;
   ASSERT_EQ(run("config set " + second + " placement.db " + worker_id, &out), 0) << out;
   ASSERT_EQ(run("up " + second, &out), 0) << out;
@@ -346,6 +345,19 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   ASSERT_FALSE(backup_file.empty()) << out;
   EXPECT_GE(made.value("tables", 0), 1) << out;  // relayed
   EXPECT_NE(sh("tar -xzOf " + backup_file + " | grep -ac relayed"), "0");
+  // functions deploy (its service stays on the manager): the service rolls its task, which
+  // serves the new code; no container of the old task is left running.
+  const std::string functions_dir = (home.path() / "fn").string();
+  sh("mkdir -p " + functions_dir + "/greet && echo 'Deno.serve(() => new Response(\"relayed\"));' > " + functions_dir +
+     "/greet/index.ts");
+  ASSERT_EQ(run("functions deploy " + second + " " + functions_dir, &out), 0) << out;
+  const std::vector<std::string> running_functions =
+      lines(sh("docker ps -q --filter label=com.docker.swarm.service.name=" + second + "_functions"));
+  ASSERT_EQ(running_functions.size(), 1u)
+      << sh("docker ps -a --filter label=com.docker.swarm.service.name=" + second + "_functions");
+  EXPECT_NE(sh("docker exec " + running_functions[0] + " cat /home/deno/functions/greet/index.ts 2>&1").find("relayed"),
+            std::string::npos);
+  EXPECT_EQ(sh("docker service inspect " + second + "_functions --format '{{.UpdateStatus.State}}'"), "completed");
   // The relay jobs and their secrets are gone.
   EXPECT_EQ(sh("docker service ls -q --filter label=dev.supactl.relay"), "");
   EXPECT_EQ(sh("docker secret ls -q --filter label=dev.supactl.relay"), "");

@@ -35,8 +35,10 @@ struct DeployResult {
 /// Replaces each function of `functions` whole in the volume (through the archive API of the
 /// first running functions container: no host bind mount, so a remote Engine works too), then
 /// restarts every functions container and waits (up to `ready_timeout_s`) until each passes
-/// its health test. Throws supactl::Error: not_found when no functions container runs,
-/// unhealthy when one does not come back.
+/// its health test. On a swarm the functions service rolls its tasks instead (a restarted
+/// task container would be taken for a finished task), waited for up to 120 s or
+/// `ready_timeout_s`, whichever is longer. Throws supactl::Error: not_found when no
+/// functions container runs, unhealthy when one does not come back.
 DeployResult deploy_functions(docker::Engine& engine, const std::string& project,
                               std::map<std::string, std::vector<docker::TarFile>> functions, int ready_timeout_s = 30);
 

@@ -198,6 +198,11 @@ nlohmann::json volume_removal_job(const std::string& project, const std::string&
 /// also when this Engine is no swarm manager (the question cannot be asked).
 std::string task_node_elsewhere(docker::Engine& engine, const std::string& project, const std::string& service);
 
+/// Makes `service` replace its tasks with its spec unchanged (`docker service update --force`:
+/// TaskTemplate.ForceUpdate + 1), in its own update order. Returns its number of replicas
+/// (1 for a global service: wait for it with plan::wait_service).
+int force_update(docker::Engine& engine, const std::string& service);
+
 /// Scales every service of `project` but those in `keep` (and its jobs) to 0 tasks and waits
 /// until none of them runs (restore: nothing is connected while the databases are replaced).
 /// Their spec-hash label is cleared, so the next `up` scales them back.

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The node relay: a swarm instance's tasks on other nodes are listed, and calls on them run as
 // a one-shot job placed on their node, whose input travels in secrets and whose printed
-// answer is decoded.
+// answer is decoded. And a forced service update, which rolls a service's tasks in place of
+// restarting their containers.
 #include <supactl/compose/model.hpp>
 #include <supactl/core/base64.hpp>
 #include <supactl/core/error.hpp>
 #include <supactl/swarm/relay.hpp>
+#include <supactl/swarm/swarm.hpp>
 
 #include <gtest/gtest.h>
 
@@ -171,6 +173,26 @@ TEST(NodeRelay, WhatCannotGoThroughAJobSaysToUseTheNodesEngine) {
   }
   EXPECT_THROW(relay.put_archive("remote-db", "/tmp", std::string(k_relay_max_input + 1, 'x')), Error);
   EXPECT_TRUE(engine.calls_of("call_json POST /services/create").empty());
+}
+
+TEST(ForceUpdate, SendsTheSpecBackWithForceUpdateRaisedAtItsVersion) {
+  test::FakeEngine engine;
+  engine.on_call_json = [](const std::string& method, const std::string& path) -> json {
+    if (method == "GET") {
+      EXPECT_EQ(path, "/services/shop_functions");
+      return json{{"Version", {{"Index", 41}}},
+                  {"Spec",
+                   {{"Name", "shop_functions"},
+                    {"Mode", {{"Replicated", {{"Replicas", 2}}}}},
+                    {"TaskTemplate", {{"ContainerSpec", {{"Image", "fn"}}}, {"ForceUpdate", 3}}}}}};
+    }
+    return json::object();
+  };
+  EXPECT_EQ(force_update(engine, "shop_functions"), 2);
+  ASSERT_EQ(engine.bodies.size(), 1U);
+  EXPECT_EQ(engine.bodies[0].first, "/services/shop_functions/update?version=41");
+  EXPECT_EQ(engine.bodies[0].second["TaskTemplate"]["ForceUpdate"], 4);
+  EXPECT_EQ(engine.bodies[0].second["TaskTemplate"]["ContainerSpec"]["Image"], "fn");  // the rest unchanged
 }
 
 }  // namespace
