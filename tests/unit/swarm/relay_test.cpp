@@ -129,12 +129,17 @@ TEST(NodeRelay, AnExecOnAnotherNodeRunsAsAJobThereWithItsInputInSecrets) {
   (void)relay.list_containers(instance_filter("shop"), true);
 
   // A container of this node goes straight to the Engine.
-  (void)relay.exec("local-kong", docker::ExecSpec{.cmd = {"true"}});
+  (void)relay.exec("local-kong",
+                   docker::ExecSpec{.cmd = {"true"}, .env = {}, .user = {}, .working_dir = {}, .tty = false});
   EXPECT_EQ(engine.calls_of("exec local-kong").size(), 1U);
 
-  const docker::ExecResult r = relay.exec(
-      "remote-db", docker::ExecSpec{.cmd = {"psql", "-c", "select 'PASSWORD-IN-COMMAND'"}, .env = {"PGPASSWORD=pw"}},
-      {}, std::string("select 'PASSWORD-IN-STDIN';"));
+  const docker::ExecResult r = relay.exec("remote-db",
+                                          docker::ExecSpec{.cmd = {"psql", "-c", "select 'PASSWORD-IN-COMMAND'"},
+                                                           .env = {"PGPASSWORD=pw"},
+                                                           .user = {},
+                                                           .working_dir = {},
+                                                           .tty = false},
+                                          {}, std::string("select 'PASSWORD-IN-STDIN';"));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "hello from w1\n");
   EXPECT_EQ(r.err, "a warning\n");
@@ -166,7 +171,9 @@ TEST(NodeRelay, WhatCannotGoThroughAJobSaysToUseTheNodesEngine) {
   NodeRelay relay(engine, [](const std::string&) { return std::string("img-db"); });
   (void)relay.list_containers(instance_filter("shop"), true);
   try {
-    relay.exec_attached("remote-db", docker::ExecSpec{.cmd = {"psql"}, .tty = true}, 0, {}, 24, 80);
+    relay.exec_attached("remote-db",
+                        docker::ExecSpec{.cmd = {"psql"}, .env = {}, .user = {}, .working_dir = {}, .tty = true}, 0, {},
+                        24, 80);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(e.hint().find("--host"), std::string::npos) << e.hint();
