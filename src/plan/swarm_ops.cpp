@@ -142,8 +142,11 @@ ReadyResult wait_service(docker::Engine& engine, const std::string& name, int re
     const auto labels_of = [](const json& holder) {
       return holder.value("ContainerSpec", json::object()).value("Labels", json::object());
     };
-    const std::string task_hash = labels_of(service.value("Spec", json::object()).value("TaskTemplate", json::object()))
-                                      .value("dev.supactl.task-hash", "");
+    const json template_spec = service.value("Spec", json::object()).value("TaskTemplate", json::object());
+    const std::string task_hash = labels_of(template_spec).value("dev.supactl.task-hash", "");
+    // A forced roll (`functions deploy`) changes only ForceUpdate: the hash alone would take
+    // the old task, still running, for the new one.
+    const int64_t force = template_spec.value("ForceUpdate", int64_t{0});
     if (job && service.contains("JobStatus")) iteration = service["JobStatus"]["JobIteration"].value("Index", -1);
     for (const json& t : tasks) {
       const std::string state = t["Status"].value("State", "");
@@ -156,8 +159,10 @@ ReadyResult wait_service(docker::Engine& engine, const std::string& name, int re
         if (!err.empty()) last_error = err;
       }
       if (state == "complete") ++completed;
-      const bool current = task_hash.empty() ||
-                           labels_of(t.value("Spec", json::object())).value("dev.supactl.task-hash", "") == task_hash;
+      const json task_spec = t.value("Spec", json::object());
+      const bool current =
+          (task_hash.empty() || labels_of(task_spec).value("dev.supactl.task-hash", "") == task_hash) &&
+          task_spec.value("ForceUpdate", int64_t{0}) == force;
       if (!current) {
         if (desired == "running") ++pending;  // an old task, not yet replaced
         continue;

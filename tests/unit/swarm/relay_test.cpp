@@ -6,6 +6,7 @@
 #include <supactl/compose/model.hpp>
 #include <supactl/core/base64.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/plan/swarm_ops.hpp>
 #include <supactl/swarm/relay.hpp>
 #include <supactl/swarm/swarm.hpp>
 
@@ -200,6 +201,35 @@ TEST(ForceUpdate, SendsTheSpecBackWithForceUpdateRaisedAtItsVersion) {
   EXPECT_EQ(engine.bodies[0].first, "/services/shop_functions/update?version=41");
   EXPECT_EQ(engine.bodies[0].second["TaskTemplate"]["ForceUpdate"], 4);
   EXPECT_EQ(engine.bodies[0].second["TaskTemplate"]["ContainerSpec"]["Image"], "fn");  // the rest unchanged
+}
+
+TEST(ForceUpdate, TheWaitCountsOnlyTasksOfTheRaisedTemplateAndTheUpdatesEnd) {
+  // Right after a forced roll the old task still runs, with the same hash label: it must not
+  // pass for the new one. Then the new task runs while Swarm still says `updating`.
+  int round = 0;
+  test::FakeEngine engine;
+  const auto task = [](int64_t force, const std::string& desired, const std::string& state) {
+    json t = {{"NodeID", "n1"}, {"DesiredState", desired}, {"Status", {{"State", state}}}};
+    t["Spec"]["ForceUpdate"] = force;
+    t["Spec"]["ContainerSpec"]["Labels"]["dev.supactl.task-hash"] = "h";
+    return t;
+  };
+  engine.on_call_json = [&](const std::string&, const std::string& path) -> json {
+    if (path == "/nodes") return json::array({{{"ID", "n1"}, {"Status", {{"State", "ready"}}}}});
+    if (path.rfind("/services/", 0) == 0) {
+      ++round;
+      json s;
+      s["Spec"]["TaskTemplate"]["ForceUpdate"] = 4;
+      s["Spec"]["TaskTemplate"]["ContainerSpec"]["Labels"]["dev.supactl.task-hash"] = "h";
+      if (round >= 2) s["UpdateStatus"] = {{"State", round >= 3 ? "completed" : "updating"}};
+      return s;
+    }
+    if (round == 1) return json::array({task(3, "running", "running")});  // the roll has not begun
+    return json::array({task(3, "shutdown", "shutdown"), task(4, "running", "running")});
+  };
+  const plan::ReadyResult r = plan::wait_service(engine, "shop_functions", 1, false, 30);
+  EXPECT_TRUE(r.ready) << r.reason;
+  EXPECT_EQ(round, 3);  // not before the old task went and the update ended
 }
 
 }  // namespace
