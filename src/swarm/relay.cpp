@@ -6,6 +6,7 @@
 #include <supactl/compose/model.hpp>
 #include <supactl/core/base64.hpp>
 #include <supactl/core/error.hpp>
+#include <supactl/core/fd.hpp>
 #include <supactl/docker/tar.hpp>
 #include <supactl/secrets/random.hpp>
 #include <supactl/swarm/swarm.hpp>
@@ -137,19 +138,49 @@ std::optional<NodeRelay::Remote> NodeRelay::remote(const std::string& id) {
   return it->second;
 }
 
-std::vector<docker::ContainerSummary> NodeRelay::list_containers(const docker::Filters& filters, bool all) {
-  std::vector<docker::ContainerSummary> out = m_inner.list_containers(filters, all);
-  const std::string project = instance_of(filters);
-  if (project.empty() || m_relay_image(project).empty()) return out;
+// A long-lived process (`metrics serve`) keeps one relay: what it learnt is asked again after
+// a while, in case an instance changed mode or this node its role.
+constexpr auto k_relay_cache_ttl = std::chrono::seconds(30);
+
+std::string NodeRelay::relay_image(const std::string& project) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    const auto it = m_images.find(project);
+    if (it != m_images.end() && now - it->second.at < k_relay_cache_ttl) return it->second.value;
+  }
+  std::string image = m_relay_image(project);  // reads the instance's files
+  const std::lock_guard<std::mutex> lock(m_mutex);
+  m_images[project] = Cached{image, now};
+  return image;
+}
+
+std::string NodeRelay::manager_node() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_self && now - m_self->at < k_relay_cache_ttl) return m_self->value;
+  }
   std::string self;
   try {
     const json info = m_inner.info();
-    if (!info.value("/Swarm/ControlAvailable"_json_pointer, false)) return out;
-    self = info.value("/Swarm/NodeID"_json_pointer, std::string());
+    if (info.value("/Swarm/ControlAvailable"_json_pointer, false)) {
+      self = info.value("/Swarm/NodeID"_json_pointer, std::string());
+    }
   } catch (const docker::EngineError& e) {
     spdlog::debug("no swarm information: {}", e.what());
-    return out;
   }
+  const std::lock_guard<std::mutex> lock(m_mutex);
+  m_self = Cached{self, now};
+  return self;
+}
+
+std::vector<docker::ContainerSummary> NodeRelay::list_containers(const docker::Filters& filters, bool all) {
+  std::vector<docker::ContainerSummary> out = m_inner.list_containers(filters, all);
+  const std::string project = instance_of(filters);
+  if (project.empty() || relay_image(project).empty()) return out;
+  const std::string self = manager_node();
+  if (self.empty()) return out;
   json ids = json::array();
   std::map<std::string, std::string> service_names;
   for (const json& s : m_inner.call_json("GET", "/services?" + detail::namespace_query(project), nullptr,
@@ -205,7 +236,7 @@ void NodeRelay::refuse(const Remote& where, const std::string& what) {
 int NodeRelay::relay(const Remote& where, const std::string& container,
                      const std::map<std::string, std::string>& secrets, const std::vector<std::string>& env,
                      const std::function<void(std::string_view)>& out) {
-  const std::string image = m_relay_image(where.project);
+  const std::string image = relay_image(where.project);
   const std::string tag = secrets::random_hex(10);
   const std::string name = where.project + "_supactl-relay-" + tag;
   const json labels = {{"com.docker.stack.namespace", where.project},
@@ -214,25 +245,20 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
   std::vector<std::string> secret_ids;
   std::string service_id;
   // Whatever happens, the job and its secrets go (they hold the call's input).
-  struct Cleanup {
-    NodeRelay* self;
-    std::string& service;
-    std::vector<std::string>& secret_list;
-    ~Cleanup() {
-      try {
-        if (!service.empty()) {
-          detail::remove_patiently(
-              [&] { self->m_inner.call_json("DELETE", "/services/" + service, nullptr, "remove the relay job"); }, 30);
-        }
-        for (const std::string& id : secret_list) {
-          detail::remove_patiently(
-              [&] { self->m_inner.call_json("DELETE", "/secrets/" + id, nullptr, "remove a relay secret"); }, 30);
-        }
-      } catch (const std::exception& e) {
-        spdlog::warn("the relay job {} was not removed completely: {}", service, e.what());
+  const core::ScopeExit cleanup([&] {
+    try {
+      if (!service_id.empty()) {
+        detail::remove_patiently(
+            [&] { m_inner.call_json("DELETE", "/services/" + service_id, nullptr, "remove the relay job"); }, 30);
       }
+      for (const std::string& id : secret_ids) {
+        detail::remove_patiently(
+            [&] { m_inner.call_json("DELETE", "/secrets/" + id, nullptr, "remove a relay secret"); }, 30);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("the relay job {} was not removed completely: {}", service_id, e.what());
     }
-  } cleanup{this, service_id, secret_ids};
+  });
 
   json mounts = json::array();
   for (const auto& [file, data] : secrets) {

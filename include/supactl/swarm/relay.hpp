@@ -19,10 +19,12 @@
 
 #include <supactl/docker/engine.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -129,6 +131,10 @@ class NodeRelay final : public docker::Engine {
   /// One Engine request on `where`'s node (`url`: path and query); its answer to `out`.
   void call(const Remote& where, const std::string& method, const std::string& url,
             const std::function<void(std::string_view)>& out);
+  /// `m_relay_image(project)`, asked again after 30 s at the most.
+  std::string relay_image(const std::string& project);
+  /// This Engine's node id when it is a swarm manager, else "" (asked again after 30 s).
+  std::string manager_node();
   /// The error for what cannot go through a relay job.
   [[noreturn]] void refuse(const Remote& where, const std::string& what);
 
@@ -136,6 +142,12 @@ class NodeRelay final : public docker::Engine {
   std::function<std::string(const std::string&)> m_relay_image;
   std::mutex m_mutex;
   std::map<std::string, Remote> m_remote;  ///< container id -> where it runs
+  struct Cached {
+    std::string value;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Cached> m_images;  ///< project -> relay image ("" = none)
+  std::optional<Cached> m_self;            ///< manager_node()
 };
 
 }  // namespace supactl::swarm
