@@ -72,8 +72,22 @@ std::string primary_of(docker::Engine& engine, const std::string& name, const st
   }
 }
 
+/// The db standby and failover are built for standalone instances only: a swarm instance is
+/// refused before anything is changed.
+void refuse_swarm(const config::Instance& inst, const std::string& verb) {
+  if (!inst.spec.swarm()) return;
+  throw Error(fmt::format("{}: {} runs on Docker Swarm (engine.mode: swarm), where a db standby is not built yet; "
+                          "nothing was changed",
+                          verb, inst.name),
+              ExitCode::usage,
+              fmt::format("back it up off-site instead: `supactl backup {}` (docs/DEPLOYMENT.md, \"Backups on a "
+                          "swarm\")",
+                          inst.name));
+}
+
 int run_standby_add(const Globals& g, UpOptions& o) {
   instance::Session session = open_for_converge(g, o);
+  refuse_swarm(session.instance(), "db standby add");
   docker::Engine& engine = session.engine();
   primary_of(engine, o.name, "add");
   instance::ensure_replication_secret(session);
@@ -254,6 +268,7 @@ int run_failover(const Globals& g, FailoverOptions& o) {
   instance::Session session = open_for_converge(g, o.up);
   docker::Engine& engine = session.engine();
   config::Instance& inst = session.instance();
+  refuse_swarm(inst, o.switchover ? "db failover --switchover" : "db failover");
   const std::string from = inst.spec.db_primary;
   const std::string to = inst.spec.db_standby_service();
   const std::string verb = o.switchover ? "db failover --switchover" : "db failover";

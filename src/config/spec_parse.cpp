@@ -551,6 +551,9 @@ InstanceSpec parse_spec(const std::string& text, const std::string& label) {
     if (spec.db_primary != "db" && spec.db_primary != "db-standby") {
       r.problem(db["primary"], "db.primary must be db or db-standby (`supactl db failover` sets it)");
     }
+    if (spec.swarm() && (spec.db_standby || spec.db_primary != "db")) {
+      r.problem(db, "db.standby and db.primary are not built for engine.mode: swarm; remove them from db");
+    }
   }
   const YAML::Node overrides = root["overrides"];
   if (r.mapping(overrides, "overrides")) {

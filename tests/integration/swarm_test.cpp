@@ -358,6 +358,11 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   EXPECT_NE(sh("docker exec " + running_functions[0] + " cat /home/deno/functions/greet/index.ts 2>&1").find("relayed"),
             std::string::npos);
   EXPECT_EQ(sh("docker service inspect " + second + "_functions --format '{{.UpdateStatus.State}}'"), "completed");
+  // A db standby is not built on a swarm: refused, naming why, before anything changed.
+  EXPECT_EQ(run("db standby add " + second, &out), 2) << out;
+  EXPECT_NE(out.find("a db standby is not built yet; nothing was changed"), std::string::npos) << out;
+  EXPECT_EQ(sh("docker service ls -q --filter name=" + second + "_db-standby"), "");
+  EXPECT_EQ(run("db failover " + second + " --switchover", &out), 2) << out;
   // The relay jobs and their secrets are gone.
   EXPECT_EQ(sh("docker service ls -q --filter label=dev.supactl.relay"), "");
   EXPECT_EQ(sh("docker secret ls -q --filter label=dev.supactl.relay"), "");

@@ -335,5 +335,29 @@ TEST(SwarmSpec, ModeAndPlacementSurviveAWriteAndARead) {
   EXPECT_THROW(config::parse_spec(config::format_spec(spec), "instance.yaml"), Error);  // not built on a swarm
 }
 
+TEST(SwarmSpec, ADbStandbyIsRefusedOnASwarmNamingTheKeys) {
+  config::InstanceSpec spec;
+  spec.name = "shop";
+  spec.ports.http = 8000;
+  spec.ports.https = 8443;
+  spec.db_standby = true;
+  EXPECT_TRUE(config::parse_spec(config::format_spec(spec), "instance.yaml").db_standby);  // standalone: fine
+  spec.engine_mode = "swarm";
+  for (const char* primary : {"db", "db-standby"}) {
+    const std::string p = primary;
+    spec.db_standby = p == "db";
+    spec.db_primary = primary;
+    try {
+      config::parse_spec(config::format_spec(spec), "instance.yaml");
+      ADD_FAILURE() << "accepted db.primary " << primary << " on a swarm";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("db.standby and db.primary are not built for engine.mode: swarm"),
+                std::string::npos)
+          << e.what();
+      EXPECT_EQ(e.code(), ExitCode::usage);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace supactl::swarm
