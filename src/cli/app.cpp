@@ -153,7 +153,7 @@ void confirm_by_name(const Globals& g, const std::string& name, const std::strin
 int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
   Globals g;
   std::unique_ptr<docker::Engine> connection;
-  std::unique_ptr<docker::Engine> relay;
+  std::unique_ptr<swarm::NodeRelay> relay;
   // The Engine, behind a relay that reaches a swarm instance's task containers on the other
   // nodes through the manager (swarm/relay.hpp); standalone instances pass straight through.
   g.engine_source = engine ? std::move(engine) : [&g, &connection, &relay]() -> docker::Engine& {
@@ -172,6 +172,10 @@ int run(int argc, char** argv, std::function<docker::Engine&()> engine) {
     }
     return *relay;
   };
+  // The relay jobs' containers on other nodes go once the command is done (with what they answered).
+  const core::ScopeExit sweep([&relay] {
+    if (relay) relay->finish();
+  });
   // SUPACTL_STATS=1: `supactl-stats: requests=N` on stderr when the command ends (benchmarks).
   core::ScopeExit stats([&connection] {
     if (connection && core::env_or("SUPACTL_STATS") == "1") {

@@ -180,7 +180,16 @@ std::vector<std::string> remove_volumes_everywhere(docker::Engine& engine, const
 std::string volume_removal_script(const std::string& project) {
   const std::string filters =
       docker::url_encode(json{{"label", {std::string(k_label_namespace) + "=" + project}}}.dump());
+  // First the stack's containers that Swarm left behind when their services went (one-shot
+  // jobs', relay jobs': exited, with their logs and anonymous volumes): they may hold a volume.
+  const std::string left = docker::url_encode(
+      json{{"label", {std::string(k_label_namespace) + "=" + project}}, {"status", {"exited", "dead"}}}.dump());
   return "api() { curl -sS --unix-socket /var/run/docker.sock \"$@\"; }\n"
+         "for c in $(api 'http://localhost/containers/json?all=1&filters=" +
+         left +
+         "' | grep -o '\"Id\":\"[0-9a-f]*\"' | cut -d'\"' -f4); do\n"
+         "  api -o /dev/null -X DELETE \"http://localhost/containers/$c?v=1&force=1\" || true\n"
+         "done\n"
          "list=$(api 'http://localhost/volumes?filters=" +
          filters +
          "') || {\n"
@@ -220,18 +229,24 @@ std::string rendered_db_image(const std::filesystem::path& instance_dir) {
 json volume_removal_job(const std::string& project, const std::string& image) {
   const json labels = {
       {k_label_namespace, project}, {"dev.supactl.instance", project}, {k_label_service, "supactl-volume-removal"}};
-  return {
-      {"Name", project + "_supactl-volume-removal"},
-      {"Labels", labels},
-      {"Mode", {{"GlobalJob", json::object()}}},
-      {"TaskTemplate",
-       {{"ContainerSpec",
-         {{"Image", image},
-          {"Command", {"sh", "-c", volume_removal_script(project)}},
-          {"User", "0"},
+  return {{"Name", project + "_supactl-volume-removal"},
           {"Labels", labels},
-          {"Mounts", {{{"Type", "bind"}, {"Source", "/var/run/docker.sock"}, {"Target", "/var/run/docker.sock"}}}}}},
-        {"RestartPolicy", {{"Condition", "none"}}}}}};
+          {"Mode", {{"GlobalJob", json::object()}}},
+          {"TaskTemplate",
+           {{"ContainerSpec",
+             {{"Image", image},
+              {"Command", {"sh", "-c", volume_removal_script(project)}},
+              {"User", "0"},
+              {"Labels", labels},
+              {"Mounts", job_mounts()}}},
+            {"RestartPolicy", {{"Condition", "none"}}}}}};
+}
+
+json job_mounts() {
+  // The node's Engine; and a tmpfs where the db image declares a VOLUME, so that the job's
+  // container leaves no anonymous volume behind.
+  return json::array({{{"Type", "bind"}, {"Source", "/var/run/docker.sock"}, {"Target", "/var/run/docker.sock"}},
+                      {{"Type", "tmpfs"}, {"Target", "/var/lib/postgresql/data"}}});
 }
 
 std::string task_node_elsewhere(docker::Engine& engine, const std::string& project, const std::string& service) {
@@ -343,14 +358,23 @@ std::vector<std::string> down(docker::Engine& engine, const std::string& project
     for (std::string& r : remove_all(engine, kind, project, 60)) removed.push_back(std::move(r));
   }
   // The Engine forgets a removed network, and removes the tasks' containers, a moment later:
-  // `down` returns when nothing of the project is left here.
+  // `down` returns when nothing of the project is left here. A one-shot job's exited container
+  // is kept by Swarm after its service went: it is removed here, with its anonymous volumes.
   const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     docker::Filters f;
     f.add("label", std::string(k_label_namespace) + "=" + project);
-    const bool left =
-        !engine.list_containers(f, true).empty() ||
-        !engine.call_json("GET", "/networks?" + namespace_query(project), nullptr, "list networks").empty();
+    bool left = false;
+    for (const docker::ContainerSummary& c : engine.list_containers(f, true)) {
+      left = true;
+      if (c.state != "exited" && c.state != "dead") continue;
+      try {
+        engine.remove_container(c.id, true, true);
+      } catch (const docker::EngineError& e) {
+        spdlog::debug("container {} of {}: {}", c.id.substr(0, 12), project, e.what());
+      }
+    }
+    left = left || !engine.call_json("GET", "/networks?" + namespace_query(project), nullptr, "list networks").empty();
     if (!left || std::chrono::steady_clock::now() >= settle) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -98,6 +99,15 @@ call)
   echo "supactl-relay-exit 0"
   ;;
 put) echo "supactl-relay-exit 0" ;;
+sweep)
+  # The containers of this command's jobs on this node (their logs hold what they answered,
+  # and each has an anonymous volume), and earlier sweeps' own containers.
+  for c in $SUPACTL_RELAY_REMOVE $(api "http://localhost/containers/json?all=1&$SUPACTL_RELAY_SWEPT" |
+    grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4); do
+    api -o /dev/null -X DELETE "http://localhost/containers/$c?v=1&force=1" || echo "kept $c" >&2
+  done
+  echo "supactl-relay-exit 0"
+  ;;
 *) fail "unknown mode $SUPACTL_RELAY_MODE" ;;
 esac
 )sh";
@@ -239,9 +249,11 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
   const std::string image = relay_image(where.project);
   const std::string tag = secrets::random_hex(10);
   const std::string name = where.project + "_supactl-relay-" + tag;
-  const json labels = {{"com.docker.stack.namespace", where.project},
-                       {compose::k_label_instance, where.project},
-                       {"dev.supactl.relay", "true"}};
+  const bool sweep = std::find(env.begin(), env.end(), "SUPACTL_RELAY_MODE=sweep") != env.end();
+  json labels = {{"com.docker.stack.namespace", where.project},
+                 {compose::k_label_instance, where.project},
+                 {"dev.supactl.relay", "true"}};
+  if (sweep) labels[k_sweep_label] = "true";
   std::vector<std::string> secret_ids;
   std::string service_id;
   // Whatever happens, the job and its secrets go (they hold the call's input).
@@ -275,21 +287,20 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
   }
   std::vector<std::string> job_env = env;
   job_env.push_back("SUPACTL_RELAY_CONTAINER=" + container);
-  const json spec = {
-      {"Name", name},
-      {"Labels", labels},
-      {"Mode", {{"ReplicatedJob", {{"MaxConcurrent", 1}, {"TotalCompletions", 1}}}}},
-      {"TaskTemplate",
-       {{"ContainerSpec",
-         {{"Image", image},
-          {"Command", {"sh", "-c", relay_script()}},
-          {"User", "0"},
-          {"Env", job_env},
-          {"Labels", labels},
-          {"Secrets", mounts},
-          {"Mounts", {{{"Type", "bind"}, {"Source", "/var/run/docker.sock"}, {"Target", "/var/run/docker.sock"}}}}}},
-        {"Placement", {{"Constraints", {"node.id==" + where.node}}}},
-        {"RestartPolicy", {{"Condition", "none"}}}}}};
+  const json spec = {{"Name", name},
+                     {"Labels", labels},
+                     {"Mode", {{"ReplicatedJob", {{"MaxConcurrent", 1}, {"TotalCompletions", 1}}}}},
+                     {"TaskTemplate",
+                      {{"ContainerSpec",
+                        {{"Image", image},
+                         {"Command", {"sh", "-c", relay_script()}},
+                         {"User", "0"},
+                         {"Env", job_env},
+                         {"Labels", labels},
+                         {"Secrets", mounts},
+                         {"Mounts", job_mounts()}}},
+                       {"Placement", {{"Constraints", {"node.id==" + where.node}}}},
+                       {"RestartPolicy", {{"Condition", "none"}}}}}};
   service_id = m_inner.call_json("POST", "/services/create", spec, "create service " + name).value("ID", std::string());
   spdlog::info("running {} on node {} through job {}", container.substr(0, 12), where.node.substr(0, 12), name);
 
@@ -304,6 +315,16 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
     for (const json& t : tasks) {
       state = t.value("/Status/State"_json_pointer, std::string());
       err = t.value("/Status/Err"_json_pointer, std::string());
+      const std::string job_container = t.value("/Status/ContainerStatus/ContainerID"_json_pointer, std::string());
+      if (!sweep && !job_container.empty()) {
+        // It stays on its node, with its logs, after the job is removed: finish() removes it.
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        Leftovers& left = m_leftovers[where.node];
+        left.where = where;
+        if (std::find(left.containers.begin(), left.containers.end(), job_container) == left.containers.end()) {
+          left.containers.push_back(job_container);
+        }
+      }
     }
     if (state == "complete") break;
     if (state == "failed" || state == "rejected" || state == "orphaned") {
@@ -327,6 +348,28 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
   });
   if (!complaints.empty()) spdlog::debug("the relay job {} said on stderr: {}", name, complaints);
   return decode_relay_output(printed, out);
+}
+
+void NodeRelay::finish() {
+  std::map<std::string, Leftovers> leftovers;
+  {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    leftovers.swap(m_leftovers);
+  }
+  for (const auto& [node, left] : leftovers) {
+    std::string ids;
+    for (const std::string& id : left.containers) ids += (ids.empty() ? "" : " ") + id;
+    try {
+      relay(left.where, {}, {},
+            {"SUPACTL_RELAY_MODE=sweep", "SUPACTL_RELAY_REMOVE=" + ids,
+             "SUPACTL_RELAY_SWEPT=" +
+                 detail::filters_query({{"label", {std::string(k_sweep_label) + "=true"}}, {"status", {"exited"}}})},
+            [](std::string_view) {});
+    } catch (const std::exception& e) {
+      spdlog::warn("the relay jobs' containers on node {} were not removed: {} (`docker container prune` there)",
+                   node.substr(0, 12), e.what());
+    }
+  }
 }
 
 docker::ExecResult NodeRelay::exec(const std::string& id, const docker::ExecSpec& spec, const docker::OutputSink& sink,

@@ -287,6 +287,8 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
     EXPECT_EQ(sh(std::string("docker ") + kind + " ls -q --filter label=com.docker.stack.namespace=" + name), "")
         << kind;
   }
+  // Nor a container here: not even the minio-init job's, which Swarm keeps after its service went.
+  EXPECT_EQ(sh("docker ps -aq --filter label=com.docker.stack.namespace=" + name), "");
   // The volumes stay (asked for nothing else).
   EXPECT_NE(sh("docker volume ls -q --filter label=com.docker.compose.project=" + name), "");
 
@@ -363,11 +365,17 @@ TEST_F(SwarmTest, AnInstanceLivesOnATwoNodeSwarm) {
   EXPECT_NE(out.find("a db standby is not built yet; nothing was changed"), std::string::npos) << out;
   EXPECT_EQ(sh("docker service ls -q --filter name=" + second + "_db-standby"), "");
   EXPECT_EQ(run("db failover " + second + " --switchover", &out), 2) << out;
-  // The relay jobs and their secrets are gone.
+  // The relay jobs and their secrets are gone, and so are their containers on the worker
+  // (their logs held the answers, the dump among them): only the last sweep job's is left.
+  EXPECT_EQ(sh(worker + "ps -a --filter label=dev.supactl.relay --format '{{.Label \"dev.supactl.relay-sweep\"}}'"),
+            "true");
   EXPECT_EQ(sh("docker service ls -q --filter label=dev.supactl.relay"), "");
   EXPECT_EQ(sh("docker secret ls -q --filter label=dev.supactl.relay"), "");
   ASSERT_EQ(run("down " + second + " --volumes --yes", &out), 0) << out;
   EXPECT_EQ(sh(worker + "volume ls -q --filter label=com.docker.compose.project=" + second), "");
+  // The relay and sweep jobs' containers went with the volumes; no job left an anonymous one.
+  EXPECT_EQ(sh(worker + "ps -aq --filter label=dev.supactl.relay"), "");
+  EXPECT_EQ(sh(worker + "volume ls -q --filter dangling=true"), "");
 }
 
 }  // namespace

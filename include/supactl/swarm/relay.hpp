@@ -27,11 +27,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace supactl::swarm {
 
 /// The most bytes one relayed call may send (the Swarm secret limit, less room for the tar).
 inline constexpr size_t k_relay_max_input = 480 * 1024;
+
+/// The label of the jobs finish() runs (their containers are removed by the next one).
+inline constexpr const char* k_sweep_label = "dev.supactl.relay-sweep";
 
 /// Decodes what a relay job printed: base64 lines of the answer, then
 /// `supactl-relay-exit CODE` (or `supactl-relay-error TEXT`). The decoded answer goes to
@@ -118,6 +122,12 @@ class NodeRelay final : public docker::Engine {
   docker::ContainerInfo inspect_container(const std::string& id) override;
   void restart_container(const std::string& id, int timeout_s) override;
 
+  /// Removes the containers the relay jobs left on their nodes (Swarm keeps a job's exited
+  /// container, with its logs, which hold what the call answered, e.g. a dump) with their
+  /// anonymous volumes: one last job per node used, which also removes earlier such jobs'
+  /// containers. Call it once the command is done; it never throws (a failure is a warning).
+  void finish();
+
  private:
   struct Remote {
     std::string node;     ///< node id
@@ -142,6 +152,11 @@ class NodeRelay final : public docker::Engine {
   std::function<std::string(const std::string&)> m_relay_image;
   std::mutex m_mutex;
   std::map<std::string, Remote> m_remote;  ///< container id -> where it runs
+  struct Leftovers {
+    Remote where;
+    std::vector<std::string> containers;
+  };
+  std::map<std::string, Leftovers> m_leftovers;  ///< node -> its exited job containers
   struct Cached {
     std::string value;
     std::chrono::steady_clock::time_point at;

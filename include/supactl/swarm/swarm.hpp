@@ -177,9 +177,9 @@ std::vector<std::string> down(docker::Engine& engine, const std::string& project
 std::vector<std::string> down_preview(docker::Engine& engine, const std::string& project, bool remove_volumes);
 
 /// The shell script (POSIX sh and curl) that deletes, through the Engine socket at
-/// /var/run/docker.sock, the volumes labelled com.docker.stack.namespace=`project` on the node
-/// it runs on: each retried for up to 60 s while the Engine says it is in use. Prints
-/// `removed NAME` per deleted volume and `kept NAME: CODE ANSWER` per one it could not
+/// /var/run/docker.sock, the exited containers and then the volumes labelled
+/// com.docker.stack.namespace=`project` on the node it runs on: each volume retried for up to 60 s while the Engine
+/// says it is in use. Prints `removed NAME` per deleted volume and `kept NAME: CODE ANSWER` per one it could not
 /// delete; exits 1 when one was kept or the Engine did not answer.
 std::string volume_removal_script(const std::string& project);
 
@@ -192,6 +192,10 @@ std::string rendered_db_image(const std::filesystem::path& instance_dir);
 /// db's) and each node's Engine socket bind-mounted. Labelled with the stack namespace, so a
 /// `down` that was killed half-way removes it the next time.
 nlohmann::json volume_removal_job(const std::string& project, const std::string& image);
+
+/// The mounts of a one-shot job run with the db image (volume removal, relay): the node's
+/// Engine socket, and a tmpfs over the image's VOLUME, so that no anonymous volume is left.
+nlohmann::json job_mounts();
 
 /// When `service` of `project` has no task on the node of this Engine but a running one on
 /// another node: that node's host name and the start of its id ("worker-2 (k3j9...)"). Else "",

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "support/fake_engine.hpp"
 #include "support/stream_frame.hpp"
 
@@ -79,7 +81,7 @@ void play_manager(test::FakeEngine& engine) {
     if (method == "POST" && path == "/secrets/create") return json{{"ID", "sec-" + std::to_string(path.size())}};
     if (method == "POST" && path == "/services/create") return json{{"ID", "job1"}};
     if (method == "GET" && path.rfind("/tasks?", 0) == 0) {
-      return json::array({{{"Status", {{"State", "complete"}}}}});  // the job's task
+      return json::array({{{"Status", {{"State", "complete"}, {"ContainerStatus", {{"ContainerID", "jobc"}}}}}}});
     }
     return json::object();  // removals
   };
@@ -164,6 +166,22 @@ TEST(NodeRelay, AnExecOnAnotherNodeRunsAsAJobThereWithItsInputInSecrets) {
   // The job and its secrets are removed once its answer is read.
   EXPECT_EQ(engine.calls_of("call_json DELETE /services/job1").size(), 1U);
   EXPECT_EQ(engine.calls_of("call_json DELETE /secrets/").size(), 3U);
+
+  // Its container stays on w1 with its logs (the answer) until one sweep job there removes it.
+  relay.finish();
+  std::vector<json> jobs;
+  for (const auto& [path, body] : engine.bodies) {
+    if (path == "/services/create") jobs.push_back(body);
+  }
+  ASSERT_EQ(jobs.size(), 2U);
+  const json& sweep = jobs[1];
+  EXPECT_EQ(sweep["TaskTemplate"]["Placement"]["Constraints"], json::array({"node.id==w1"}));
+  EXPECT_EQ(sweep["Labels"].value(k_sweep_label, ""), "true");
+  const json sweep_env = sweep["TaskTemplate"]["ContainerSpec"]["Env"];
+  EXPECT_NE(std::find(sweep_env.begin(), sweep_env.end(), "SUPACTL_RELAY_MODE=sweep"), sweep_env.end()) << sweep_env;
+  EXPECT_NE(std::find(sweep_env.begin(), sweep_env.end(), "SUPACTL_RELAY_REMOVE=jobc"), sweep_env.end()) << sweep_env;
+  relay.finish();  // nothing left to remove: no further job
+  EXPECT_EQ(engine.calls_of("call_json POST /services/create").size(), 2U);
 }
 
 TEST(NodeRelay, WhatCannotGoThroughAJobSaysToUseTheNodesEngine) {

@@ -37,6 +37,8 @@ TEST(VolumeRemoval, TheScriptDeletesEachVolumeOfTheStackRetriesABusyOneAndReport
             "while [ $# -gt 0 ]; do case \"$1\" in -o) out=$2; shift ;; -X) method=$2; shift ;;"
             " -w|--unix-socket) shift ;; http*) url=$1 ;; esac; shift; done\n"
             "case \"$method $url\" in\n"
+            "  'GET http://localhost/containers/json?'*) printf '%s' '[{\"Id\":\"0a1b\",\"Names\":[\"/x\"]}]' ;;\n"
+            "  'DELETE http://localhost/containers/0a1b?v=1&force=1') ;;\n"
             "  'GET http://localhost/volumes?'*) printf '%s' '{\"Volumes\":[{\"Name\":\"shop_db-data\",\"Labels\":"
             "{\"com.docker.stack.namespace\":\"shop\"}},{\"Name\":\"shop_minio-data\"},{\"Name\":\"shop_gone\"}],"
             "\"Warnings\":null}' ;;\n"
@@ -70,6 +72,13 @@ TEST(VolumeRemoval, TheScriptDeletesEachVolumeOfTheStackRetriesABusyOneAndReport
                        "com.docker.stack.namespace%3Dshop%22%5D%7D"),
             std::string::npos)
       << calls;
+  // The stack's exited containers went first, with their anonymous volumes.
+  EXPECT_NE(calls.find("http://localhost/containers/json?all=1&filters=%7B%22label%22%3A%5B%22com.docker.stack."
+                       "namespace%3Dshop%22%5D%2C%22status%22%3A%5B%22exited%22%2C%22dead%22%5D%7D"),
+            std::string::npos)
+      << calls;
+  EXPECT_LT(calls.find("-X DELETE http://localhost/containers/0a1b?v=1&force=1"), calls.find("volumes?filters"))
+      << calls;
   size_t deletes = 0;
   for (size_t at = calls.find("volumes/shop_db-data"); at != std::string::npos;
        at = calls.find("volumes/shop_db-data", at + 1)) {
@@ -88,7 +97,8 @@ TEST(VolumeRemoval, TheJobRunsOnceOnEveryNodeWithThatNodesEngineSocketAndTheStac
   EXPECT_EQ(c["Command"][0], "sh");
   EXPECT_EQ(c["Command"][2], volume_removal_script("shop"));
   EXPECT_EQ(c["User"], "0");
-  ASSERT_EQ(c["Mounts"].size(), 1U);
+  ASSERT_EQ(c["Mounts"].size(), 2U);
+  EXPECT_EQ(c["Mounts"][1]["Type"], "tmpfs");  // over the db image's VOLUME: no anonymous volume
   EXPECT_EQ(c["Mounts"][0]["Type"], "bind");
   EXPECT_EQ(c["Mounts"][0]["Source"], "/var/run/docker.sock");
   EXPECT_EQ(c["Mounts"][0]["Target"], "/var/run/docker.sock");
