@@ -249,11 +249,15 @@ json job_mounts() {
                       {{"Type", "tmpfs"}, {"Target", "/var/lib/postgresql/data"}}});
 }
 
+std::string manager_node_id(const json& info) {
+  if (!info.value("/Swarm/ControlAvailable"_json_pointer, false)) return {};
+  return info.value("/Swarm/NodeID"_json_pointer, std::string());
+}
+
 std::string task_node_elsewhere(docker::Engine& engine, const std::string& project, const std::string& service) {
   try {
-    const json info = engine.info();
-    const std::string self = info.value("/Swarm/NodeID"_json_pointer, std::string());
-    if (self.empty() || !info.value("/Swarm/ControlAvailable"_json_pointer, false)) return {};
+    const std::string self = manager_node_id(engine.info());
+    if (self.empty()) return {};
     const json tasks = engine.call_json(
         "GET", "/tasks?" + filters_query({{"service", {project + "_" + service}}, {"desired-state", {"running"}}}),
         nullptr, "list the tasks of " + project + "_" + service);

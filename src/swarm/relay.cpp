@@ -173,10 +173,7 @@ std::string NodeRelay::manager_node() {
   }
   std::string self;
   try {
-    const json info = m_inner.info();
-    if (info.value("/Swarm/ControlAvailable"_json_pointer, false)) {
-      self = info.value("/Swarm/NodeID"_json_pointer, std::string());
-    }
+    self = manager_node_id(m_inner.info());
   } catch (const docker::EngineError& e) {
     spdlog::debug("no swarm information: {}", e.what());
   }
@@ -256,8 +253,16 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
   if (sweep) labels[k_sweep_label] = "true";
   std::vector<std::string> secret_ids;
   std::string service_id;
-  // Whatever happens, the job and its secrets go (they hold the call's input).
+  std::string job_container;  // the task's, once it has one
+  // Whatever happens, the job and its secrets go (they hold the call's input). Its container
+  // stays on its node, with its logs, after the job is removed: finish() removes it.
   const core::ScopeExit cleanup([&] {
+    if (!sweep && !job_container.empty()) {
+      const std::lock_guard<std::mutex> lock(m_mutex);
+      Leftovers& left = m_leftovers[where.node];
+      left.where = where;
+      left.containers.push_back(job_container);
+    }
     try {
       if (!service_id.empty()) {
         detail::remove_patiently(
@@ -315,16 +320,8 @@ int NodeRelay::relay(const Remote& where, const std::string& container,
     for (const json& t : tasks) {
       state = t.value("/Status/State"_json_pointer, std::string());
       err = t.value("/Status/Err"_json_pointer, std::string());
-      const std::string job_container = t.value("/Status/ContainerStatus/ContainerID"_json_pointer, std::string());
-      if (!sweep && !job_container.empty()) {
-        // It stays on its node, with its logs, after the job is removed: finish() removes it.
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        Leftovers& left = m_leftovers[where.node];
-        left.where = where;
-        if (std::find(left.containers.begin(), left.containers.end(), job_container) == left.containers.end()) {
-          left.containers.push_back(job_container);
-        }
-      }
+      const std::string id = t.value("/Status/ContainerStatus/ContainerID"_json_pointer, std::string());
+      if (!id.empty()) job_container = id;
     }
     if (state == "complete") break;
     if (state == "failed" || state == "rejected" || state == "orphaned") {

@@ -178,9 +178,10 @@ std::vector<std::string> down_preview(docker::Engine& engine, const std::string&
 
 /// The shell script (POSIX sh and curl) that deletes, through the Engine socket at
 /// /var/run/docker.sock, the exited containers and then the volumes labelled
-/// com.docker.stack.namespace=`project` on the node it runs on: each volume retried for up to 60 s while the Engine
-/// says it is in use. Prints `removed NAME` per deleted volume and `kept NAME: CODE ANSWER` per one it could not
-/// delete; exits 1 when one was kept or the Engine did not answer.
+/// com.docker.stack.namespace=`project` on the node it runs on: each volume retried for up to
+/// 60 s while the Engine says it is in use. Prints `removed NAME` per deleted volume and
+/// `kept NAME: CODE ANSWER` per one it could not delete; exits 1 when one was kept or the
+/// Engine did not answer.
 std::string volume_removal_script(const std::string& project);
 
 /// The db image the instance's rendered compose file (`DIR/rendered/compose.yml`) names, or ""
@@ -196,6 +197,9 @@ nlohmann::json volume_removal_job(const std::string& project, const std::string&
 /// The mounts of a one-shot job run with the db image (volume removal, relay): the node's
 /// Engine socket, and a tmpfs over the image's VOLUME, so that no anonymous volume is left.
 nlohmann::json job_mounts();
+
+/// The node id in `info` (the Engine's /info) when that Engine is a swarm manager, else "".
+std::string manager_node_id(const nlohmann::json& info);
 
 /// When `service` of `project` has no task on the node of this Engine but a running one on
 /// another node: that node's host name and the start of its id ("worker-2 (k3j9...)"). Else "",
